@@ -1,0 +1,21 @@
+// Entry points each platform's sources provide to addon.cc.
+#pragma once
+#include <napi.h>
+
+namespace vmrpc {
+
+// Raw socket syscalls: each returns a value >= 0 or a negative libuv error code, never throws
+// for operating-system errors (JS turns codes into Node-style errors that name the address).
+void RegisterSocketOps(Napi::Env env, Napi::Object exports);
+
+// Readiness notifications on a socket from the Node event loop (no thread per socket).
+void RegisterPoller(Napi::Env env, Napi::Object exports);
+
+// IOCTL_VM_SOCKETS_GET_LOCAL_CID and other vsock device queries.
+void RegisterVsockDevice(Napi::Env env, Napi::Object exports);
+
+// Shared argument checks: throw a TypeError naming the argument and return false when wrong.
+bool ArgIsInt(const Napi::CallbackInfo& info, size_t index, const char* name);
+bool ArgIsBuffer(const Napi::CallbackInfo& info, size_t index, const char* name);
+
+}  // namespace vmrpc
