@@ -139,18 +139,24 @@ uint8_t* BufferRange(const Napi::CallbackInfo& info, size_t* length) {
   return buffer.Data() + offset;
 }
 
-// read(fd, buffer, offset, length) -> bytes read (0 at end of stream) or a negative code.
-Napi::Value Read(const Napi::CallbackInfo& info) {
+Napi::Value Receive(const Napi::CallbackInfo& info, int flags) {
   size_t length = 0;
   uint8_t* data = BufferRange(info, &length);
   if (data == nullptr) return info.Env().Undefined();
   int fd = info[0].As<Napi::Number>().Int32Value();
   ssize_t rc;
   do {
-    rc = recv(fd, data, length, 0);
+    rc = recv(fd, data, length, flags);
   } while (rc < 0 && errno == EINTR);
   return Result(info.Env(), Check(rc));
 }
+
+// read(fd, buffer, offset, length) -> bytes read (0 at end of stream) or a negative code.
+Napi::Value Read(const Napi::CallbackInfo& info) { return Receive(info, 0); }
+
+// peek(fd, buffer, offset, length): as read, but the bytes stay queued (handshakes read exactly
+// their own line and leave the rest of the stream to the socket).
+Napi::Value Peek(const Napi::CallbackInfo& info) { return Receive(info, MSG_PEEK); }
 
 // writev(fd, buffers[]) -> bytes written (maybe fewer than offered) or a negative code.
 Napi::Value Writev(const Napi::CallbackInfo& info) {
@@ -238,6 +244,7 @@ void RegisterSocketOps(Napi::Env env, Napi::Object exports) {
   exports.Set("setsockopt", Napi::Function::New(env, SetSockOpt, "setsockopt"));
   exports.Set("socketError", Napi::Function::New(env, SocketError, "socketError"));
   exports.Set("read", Napi::Function::New(env, Read, "read"));
+  exports.Set("peek", Napi::Function::New(env, Peek, "peek"));
   exports.Set("writev", Napi::Function::New(env, Writev, "writev"));
   exports.Set("recvMessage", Napi::Function::New(env, RecvMessage, "recvMessage"));
   exports.Set("sendMessage", Napi::Function::New(env, SendMessage, "sendMessage"));
@@ -252,6 +259,7 @@ void RegisterSocketOps(Napi::Env env, Napi::Object exports) {
   constants.Set("SOL_SOCKET", static_cast<int>(SOL_SOCKET));
   constants.Set("SO_SNDBUF", static_cast<int>(SO_SNDBUF));
   constants.Set("SO_RCVBUF", static_cast<int>(SO_RCVBUF));
+  constants.Set("SO_PEERCRED", static_cast<int>(SO_PEERCRED));
   constants.Set("SHUT_RD", static_cast<int>(SHUT_RD));
   constants.Set("SHUT_WR", static_cast<int>(SHUT_WR));
   constants.Set("SHUT_RDWR", static_cast<int>(SHUT_RDWR));

@@ -1,0 +1,91 @@
+/**
+ * Loads the compiled addon (a prebuild from prebuilds/ or a local build/) once, lazily, so that
+ * the pure-JS parts (targets, GUIDs, constants) work even where the addon is missing.
+ */
+import * as path from 'node:path';
+import { VmError } from './errors';
+
+/** Readiness handle of one socket on Node's event loop (uv_poll). */
+export interface NativePoller {
+  /** Sets the events of interest (mask of pollEvents); 0 stops. Returns a libuv status. */
+  start(events: number): number;
+  stop(): void;
+  ref(): void;
+  unref(): void;
+  /** Releases the poll handle; the fd stays open (it belongs to the caller). */
+  close(): void;
+}
+
+/** What the addon exports. Functions return >= 0 or a negative libuv error code. */
+export interface NativeBinding {
+  readonly platform: 'linux' | 'win32' | 'unsupported';
+  socket(domain: number, type: number): number;
+  bind(fd: number, address: Buffer): number;
+  listen(fd: number, backlog: number): number;
+  connect(fd: number, address: Buffer): number;
+  accept(fd: number): number;
+  getsockname(fd: number): Buffer | number;
+  getpeername(fd: number): Buffer | number;
+  getsockopt(fd: number, level: number, name: number, out: Buffer): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer): number;
+  socketError(fd: number): number;
+  read(fd: number, buffer: Buffer, offset: number, length: number): number;
+  peek(fd: number, buffer: Buffer, offset: number, length: number): number;
+  writev(fd: number, buffers: readonly Buffer[]): number;
+  recvMessage(fd: number, buffer: Buffer): number;
+  sendMessage(fd: number, buffer: Buffer): number;
+  shutdown(fd: number, how: number): number;
+  close(fd: number): number;
+  localCid(devicePath?: string): number;
+  readonly Poller: new (fd: number, onEvent: (status: number, events: number) => void) => NativePoller;
+  readonly pollEvents: { readonly READABLE: number; readonly WRITABLE: number; readonly DISCONNECT: number };
+  readonly constants: {
+    readonly AF_UNIX: number;
+    readonly AF_VSOCK: number;
+    readonly SOCK_STREAM: number;
+    readonly SOCK_SEQPACKET: number;
+    readonly SOL_SOCKET: number;
+    readonly SO_SNDBUF: number;
+    readonly SO_RCVBUF: number;
+    readonly SO_PEERCRED: number;
+    readonly SHUT_RD: number;
+    readonly SHUT_WR: number;
+    readonly SHUT_RDWR: number;
+  };
+}
+
+let loaded: NativeBinding | undefined;
+let loadError: unknown;
+
+/** The addon; throws ERR_VMRPC_NATIVE_UNAVAILABLE with the reason when it cannot be loaded. */
+export function nativeBinding(): NativeBinding {
+  if (loaded !== undefined) return loaded;
+  if (loadError === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+      loaded = load(path.join(__dirname, '..'));
+      return loaded;
+    } catch (error) {
+      loadError = error;
+    }
+  }
+  throw new VmError(
+    'ERR_VMRPC_NATIVE_UNAVAILABLE',
+    `The @vmrpc/native addon could not be loaded: ${(loadError as Error).message}. ` +
+      'Reinstall the package on this platform (it compiles with node-gyp when no prebuild matches).',
+    { cause: loadError },
+  );
+}
+
+/** The addon for socket work on this OS, or an ERR_VMRPC_UNSUPPORTED_PLATFORM error naming `what`. */
+export function socketBinding(what: string): NativeBinding {
+  const binding = nativeBinding();
+  if (binding.platform !== 'linux') {
+    throw new VmError(
+      'ERR_VMRPC_UNSUPPORTED_PLATFORM',
+      `${what} is not supported on ${process.platform} (vsock and hybrid vsock need Linux; Hyper-V sockets need Windows)`,
+    );
+  }
+  return binding;
+}

@@ -1,0 +1,61 @@
+/**
+ * Opening connections: `connect()` (a promise, for async code) and `createConnection()` (a
+ * socket returned at once that emits 'connect', as net.createConnection).
+ */
+import type { VmAddress } from './addresses';
+import { nativeBinding } from './binding';
+import type { DataPathOption } from './data-path';
+import { PendingConnect } from './dial';
+import { checkBoolean, checkFunction, checkPositiveInteger, checkSignal, checkTimeout, optionalObject } from './options';
+import { createDataPathSocket } from './socket-factory';
+import { toAddress } from './target';
+import type { VmSocket } from './vm-socket';
+
+/** Options of {@link connect} and {@link createConnection}. */
+export interface ConnectOptions {
+  /**
+   * Milliseconds to wait for the connection (for hybrid vsock: including the VMM's OK) before
+   * failing with ETIMEDOUT. Default 10000. Infinity leaves the bound to the kernel.
+   */
+  connectTimeout?: number;
+  /** Aborts the connect (AbortError, code ABORT_ERR); after connecting, has no effect. */
+  signal?: AbortSignal;
+  /** `auto` (default), `native-handle` or `portable`: see {@link DataPath}. */
+  dataPath?: DataPathOption;
+  /** vsock: set VMADDR_FLAG_TO_HOST, routing to the host even when the CID is a sibling VM. */
+  toHost?: boolean;
+  /** vsock: SO_VM_SOCKETS_BUFFER_SIZE in bytes. */
+  bufferSize?: number;
+  /** Keep the writable side open after the peer ends (as net.Socket's allowHalfOpen). Default false. */
+  allowHalfOpen?: boolean;
+}
+
+/** Opens a stream connection to `target` and resolves once connected. */
+export async function connect(target: string | VmAddress, options?: ConnectOptions): Promise<VmSocket> {
+  const socket = createConnection(target, options);
+  return new Promise<VmSocket>((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.removeListener('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/** Returns a socket at once and connects it to `target`; 'connect' or 'error' follows. */
+export function createConnection(target: string | VmAddress, options?: ConnectOptions, connectListener?: () => void): VmSocket {
+  const address = toAddress(target);
+  const opts = optionalObject('options', options);
+  checkFunction('connectListener', connectListener);
+  const pending = new PendingConnect(address, {
+    connectTimeout: checkTimeout('options.connectTimeout', opts.connectTimeout),
+    signal: checkSignal('options.signal', opts.signal),
+    toHost: checkBoolean('options.toHost', opts.toHost) ?? false,
+    bufferSize: checkPositiveInteger('options.bufferSize', opts.bufferSize),
+  });
+  const socket = createDataPathSocket(nativeBinding(), opts.dataPath, checkBoolean('options.allowHalfOpen', opts.allowHalfOpen));
+  if (connectListener !== undefined) socket.once('connect', connectListener);
+  socket.connectWith(pending);
+  return socket;
+}

@@ -1,0 +1,229 @@
+/**
+ * The portable data path: a Duplex that moves bytes with non-blocking reads and writes on the
+ * fd, woken by readiness events of Node's event loop (a Poller; no thread per socket).
+ * Backpressure both ways: reading stops while the readable buffer is full, and a write's
+ * callback is held until the kernel took every byte.
+ */
+import { Duplex } from 'node:stream';
+import * as os from 'node:os';
+import type { VmAddress } from './addresses';
+import type { NativeBinding, NativePoller } from './binding';
+import type { ConnectedFd, PendingConnect } from './dial';
+import { systemError } from './errors';
+import type { SocketConstructionOptions } from './native-handle-socket';
+import { formatTarget } from './target';
+import { defineAddressAccessors, runPendingConnect, type AdoptingSocket, type DataPath } from './vm-socket';
+
+const EAGAIN = -os.constants.errno.EAGAIN;
+const READ_CHUNK_BYTES = 64 * 1024;
+// Reads per readiness event: enough to drain a socket buffer, few enough to stay fair to others.
+const MAX_READS_PER_EVENT = 16;
+
+interface PendingWrite {
+  buffers: Buffer[];
+  callback: (error?: Error | null) => void;
+}
+
+export class PortableSocket extends Duplex implements AdoptingSocket {
+  readonly dataPath: DataPath = 'portable';
+  remoteVmAddress: VmAddress | undefined;
+  localVmAddress: VmAddress | undefined;
+  declare readonly remoteAddress?: string | undefined;
+  declare readonly remotePort?: number | undefined;
+  declare readonly remoteFamily?: VmAddress['family'] | undefined;
+  declare readonly localAddress?: string | undefined;
+  declare readonly localPort?: number | undefined;
+  connecting = true;
+  bytesRead = 0;
+  bytesWritten = 0;
+
+  private readonly binding: NativeBinding;
+  private fd = -1;
+  private poller: NativePoller | undefined;
+  private interest = 0;
+  private wantRead = false;
+  private pendingWrite: PendingWrite | undefined;
+  private pendingFinal: ((error?: Error | null) => void) | undefined;
+  private cancelConnect: ((error: Error | null) => void) | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private unrefed = false;
+
+  constructor(options: SocketConstructionOptions) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, readableHighWaterMark: READ_CHUNK_BYTES, writableHighWaterMark: 16 * 1024 });
+    this.binding = options.binding;
+  }
+
+  connectWith(pending: PendingConnect): void {
+    this.cancelConnect = runPendingConnect(this, pending, (fd) => this.binding.close(fd));
+  }
+
+  adopt(connected: ConnectedFd, options: { pauseOnConnect?: boolean } = {}): void {
+    this.cancelConnect = undefined;
+    this.fd = connected.fd;
+    this.remoteVmAddress = connected.remote;
+    this.localVmAddress = connected.local;
+    this.poller = new this.binding.Poller(this.fd, (status, events) => this.onEvent(status, events));
+    if (this.unrefed) this.poller.unref();
+    this.connecting = false;
+    this.emit('connect');
+    this.emit('ready');
+    if (this.pendingWrite !== undefined) this.flushWrites();
+    if (this.pendingFinal !== undefined) this._final(this.pendingFinal);
+    if (options.pauseOnConnect === true) this.pause();
+    else if (this.wantRead) this.readAvailable();
+    else this.read(0);
+  }
+
+  override _read(): void {
+    this.wantRead = true;
+    if (this.fd >= 0) this.readAvailable();
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.pendingWrite = { buffers: chunks.map((c) => c.chunk), callback };
+    if (this.fd >= 0) this.flushWrites();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this._writev([{ chunk }], callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.fd < 0) {
+      this.pendingFinal = callback;
+      return;
+    }
+    this.pendingFinal = undefined;
+    const rc = this.binding.shutdown(this.fd, this.binding.constants.SHUT_WR);
+    // ENOTCONN: the peer already closed both ways; there is nothing left to shut.
+    callback(rc < 0 && rc !== -os.constants.errno.ENOTCONN ? this.ioError(rc, 'shutdown') : null);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.cancelConnect?.(error);
+    this.cancelConnect = undefined;
+    this.clearIdleTimer();
+    this.poller?.close();
+    this.poller = undefined;
+    if (this.fd >= 0) this.binding.close(this.fd);
+    this.fd = -1;
+    const write = this.pendingWrite;
+    this.pendingWrite = undefined;
+    write?.callback(error ?? null);
+    callback(error);
+  }
+
+  setTimeout(ms: number, callback?: () => void): this {
+    this.clearIdleTimer();
+    if (callback !== undefined) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    if (ms > 0) {
+      this.idleTimer = setTimeout(() => this.emit('timeout'), ms);
+      this.idleTimer.unref();
+    }
+    return this;
+  }
+
+  ref(): this {
+    this.unrefed = false;
+    this.poller?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.unrefed = true;
+    this.poller?.unref();
+    return this;
+  }
+
+  private readAvailable(): void {
+    for (let i = 0; i < MAX_READS_PER_EVENT && this.fd >= 0; i++) {
+      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const n = this.binding.read(this.fd, buffer, 0, buffer.length);
+      if (n === EAGAIN) return this.setInterest(this.binding.pollEvents.READABLE, true);
+      if (n < 0) return void this.destroy(this.ioError(n, 'read'));
+      this.touch();
+      if (n === 0) {
+        this.wantRead = false;
+        this.setInterest(this.binding.pollEvents.READABLE, false);
+        this.push(null);
+        return;
+      }
+      this.bytesRead += n;
+      // Small reads are copied so a 64 KiB buffer is not held for a few bytes.
+      const data = n < READ_CHUNK_BYTES / 4 ? Buffer.from(buffer.subarray(0, n)) : buffer.subarray(0, n);
+      if (!this.push(data)) {
+        this.wantRead = false;
+        return this.setInterest(this.binding.pollEvents.READABLE, false);
+      }
+    }
+    // Still more to read: stay interested, the level-triggered poll fires again.
+    this.setInterest(this.binding.pollEvents.READABLE, true);
+  }
+
+  private flushWrites(): void {
+    const write = this.pendingWrite;
+    if (write === undefined || this.fd < 0) return;
+    while (write.buffers.length > 0) {
+      const n = this.binding.writev(this.fd, write.buffers);
+      if (n === EAGAIN) return this.setInterest(this.binding.pollEvents.WRITABLE, true);
+      if (n < 0) {
+        this.pendingWrite = undefined;
+        this.setInterest(this.binding.pollEvents.WRITABLE, false);
+        return write.callback(this.ioError(n, 'write'));
+      }
+      this.bytesWritten += n;
+      this.touch();
+      consume(write.buffers, n);
+    }
+    this.pendingWrite = undefined;
+    this.setInterest(this.binding.pollEvents.WRITABLE, false);
+    write.callback(null);
+  }
+
+  private onEvent(status: number, events: number): void {
+    if (this.fd < 0) return;
+    if (status < 0) return void this.destroy(this.ioError(status, 'poll'));
+    if (events & this.binding.pollEvents.WRITABLE) this.flushWrites();
+    if (events & this.binding.pollEvents.READABLE && this.wantRead) this.readAvailable();
+  }
+
+  private setInterest(event: number, on: boolean): void {
+    const next = on ? this.interest | event : this.interest & ~event;
+    if (next === this.interest || this.poller === undefined) return;
+    this.interest = next;
+    this.poller.start(next);
+  }
+
+  private ioError(code: number, syscall: string): Error {
+    return systemError(code, syscall, this.remoteVmAddress && formatTarget(this.remoteVmAddress));
+  }
+
+  private touch(): void {
+    this.idleTimer?.refresh();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}
+
+defineAddressAccessors(PortableSocket.prototype);
+
+/** Drops the first `count` bytes from a list of buffers (after a partial writev). */
+function consume(buffers: Buffer[], count: number): void {
+  let left = count;
+  while (left > 0 && buffers.length > 0) {
+    const first = buffers[0]!;
+    if (first.length <= left) {
+      left -= first.length;
+      buffers.shift();
+    } else {
+      buffers[0] = first.subarray(left);
+      left = 0;
+    }
+  }
+}
