@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import * as util from 'node:util';
 import type { VmAddress } from './addresses';
-import type { NativePoller } from './binding';
+import type { NativeBinding, NativePoller } from './binding';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './constants';
 import { abortError, codedSystemError, systemError, type VmSocketSystemError } from './errors';
 import { MAX_HYBRID_REPLY_BYTES, hybridConnectRequest, parseHybridReply } from './hybrid-handshake';
@@ -54,6 +54,11 @@ export class PendingConnect {
     private readonly options: DialOptions = {},
   ) {
     this.plan = planSocket(address, 'connect', options.toHost === true);
+  }
+
+  /** The signal of this attempt, if any. */
+  get signal(): AbortSignal | undefined {
+    return this.options.signal;
   }
 
   /** The target string being dialled. */
@@ -109,7 +114,7 @@ export class PendingConnect {
     this.poller = new binding.Poller(fd, (status) => {
       if (this.settled) return;
       this.stopPolling();
-      const error = status < 0 ? status : binding.socketError(fd);
+      const error = status < 0 ? pollFailureCode(binding, fd, status) : binding.socketError(fd);
       if (error < 0) this.failWith(error, 'connect');
       else this.connected();
     });
@@ -161,7 +166,7 @@ export class PendingConnect {
     if (check()) return;
     this.poller = new binding.Poller(this.fd, (status) => {
       if (this.settled) return;
-      if (status < 0) return this.failWith(status, 'read');
+      if (status < 0) return this.failWith(pollFailureCode(binding, this.fd, status), 'read');
       check();
     });
     this.poller.start(binding.pollEvents.READABLE);
@@ -209,4 +214,13 @@ export function connectError(code: number, syscall: string, address: VmAddress, 
   }
   const name = util.getSystemErrorName(code);
   return systemError(code, syscall, target, errorHint(name, syscall, address));
+}
+
+/**
+ * The real error behind a failed poll: libuv reports POLLERR as EBADF and stops the handle, so
+ * the socket's pending error (SO_ERROR, e.g. ECONNRESET) is what the user needs to see.
+ */
+export function pollFailureCode(binding: NativeBinding, fd: number, status: number): number {
+  const pending = binding.socketError(fd);
+  return pending < 0 ? pending : status;
 }

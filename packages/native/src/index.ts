@@ -34,3 +34,12 @@ export { localCid } from './local-cid';
 export { createServer, VmServer, type ListenOptions, type ServerOptions, type VmServerEvents } from './server';
 export { MAX_UNIX_PATH_BYTES, formatTarget, parseTarget, validateAddress } from './target';
 export type { DataPath, VmSocket } from './vm-socket';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  SeqpacketSocket,
+  connectSeqpacket,
+  createSeqpacketServer,
+  type SeqpacketConnectOptions,
+  type SeqpacketServerOptions,
+  type SeqpacketSocketEvents,
+} from './seqpacket-socket';

@@ -8,7 +8,7 @@ import { Duplex } from 'node:stream';
 import * as os from 'node:os';
 import type { VmAddress } from './addresses';
 import type { NativeBinding, NativePoller } from './binding';
-import type { ConnectedFd, PendingConnect } from './dial';
+import { pollFailureCode, type ConnectedFd, type PendingConnect } from './dial';
 import { systemError } from './errors';
 import type { SocketConstructionOptions } from './native-handle-socket';
 import { formatTarget } from './target';
@@ -185,7 +185,7 @@ export class PortableSocket extends Duplex implements AdoptingSocket {
 
   private onEvent(status: number, events: number): void {
     if (this.fd < 0) return;
-    if (status < 0) return void this.destroy(this.ioError(status, 'poll'));
+    if (status < 0) return void this.destroy(this.ioError(pollFailureCode(this.binding, this.fd, status), 'read'));
     if (events & this.binding.pollEvents.WRITABLE) this.flushWrites();
     if (events & this.binding.pollEvents.READABLE && this.wantRead) this.readAvailable();
   }

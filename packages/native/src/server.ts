@@ -17,7 +17,13 @@ import { decodeSockaddr } from './sockaddr';
 import { createDataPathSocket } from './socket-factory';
 import { errorHint, hybridListenPath, planSocket } from './socket-family';
 import { formatTarget, toAddress } from './target';
+import { pollFailureCode, type ConnectedFd } from './dial';
 import type { VmSocket } from './vm-socket';
+
+/** What a server needs of its accepted sockets: to know when they close. */
+export interface ClosableSocket {
+  once(event: 'close', listener: () => void): this;
+}
 
 const EAGAIN = -os.constants.errno.EAGAIN;
 const ECONNABORTED = -os.constants.errno.ECONNABORTED;
@@ -42,30 +48,34 @@ export interface ListenOptions {
   signal?: AbortSignal;
 }
 
-export interface VmServerEvents {
+export interface VmServerEvents<S = VmSocket> {
   listening: [];
-  connection: [socket: VmSocket];
+  connection: [socket: S];
   /** A connection closed at once because maxConnections was reached. */
   drop: [peer: VmAddress | undefined];
   error: [error: Error];
   close: [];
 }
 
-export class VmServer extends EventEmitter<VmServerEvents> {
+/** A listening VM socket; `S` is the type of accepted sockets (streams, or seqpacket sockets). */
+export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<VmServerEvents<S>> {
   /** Close new connections beyond this many open ones (as net.Server#maxConnections). */
   maxConnections = Infinity;
-  private readonly options: ServerOptions;
+  protected readonly options: ServerOptions;
   private fd = -1;
   private binding: NativeBinding | undefined;
   private poller: NativePoller | undefined;
   private local: VmAddress | undefined;
   private unlinkPath: string | undefined;
-  private connections = new Set<VmSocket>();
+  private connections = new Set<S>();
   private closing = false;
   private unrefed = false;
   private backoff: NodeJS.Timeout | undefined;
 
-  constructor(options?: ServerOptions, onConnection?: (socket: VmSocket) => void) {
+  /** Socket type to listen with; seqpacket servers override it. */
+  protected readonly socketType: 'stream' | 'seqpacket' = 'stream';
+
+  constructor(options?: ServerOptions, onConnection?: (socket: S) => void) {
     super();
     const opts = optionalObject('options', options);
     checkBoolean('options.allowHalfOpen', opts.allowHalfOpen);
@@ -89,7 +99,7 @@ export class VmServer extends EventEmitter<VmServerEvents> {
     if (signal?.aborted) throw abortError(signal, 'listen');
     const plan = planSocket(address, 'listen');
     const { binding } = plan;
-    const fd = binding.socket(plan.domain, binding.constants.SOCK_STREAM);
+    const fd = binding.socket(plan.domain, this.socketType === 'seqpacket' ? binding.constants.SOCK_SEQPACKET : binding.constants.SOCK_STREAM);
     const fail = (rc: number, syscall: string): never => {
       if (fd >= 0) binding.close(fd);
       throw systemError(rc, syscall, plan.target, errorHint(util.getSystemErrorName(rc), syscall, address));
@@ -164,7 +174,7 @@ export class VmServer extends EventEmitter<VmServerEvents> {
 
   private onAcceptable(status: number): void {
     if (this.fd < 0) return;
-    if (status < 0) return this.acceptFailed(status);
+    if (status < 0) return this.acceptFailed(pollFailureCode(this.binding!, this.fd, status));
     const binding = this.binding!;
     for (;;) {
       const fd = binding.accept(this.fd);
@@ -183,15 +193,20 @@ export class VmServer extends EventEmitter<VmServerEvents> {
       this.emit('drop', remote);
       return;
     }
-    const socket = createDataPathSocket(binding, this.options.dataPath, this.options.allowHalfOpen);
+    const socket = this.acceptedSocket(binding, { fd, remote: remote ?? this.local!, local: this.local });
     this.connections.add(socket);
     socket.once('close', () => {
       this.connections.delete(socket);
       this.maybeEmitClose();
     });
-    const pauseOnConnect = this.options.pauseOnConnect === true;
-    socket.adopt({ fd, remote: remote ?? this.local!, local: this.local }, { pauseOnConnect });
     this.emit('connection', socket);
+  }
+
+  /** Wraps an accepted fd in the socket type of this server. */
+  protected acceptedSocket(binding: NativeBinding, connected: ConnectedFd): S {
+    const socket = createDataPathSocket(binding, this.options.dataPath, this.options.allowHalfOpen);
+    socket.adopt(connected, { pauseOnConnect: this.options.pauseOnConnect === true });
+    return socket as unknown as S;
   }
 
   // For hybrid vsock every connection on <path>_<port> comes from the VMM of that socket, which

@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import type { VmAddress, VmAddressFamily } from './addresses';
 import type { ConnectedFd, PendingConnect } from './dial';
-import { VmError } from './errors';
+import { VmError, abortError } from './errors';
 import { formatTarget } from './target';
 
 /**
@@ -88,8 +88,14 @@ export function runPendingConnect(
 ): (error: Error | null) => void {
   pending.start().then(
     (connected) => {
-      if (socket.destroyed) closeFd(connected.fd);
-      else socket.adopt(connected);
+      // An abort that lands after the kernel connected but before the socket took the fd
+      // still wins: the caller has not seen a connection yet.
+      if (socket.destroyed || pending.signal?.aborted) {
+        closeFd(connected.fd);
+        if (!socket.destroyed) socket.destroy(abortError(pending.signal, `connect to ${pending.target}`));
+      } else {
+        socket.adopt(connected);
+      }
     },
     (error: Error) => socket.destroy(error),
   );

@@ -1,0 +1,274 @@
+/**
+ * SOCK_SEQPACKET sockets: connection-oriented like streams, but every send() arrives as one
+ * 'message' with its boundaries kept (AF_VSOCK since Linux 5.14; AF_UNIX too). Driven by a
+ * Poller like the portable stream path. Sends are queued in order; a message larger than
+ * `maxMessageSize` on receipt is an EMSGSIZE error, never a silently cut message.
+ */
+import { EventEmitter } from 'node:events';
+import * as os from 'node:os';
+import type { VmAddress } from './addresses';
+import type { NativeBinding, NativePoller } from './binding';
+import { nativeBinding } from './binding';
+import { PendingConnect, pollFailureCode, type ConnectedFd } from './dial';
+import { VmError, systemError } from './errors';
+import { checkBoolean, checkPositiveInteger, checkSignal, checkTimeout, optionalObject } from './options';
+import { formatTarget, toAddress } from './target';
+import { VmServer } from './server';
+
+const EAGAIN = -os.constants.errno.EAGAIN;
+const MAX_MESSAGES_PER_EVENT = 64;
+/** Default receive limit per message: the default vsock buffer size (256 KiB). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024;
+
+export interface SeqpacketSocketEvents {
+  message: [message: Buffer];
+  /** The peer closed its sending side; no more messages will come. */
+  end: [];
+  error: [error: Error];
+  close: [hadError: boolean];
+}
+
+/** Options of {@link connectSeqpacket}. */
+export interface SeqpacketConnectOptions {
+  connectTimeout?: number;
+  signal?: AbortSignal;
+  toHost?: boolean;
+  bufferSize?: number;
+  /** Largest message this socket accepts, in bytes. Default 256 KiB. */
+  maxMessageSize?: number;
+}
+
+interface QueuedSend {
+  message: Buffer;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
+  readonly remoteVmAddress: VmAddress;
+  readonly localVmAddress: VmAddress | undefined;
+  private fd: number;
+  private readonly poller: NativePoller;
+  private readonly receiveBuffer: Buffer;
+  private readonly queue: QueuedSend[] = [];
+  private interest = 0;
+  private paused = false;
+  private ended = false;
+  private endRequested = false;
+  private closed = false;
+
+  /** @internal Sockets come from connectSeqpacket() or a seqpacket server. */
+  constructor(
+    private readonly binding: NativeBinding,
+    connected: ConnectedFd,
+    maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE,
+  ) {
+    super();
+    this.fd = connected.fd;
+    this.remoteVmAddress = connected.remote;
+    this.localVmAddress = connected.local;
+    this.receiveBuffer = Buffer.allocUnsafe(maxMessageSize + 1);
+    this.poller = new binding.Poller(this.fd, (status, events) => this.onEvent(status, events));
+    // Start reading on the next tick, after the creator attached its 'message' listener.
+    process.nextTick(() => this.updateInterest());
+  }
+
+  /** True once the socket is closed. */
+  get destroyed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends one message; resolves when the kernel has taken all of it. */
+  send(message: Buffer | Uint8Array | string): Promise<void> {
+    if (this.closed || this.endRequested) {
+      return Promise.reject(new VmError('ERR_VMRPC_SOCKET_CLOSED', `send on a ${this.closed ? 'closed' : 'ended'} seqpacket socket to ${formatTarget(this.remoteVmAddress)}`));
+    }
+    const buffer = typeof message === 'string' ? Buffer.from(message) : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    if (buffer.length === 0) {
+      // recv() returns 0 for an empty message and for end of stream alike: refuse the ambiguity.
+      return Promise.reject(new VmError('ERR_INVALID_ARG_VALUE', 'seqpacket messages must not be empty (an empty message reads as end of stream)'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ message: buffer, resolve, reject });
+      if (this.queue.length === 1) this.flush();
+    });
+  }
+
+  /** Stops delivering 'message' events until resume(); the kernel buffer applies backpressure. */
+  pause(): this {
+    this.paused = true;
+    this.updateInterest();
+    return this;
+  }
+
+  resume(): this {
+    this.paused = false;
+    this.updateInterest();
+    return this;
+  }
+
+  /** Shuts down the sending side once queued messages are sent. */
+  end(): this {
+    this.endRequested = true;
+    if (this.queue.length === 0) this.shutdownWrite();
+    return this;
+  }
+
+  /** Closes the socket at once; queued sends fail. */
+  destroy(error?: Error): this {
+    if (this.closed) return this;
+    this.closed = true;
+    this.poller.close();
+    this.binding.close(this.fd);
+    this.fd = -1;
+    const failure = error ?? new VmError('ERR_VMRPC_SOCKET_CLOSED', 'the seqpacket socket was closed');
+    for (const pending of this.queue.splice(0)) pending.reject(failure);
+    process.nextTick(() => {
+      if (error !== undefined) this.emit('error', error);
+      this.emit('close', error !== undefined);
+    });
+    return this;
+  }
+
+  /** Iterates over received messages until the peer ends or the socket closes. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    const messages: Buffer[] = [];
+    let done = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      wake?.();
+      wake = undefined;
+    };
+    const onMessage = (message: Buffer): void => {
+      messages.push(message);
+      notify();
+    };
+    const onEnd = (): void => {
+      done = true;
+      notify();
+    };
+    const onError = (error: Error): void => {
+      failure = error;
+      notify();
+    };
+    this.on('message', onMessage).on('end', onEnd).on('close', onEnd).on('error', onError);
+    try {
+      for (;;) {
+        if (messages.length > 0) yield messages.shift()!;
+        else if (failure !== undefined) throw failure;
+        else if (done || this.closed) return;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      this.off('message', onMessage).off('end', onEnd).off('close', onEnd).off('error', onError);
+    }
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const head = this.queue[0]!;
+      const n = this.binding.sendMessage(this.fd, head.message);
+      if (n === EAGAIN) return this.setInterest(this.binding.pollEvents.WRITABLE, true);
+      this.queue.shift();
+      if (n < 0) head.reject(systemError(n, 'send', formatTarget(this.remoteVmAddress)));
+      else head.resolve();
+    }
+    this.setInterest(this.binding.pollEvents.WRITABLE, false);
+    if (this.endRequested && !this.closed) this.shutdownWrite();
+  }
+
+  private receive(): void {
+    for (let i = 0; i < MAX_MESSAGES_PER_EVENT && !this.paused && !this.closed; i++) {
+      const n = this.binding.recvMessage(this.fd, this.receiveBuffer);
+      if (n === EAGAIN) return;
+      if (n < 0) {
+        const limit = this.receiveBuffer.length - 1;
+        const hint = isMessageTooLarge(n) ? `a message was larger than maxMessageSize (${limit} bytes) and was dropped` : undefined;
+        this.destroy(systemError(n, 'recv', formatTarget(this.remoteVmAddress), hint));
+        return;
+      }
+      if (n === 0 && !this.ended) {
+        // 0 is end of stream: send() refuses empty messages, so none is mistaken for it.
+        this.ended = true;
+        this.setInterest(this.binding.pollEvents.READABLE, false);
+        this.emit('end');
+        return;
+      }
+      this.emit('message', Buffer.from(this.receiveBuffer.subarray(0, n)));
+    }
+  }
+
+  private onEvent(status: number, events: number): void {
+    if (this.closed) return;
+    if (status < 0) return void this.destroy(systemError(pollFailureCode(this.binding, this.fd, status), 'recv', formatTarget(this.remoteVmAddress)));
+    if (events & this.binding.pollEvents.WRITABLE) this.flush();
+    if (events & this.binding.pollEvents.READABLE) this.receive();
+  }
+
+  private shutdownWrite(): void {
+    this.binding.shutdown(this.fd, this.binding.constants.SHUT_WR);
+  }
+
+  private updateInterest(): void {
+    this.setInterest(this.binding.pollEvents.READABLE, !this.paused && !this.ended);
+  }
+
+  private setInterest(event: number, on: boolean): void {
+    if (this.closed) return;
+    const next = on ? this.interest | event : this.interest & ~event;
+    if (next === this.interest) return;
+    this.interest = next;
+    this.poller.start(next);
+  }
+}
+
+function isMessageTooLarge(code: number): boolean {
+  return code === -os.constants.errno.EMSGSIZE;
+}
+
+/** Opens a SOCK_SEQPACKET connection to `target` (vsock or unix). */
+export async function connectSeqpacket(target: string | VmAddress, options?: SeqpacketConnectOptions): Promise<SeqpacketSocket> {
+  const address = toAddress(target);
+  const opts = optionalObject('options', options);
+  if (address.family === 'hybrid-vsock') {
+    throw new VmError('ERR_INVALID_ARG_VALUE', `${formatTarget(address)}: hybrid vsock carries streams only; SOCK_SEQPACKET needs vsock: or unix:`);
+  }
+  const maxMessageSize = checkPositiveInteger('options.maxMessageSize', opts.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const pending = new PendingConnect(address, {
+    connectTimeout: checkTimeout('options.connectTimeout', opts.connectTimeout),
+    signal: checkSignal('options.signal', opts.signal),
+    toHost: checkBoolean('options.toHost', opts.toHost) ?? false,
+    bufferSize: checkPositiveInteger('options.bufferSize', opts.bufferSize),
+    socketType: 'seqpacket',
+  });
+  const connected = await pending.start();
+  return new SeqpacketSocket(nativeBinding(), connected, maxMessageSize);
+}
+
+/** Options of {@link createSeqpacketServer}. */
+export interface SeqpacketServerOptions {
+  /** Largest message accepted sockets receive, in bytes. Default 256 KiB. */
+  maxMessageSize?: number;
+}
+
+class SeqpacketServer extends VmServer<SeqpacketSocket> {
+  protected override readonly socketType = 'seqpacket';
+  constructor(
+    private readonly maxMessageSize: number,
+    onConnection?: (socket: SeqpacketSocket) => void,
+  ) {
+    super({}, onConnection);
+  }
+
+  protected override acceptedSocket(binding: NativeBinding, connected: ConnectedFd): SeqpacketSocket {
+    return new SeqpacketSocket(binding, connected, this.maxMessageSize);
+  }
+}
+
+/** Creates a server whose connections are {@link SeqpacketSocket}s. */
+export function createSeqpacketServer(options?: SeqpacketServerOptions, onConnection?: (socket: SeqpacketSocket) => void): VmServer<SeqpacketSocket> {
+  const opts = optionalObject('options', options);
+  const maxMessageSize = checkPositiveInteger('options.maxMessageSize', opts.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
+  return new SeqpacketServer(maxMessageSize, onConnection);
+}

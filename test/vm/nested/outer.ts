@@ -1,0 +1,130 @@
+/**
+ * The outer half of `pnpm test:vm:nested`, run in a harness guest that has
+ * vhost_vsock loaded (so /dev/vhost-vsock exists and this guest is CID 2 to
+ * its own guests). It boots the inner guest with CID 3 running inner.js and:
+ *
+ * 1. listens on vsock:any:5201 and echoes; the connection must come from CID 3
+ * 2. once inner.js listens on 5202, connects to vsock:3:5202, echoes 1 MiB, checks sha256
+ * 3. requires inner.js to exit 0 (it checked its own echo and peer CID)
+ */
+import { formatMs } from '../harness/progress.js';
+import { runInGuest, type GuestRunResult } from '../harness/run-in-guest.js';
+import {
+  echo,
+  INNER_CID,
+  INNER_PORT,
+  INNER_READY_LINE,
+  OUTER_PORT,
+  PAYLOAD_BYTES,
+  peerCid,
+  say,
+  sendAndVerifyEcho,
+} from './exchange.js';
+import { assertInsideHarnessGuest, loadNative, type VmSocket } from './native.js';
+
+assertInsideHarnessGuest('nested/outer.js');
+
+/** The inner guest needs ~90 s to reach /init and ~20 s per process start; this bounds the whole inner run. */
+const INNER_TIMEOUT_MS = 10 * 60_000;
+const CONNECT_ATTEMPTS = 10;
+const CONNECT_RETRY_MS = 3_000;
+
+function localCidText(native: ReturnType<typeof loadNative>): string {
+  try {
+    return String(native.localCid());
+  } catch (error) {
+    return `unknown (${(error as Error).message})`;
+  }
+}
+
+async function main(): Promise<void> {
+  const native = loadNative();
+  say('outer', `@vmrpc/native loaded; local CID ${localCidText(native)}`);
+
+  // 1. Echo server for the inner guest, up before the inner guest boots.
+  const checks: string[] = [];
+  const innerEchoes: Promise<number>[] = [];
+  const server = native.createServer((socket: VmSocket) => {
+    const from = peerCid(socket);
+    say('outer', `accepted a connection from CID ${from}`);
+    if (from !== INNER_CID) {
+      checks.push(`accepted a connection from CID ${from}, expected ${INNER_CID}`);
+      socket.destroy();
+      return;
+    }
+    innerEchoes.push(echo(socket));
+  });
+  server.on('error', (error) => checks.push(`server error: ${error.message}`));
+  await server.listen(`vsock:any:${OUTER_PORT}`);
+  say('outer', `listening on vsock:any:${OUTER_PORT}`);
+
+  // 2. Boot the inner guest; watch its output for the line saying its listener is up.
+  let markReady: () => void = () => undefined;
+  const innerReady = new Promise<void>((resolvePromise) => {
+    markReady = resolvePromise;
+  });
+  const inner: Promise<GuestRunResult> = runInGuest({
+    command: ['node', 'test/.build/vm/nested/inner.js'],
+    vsockGuestCid: INNER_CID,
+    memoryMiB: 1024,
+    timeoutMs: INNER_TIMEOUT_MS,
+    label: 'inner guest',
+    onOutput: (chunk) => {
+      process.stdout.write(`[inner] ${chunk}`);
+      if (chunk.includes(INNER_READY_LINE)) markReady();
+    },
+  });
+  const innerEndedEarly = inner.then(
+    (result) => {
+      throw new Error(`the inner guest finished (exit code ${result.exitCode}) before listening on ${INNER_PORT}`);
+    },
+    (error: unknown) => {
+      throw error;
+    },
+  );
+  await Promise.race([innerReady, innerEndedEarly]);
+  // Nothing else awaits it past this point; its failure is seen through `inner` below.
+  innerEndedEarly.catch(() => undefined);
+
+  // 3. The listener was up when the line was printed; retries only absorb the console delay and slow vCPUs.
+  let socket: VmSocket | undefined;
+  for (let attempt = 1; socket === undefined; attempt++) {
+    try {
+      socket = await native.connect(`vsock:${INNER_CID}:${INNER_PORT}`, { connectTimeout: 30_000 });
+    } catch (error) {
+      if (attempt >= CONNECT_ATTEMPTS) throw new Error(`connect to vsock:${INNER_CID}:${INNER_PORT} failed ${attempt} times: ${(error as Error).message}`);
+      say('outer', `connect attempt ${attempt} failed (${(error as Error).message}); retrying in ${CONNECT_RETRY_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, CONNECT_RETRY_MS));
+    }
+  }
+  const to = peerCid(socket);
+  if (to !== INNER_CID) checks.push(`connected socket reports peer CID ${to}, expected ${INNER_CID}`);
+  const sent = await sendAndVerifyEcho(socket, PAYLOAD_BYTES, 180_000);
+  say('outer', `echo of ${PAYLOAD_BYTES} bytes via CID ${INNER_CID}:${INNER_PORT} verified in ${sent.ms} ms (sha256 ${sent.digest.slice(0, 16)}...)`);
+
+  // 4. The inner guest's verdict, and what our server saw of it.
+  const result = await inner;
+  say(
+    'outer',
+    `inner guest exited with code ${result.exitCode} (/init ${formatMs(result.initMs)}, node started ${formatMs(result.bootMs)}, total ${formatMs(result.totalMs)})`,
+  );
+  if (result.exitCode !== 0) checks.push(`inner.js exited with code ${result.exitCode}`);
+  if (innerEchoes.length !== 1) checks.push(`expected one connection from the inner guest, saw ${innerEchoes.length}`);
+  const echoedBytes = await Promise.all(innerEchoes);
+  if (echoedBytes[0] !== undefined && echoedBytes[0] !== PAYLOAD_BYTES) {
+    checks.push(`echoed ${echoedBytes[0]} bytes to the inner guest, expected ${PAYLOAD_BYTES}`);
+  }
+  server.close();
+  if (checks.length > 0) throw new Error(checks.join('; '));
+}
+
+main().then(
+  () => {
+    say('outer', 'nested vsock exchange passed');
+    process.exit(0);
+  },
+  (error: unknown) => {
+    say('outer', `FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
