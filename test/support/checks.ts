@@ -55,7 +55,7 @@ export function openFdCount(): number {
 }
 
 /** Waits (bounded) until the open descriptor count is back to `baseline`, else throws with the difference. */
-export async function expectNoFdLeak(baseline: number, ms = 2000): Promise<void> {
+export async function expectNoFdLeak(baseline: number, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (openFdCount() <= baseline) return;

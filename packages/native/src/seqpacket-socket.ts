@@ -107,8 +107,9 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     return this;
   }
 
-  /** Shuts down the sending side once queued messages are sent. */
+  /** Shuts down the sending side once queued messages are sent (the socket closes once the peer ended too). */
   end(): this {
+    if (this.endRequested || this.closed) return this;
     this.endRequested = true;
     if (this.queue.length === 0) this.shutdownWrite();
     return this;
@@ -193,6 +194,9 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
         this.ended = true;
         this.setInterest(this.binding.pollEvents.READABLE, false);
         this.emit('end');
+        // As net.Socket without allowHalfOpen: the peer is done, so finish our side and close.
+        this.end();
+        this.closeWhenFinished();
         return;
       }
       this.emit('message', Buffer.from(this.receiveBuffer.subarray(0, n)));
@@ -207,7 +211,14 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   }
 
   private shutdownWrite(): void {
+    if (this.closed) return;
     this.binding.shutdown(this.fd, this.binding.constants.SHUT_WR);
+    this.closeWhenFinished();
+  }
+
+  // Both directions are finished once the peer ended and our side was shut: release the socket.
+  private closeWhenFinished(): void {
+    if (this.ended && this.endRequested && this.queue.length === 0 && !this.closed) this.destroy();
   }
 
   private updateInterest(): void {
