@@ -9,10 +9,6 @@
       "conditions": [
         ["OS=='linux'", {
           "sources": ["native/posix/socket_ops.cc", "native/posix/poller.cc", "native/posix/vsock_ioctl.cc"]
-        }],
-        ["OS=='win'", {
-          "sources": ["native/win/socket_ops.cc"],
-          "libraries": ["ws2_32.lib"]
         }]
       ]
     }

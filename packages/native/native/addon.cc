@@ -26,10 +26,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   vmrpc::RegisterSocketOps(env, exports);
   vmrpc::RegisterPoller(env, exports);
   vmrpc::RegisterVsockDevice(env, exports);
-#elif defined(_WIN32)
-  exports.Set("platform", Napi::String::New(env, "win32"));
-  vmrpc::RegisterSocketOps(env, exports);
 #else
+  // Windows (Hyper-V sockets) is not implemented yet: the addon loads and JS reports it.
   exports.Set("platform", Napi::String::New(env, "unsupported"));
 #endif
   return exports;

@@ -34,7 +34,8 @@ export interface DialOptions {
 /** A connected descriptor and what is known of its two ends. */
 export interface ConnectedFd {
   readonly fd: number;
-  readonly remote: VmAddress;
+  /** Undefined for unnamed peers (a Unix client socket that never bound a path). */
+  readonly remote: VmAddress | undefined;
   readonly local: VmAddress | undefined;
 }
 

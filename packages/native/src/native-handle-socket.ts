@@ -51,7 +51,7 @@ export class NativeHandleSocket extends net.Socket implements AdoptingSocket {
     const rc = this.pipeHandle.open(connected.fd);
     if (rc < 0) {
       this.binding.close(connected.fd);
-      this.destroy(systemError(rc, 'open', formatTarget(connected.remote)));
+      this.destroy(systemError(rc, 'open', connected.remote && formatTarget(connected.remote)));
       return;
     }
     setConnecting(this, false);

@@ -45,7 +45,7 @@ interface QueuedSend {
 }
 
 export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
-  readonly remoteVmAddress: VmAddress;
+  readonly remoteVmAddress: VmAddress | undefined;
   readonly localVmAddress: VmAddress | undefined;
   private fd: number;
   private readonly poller: NativePoller;
@@ -81,7 +81,7 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   /** Sends one message; resolves when the kernel has taken all of it. */
   send(message: Buffer | Uint8Array | string): Promise<void> {
     if (this.closed || this.endRequested) {
-      return Promise.reject(new VmError('ERR_VMRPC_SOCKET_CLOSED', `send on a ${this.closed ? 'closed' : 'ended'} seqpacket socket to ${formatTarget(this.remoteVmAddress)}`));
+      return Promise.reject(new VmError('ERR_VMRPC_SOCKET_CLOSED', `send on a ${this.closed ? 'closed' : 'ended'} seqpacket socket to ${this.peerName()}`));
     }
     const buffer = typeof message === 'string' ? Buffer.from(message) : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     if (buffer.length === 0) {
@@ -166,13 +166,17 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     }
   }
 
+  private peerName(): string {
+    return this.remoteVmAddress === undefined ? 'an unnamed peer' : formatTarget(this.remoteVmAddress);
+  }
+
   private flush(): void {
     while (this.queue.length > 0 && !this.closed) {
       const head = this.queue[0]!;
       const n = this.binding.sendMessage(this.fd, head.message);
       if (n === EAGAIN) return this.setInterest(this.binding.pollEvents.WRITABLE, true);
       this.queue.shift();
-      if (n < 0) head.reject(systemError(n, 'send', formatTarget(this.remoteVmAddress)));
+      if (n < 0) head.reject(systemError(n, 'send', this.peerName()));
       else head.resolve();
     }
     this.setInterest(this.binding.pollEvents.WRITABLE, false);
@@ -186,7 +190,7 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
       if (n < 0) {
         const limit = this.receiveBuffer.length - 1;
         const hint = isMessageTooLarge(n) ? `a message was larger than maxMessageSize (${limit} bytes) and was dropped` : undefined;
-        this.destroy(systemError(n, 'recv', formatTarget(this.remoteVmAddress), hint));
+        this.destroy(systemError(n, 'recv', this.peerName(), hint));
         return;
       }
       if (n === 0 && !this.ended) {
@@ -205,7 +209,7 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
 
   private onEvent(status: number, events: number): void {
     if (this.closed) return;
-    if (status < 0) return void this.destroy(systemError(pollFailureCode(this.binding, this.fd, status), 'recv', formatTarget(this.remoteVmAddress)));
+    if (status < 0) return void this.destroy(systemError(pollFailureCode(this.binding, this.fd, status), 'recv', this.peerName()));
     if (events & this.binding.pollEvents.WRITABLE) this.flush();
     if (events & this.binding.pollEvents.READABLE) this.receive();
   }

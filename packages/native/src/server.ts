@@ -193,7 +193,7 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
       this.emit('drop', remote);
       return;
     }
-    const socket = this.acceptedSocket(binding, { fd, remote: remote ?? this.local!, local: this.local });
+    const socket = this.acceptedSocket(binding, { fd, remote, local: this.local });
     this.connections.add(socket);
     socket.once('close', () => {
       this.connections.delete(socket);

@@ -1,0 +1,53 @@
+// AF_VSOCK stream sockets on a real kernel: vsock loopback (CID 1) inside the VM harness.
+import { expect } from 'chai';
+import { VMADDR_CID_ANY, connect, localCid, type VmServer } from '@vmrpc/native';
+import { rejection, within } from '../support/checks.js';
+import { freshVsockPort, requireVsockTestGuest } from '../support/vsock-gate.js';
+import { defineStreamSuite } from './stream-suite.js';
+
+describe('AF_VSOCK stream sockets (vsock loopback)', function () {
+  requireVsockTestGuest(this);
+
+  defineStreamSuite({
+    listenTarget: () => `vsock:any:${freshVsockPort()}`,
+    connectTarget: (server: VmServer) => {
+      const address = server.address();
+      if (address?.family !== 'vsock') throw new Error('not a vsock server');
+      return `vsock:1:${address.port}`;
+    },
+    refusedTarget: () => `vsock:1:${freshVsockPort()}`,
+    bulkBytes: 64 << 20,
+    concurrentConnections: 200,
+    checkAcceptedPeer: (socket) => {
+      const peer = socket.remoteVmAddress;
+      expect(peer?.family).to.equal('vsock');
+      // The kernel reports the connecting side: over loopback, this machine's CID or CID 1.
+      expect([1, localCid()]).to.include((peer as { cid: number }).cid);
+      expect((peer as { port: number }).port).to.be.above(0);
+    },
+  });
+
+  it('reports the local CID (1 with only the loopback transport)', () => {
+    const cid = localCid();
+    expect(cid).to.be.a('number');
+    expect(cid).to.not.equal(VMADDR_CID_ANY);
+  });
+
+  it('fails with ENODEV and a hint for a CID no transport reaches', async () => {
+    const error = await within(10_000, 'unreachable CID', rejection(connect('vsock:3:1234', { connectTimeout: 5000 })));
+    expect(error.code).to.equal('ENODEV');
+    expect(error.message).to.contain('vsock:3:1234');
+    expect(error.message).to.match(/no vsock transport reaches CID 3/);
+  });
+
+  it('reports ECONNREFUSED (not the kernel\'s ECONNRESET) where nothing listens', async () => {
+    const error = await within(10_000, 'refused', rejection(connect(`vsock:1:${freshVsockPort()}`)));
+    expect(error.code).to.equal('ECONNREFUSED');
+  });
+
+  it('sets the vsock buffer size option on connect', async () => {
+    const error = await rejection(connect(`vsock:1:${freshVsockPort()}`, { bufferSize: 1 << 20 }));
+    // The option is applied before connecting: a refused connect proves it did not throw.
+    expect(error.code).to.equal('ECONNREFUSED');
+  });
+});
