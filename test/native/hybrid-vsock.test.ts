@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { connect, createServer, type VmSocket } from '@vmrpc/native';
-import { drain, expectNoFdLeak, openFdCount, payload, rejection, sha256, socketPath, within } from '../support/checks.js';
+import { describeOpenFds, drain, expectNoFdLeak, openFdCount, payload, rejection, sha256, socketPath, within } from '../support/checks.js';
 import { FirecrackerMuxerStandIn } from '../support/firecracker-muxer-standin.js';
 
 describe('hybrid vsock (against a Firecracker muxer stand-in)', () => {
@@ -13,6 +13,7 @@ describe('hybrid vsock (against a Firecracker muxer stand-in)', () => {
 
   beforeEach(async () => {
     fdBaseline = openFdCount();
+    if (process.env.VMRPC_DEBUG_FDS === '1') console.log('before:', describeOpenFds());
     muxer = new FirecrackerMuxerStandIn(socketPath('fc'));
     await muxer.start();
   });

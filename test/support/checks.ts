@@ -61,7 +61,7 @@ export async function expectNoFdLeak(baseline: number, ms = 5000): Promise<void>
     if (openFdCount() <= baseline) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`descriptor leak: ${openFdCount() - baseline} more open than before`);
+  throw new Error(`descriptor leak: ${openFdCount() - baseline} more open than before (now: ${describeOpenFds()})`);
 }
 
 /** A fresh path for a Unix socket in the OS temp dir. */
@@ -74,4 +74,18 @@ export function activeResourceCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1;
   return counts;
+}
+
+/** The open descriptors and what they point at, for leak reports. */
+export function describeOpenFds(): string {
+  return fs
+    .readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return `${fd}->${fs.readlinkSync(`/proc/self/fd/${fd}`)}`;
+      } catch {
+        return fd;
+      }
+    })
+    .join(' ');
 }
