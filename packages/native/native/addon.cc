@@ -26,6 +26,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   vmrpc::RegisterSocketOps(env, exports);
   vmrpc::RegisterPoller(env, exports);
   vmrpc::RegisterVsockDevice(env, exports);
+  vmrpc::RegisterBlockingSend(env, exports);
 #else
   // Windows (Hyper-V sockets) is not implemented yet: the addon loads and JS reports it.
   exports.Set("platform", Napi::String::New(env, "unsupported"));

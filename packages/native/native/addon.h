@@ -11,6 +11,9 @@ void RegisterSocketOps(Napi::Env env, Napi::Object exports);
 // Readiness notifications on a socket from the Node event loop (no thread per socket).
 void RegisterPoller(Napi::Env env, Napi::Object exports);
 
+// Whole-message seqpacket sends on the thread pool (see blocking_send.cc).
+void RegisterBlockingSend(Napi::Env env, Napi::Object exports);
+
 // IOCTL_VM_SOCKETS_GET_LOCAL_CID and other vsock device queries.
 void RegisterVsockDevice(Napi::Env env, Napi::Object exports);
 

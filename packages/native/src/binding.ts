@@ -34,6 +34,9 @@ export interface NativeBinding {
   writev(fd: number, buffers: readonly Buffer[]): number;
   recvMessage(fd: number, buffer: Buffer): number;
   sendMessage(fd: number, buffer: Buffer): number;
+  /** A blocking send(2) on the thread pool; the callback gets the byte count or a negative code. */
+  sendMessageBlocking(fd: number, buffer: Buffer, callback: (result: number) => void): void;
+  setBlocking(fd: number, blocking: boolean): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   localCid(devicePath?: string): number;

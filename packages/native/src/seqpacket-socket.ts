@@ -53,6 +53,9 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   private readonly queue: QueuedSend[] = [];
   private interest = 0;
   private paused = false;
+  /** vsock: whole-message sends run as blocking sends on the thread pool (see blocking_send.cc). */
+  private readonly blockingSends: boolean;
+  private sendInFlight = false;
   private ended = false;
   private endRequested = false;
   private closed = false;
@@ -68,6 +71,9 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     this.remoteVmAddress = connected.remote;
     this.localVmAddress = connected.local;
     this.receiveBuffer = Buffer.allocUnsafe(maxMessageSize + 1);
+    // A non-blocking vsock seqpacket send may queue part of a message and still report EAGAIN,
+    // so vsock sockets send in blocking mode off the event loop; AF_UNIX sends are atomic.
+    this.blockingSends = connected.remote?.family === 'vsock' && binding.setBlocking(this.fd, true) === 0;
     this.poller = new binding.Poller(this.fd, (status, events) => this.onEvent(status, events));
     // Start reading on the next tick, after the creator attached its 'message' listener.
     process.nextTick(() => this.updateInterest());
@@ -120,8 +126,12 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     if (this.closed) return this;
     this.closed = true;
     this.poller.close();
-    this.binding.close(this.fd);
-    this.fd = -1;
+    if (this.sendInFlight) {
+      // Wake the blocked send; the fd is closed when it returns (never under a running syscall).
+      this.binding.shutdown(this.fd, this.binding.constants.SHUT_RDWR);
+    } else {
+      this.releaseFd();
+    }
     const failure = error ?? new VmError('ERR_VMRPC_SOCKET_CLOSED', 'the seqpacket socket was closed');
     for (const pending of this.queue.splice(0)) pending.reject(failure);
     process.nextTick(() => {
@@ -129,6 +139,11 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
       this.emit('close', error !== undefined);
     });
     return this;
+  }
+
+  private releaseFd(): void {
+    if (this.fd >= 0) this.binding.close(this.fd);
+    this.fd = -1;
   }
 
   /** Iterates over received messages until the peer ends or the socket closes. */
@@ -171,6 +186,7 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   }
 
   private flush(): void {
+    if (this.blockingSends) return this.flushBlocking();
     while (this.queue.length > 0 && !this.closed) {
       const head = this.queue[0]!;
       const n = this.binding.sendMessage(this.fd, head.message);
@@ -181,6 +197,25 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     }
     this.setInterest(this.binding.pollEvents.WRITABLE, false);
     if (this.endRequested && !this.closed) this.shutdownWrite();
+  }
+
+  // One blocking send at a time, in queue order.
+  private flushBlocking(): void {
+    if (this.sendInFlight || this.closed) return;
+    const head = this.queue[0];
+    if (head === undefined) {
+      if (this.endRequested) this.shutdownWrite();
+      return;
+    }
+    this.sendInFlight = true;
+    this.binding.sendMessageBlocking(this.fd, head.message, (n) => {
+      this.sendInFlight = false;
+      if (this.closed) return this.releaseFd();
+      this.queue.shift();
+      if (n < 0) head.reject(systemError(n, 'send', this.peerName()));
+      else head.resolve();
+      this.flushBlocking();
+    });
   }
 
   private receive(): void {

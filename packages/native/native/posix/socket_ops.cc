@@ -146,7 +146,7 @@ Napi::Value Receive(const Napi::CallbackInfo& info, int flags) {
   int fd = info[0].As<Napi::Number>().Int32Value();
   ssize_t rc;
   do {
-    rc = recv(fd, data, length, flags);
+    rc = recv(fd, data, length, flags | MSG_DONTWAIT);
   } while (rc < 0 && errno == EINTR);
   return Result(info.Env(), Check(rc));
 }
@@ -201,7 +201,7 @@ Napi::Value RecvMessage(const Napi::CallbackInfo& info) {
   message.msg_iovlen = 1;
   ssize_t rc;
   do {
-    rc = recvmsg(info[0].As<Napi::Number>().Int32Value(), &message, 0);
+    rc = recvmsg(info[0].As<Napi::Number>().Int32Value(), &message, MSG_DONTWAIT);
   } while (rc < 0 && errno == EINTR);
   if (rc >= 0 && (message.msg_flags & MSG_TRUNC)) return Result(info.Env(), -EMSGSIZE);
   return Result(info.Env(), Check(rc));
