@@ -1,6 +1,12 @@
 /**
- * @vmrpc/transport: gRPC (grpc-js) clients and servers over VM sockets.
- * Not implemented yet: see the project's issue "gRPC over VM sockets". This shell exists so the
- * workspace layout is final; it exports the version only.
+ * @vmrpc/transport: stock grpc-js clients and servers over VM sockets.
+ *
+ * Client: `new Client(target, credentials, clientOptions('vsock:3:5000'))`, or
+ * `{ channelOverride: createChannel(target, options) }`.
+ * Server: `await listen(server, 'vsock:any:5000', { authorize })`.
  */
+export { VmChannel, clientOptions, createChannel, type ConnectionWaiter } from './client/channel';
+export type { ChannelTarget, SocketFactory } from './client/connector';
+export type { VmChannelOptions } from './client/options';
+export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
 export const version = '0.1.0';

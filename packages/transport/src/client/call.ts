@@ -1,0 +1,345 @@
+/**
+ * One RPC on a VM channel: grpc-js's CallStream contract on one HTTP/2 stream.
+ *
+ * The listener gets at most one onReceiveMetadata (none for Trailers-Only responses), then
+ * messages (one per startRead credit), then exactly one onReceiveStatus, each on a later tick.
+ * An OK status waits until every received message was delivered; an error status (cancel,
+ * deadline, lost connection) ends the call at once. Our side is reset with RST_STREAM only for
+ * endings the client chose (cancel, deadline, limits), never after the server ended the stream.
+ */
+import * as http2 from 'node:http2';
+import * as zlib from 'node:zlib';
+import {
+  CallCredentials,
+  Metadata,
+  status as Status,
+  propagate,
+  type experimental,
+  type Deadline,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import type { InterceptingListener, MessageContext } from '@grpc/grpc-js/build/src/call-interface';
+import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
+import { MAX_TIMER_MS, deadlineMs, formatGrpcTimeout } from '../protocol/deadline';
+import { FrameDecoder, FrameError, frameMessage } from '../protocol/framing';
+import { isGrpcContentType, metadataFromHeaders, statusFromHttpStatus, statusFromRstCode, statusFromTrailers } from '../protocol/status';
+import type { VmChannel } from './channel';
+import type { Http2Connection } from './connection';
+
+const { NGHTTP2_CANCEL } = http2.constants;
+
+interface QueuedWrite {
+  frame: Buffer;
+  callback: (() => void) | undefined;
+}
+
+export class VmCall implements experimental.CallStream {
+  private listener: InterceptingListener | undefined;
+  private stream: http2.ClientHttp2Stream | undefined;
+  private connection: Http2Connection | undefined;
+  private callCredentials: CallCredentials = CallCredentials.createEmpty();
+  private metadata: Metadata | undefined;
+  private deadline: number;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private cancelWaiting: (() => void) | undefined;
+  private readonly decoder: FrameDecoder;
+  private readonly readQueue: unknown[] = [];
+  private readCredit = 0;
+  private decompressing = 0;
+  private decompressChain: Promise<void> = Promise.resolve();
+  private encoding = 'identity';
+  private readsDone = false;
+  private receivedStatus: StatusObject | undefined;
+  private statusDelivered = false;
+  private readonly writeQueue: QueuedWrite[] = [];
+  private halfClosePending = false;
+  private onParentCancelled: (() => void) | undefined;
+
+  constructor(
+    private readonly channel: VmChannel,
+    private readonly callNumber: number,
+    private readonly method: string,
+    deadline: Deadline,
+    private readonly host: string | undefined,
+    private readonly parentCall: ServerSurfaceCall | null,
+    propagateFlags: number | undefined,
+  ) {
+    this.decoder = new FrameDecoder(channel.options.maxReceiveMessageBytes);
+    const flags = propagateFlags ?? propagate.DEFAULTS;
+    this.deadline = deadlineMs(deadline);
+    if (parentCall !== null && flags & propagate.DEADLINE) {
+      this.deadline = Math.min(this.deadline, deadlineMs(parentCall.getDeadline()));
+    }
+    if (parentCall !== null && flags & propagate.CANCELLATION) {
+      this.onParentCancelled = () => this.cancelWithStatus(Status.CANCELLED, 'Cancelled by parent call');
+      parentCall.once('cancelled', this.onParentCancelled);
+    }
+  }
+
+  // ---- CallStream ----
+
+  start(metadata: Metadata, listener: InterceptingListener): void {
+    this.listener = listener;
+    this.metadata = metadata.clone();
+    if (this.statusDelivered) return this.deliverStatusToListener();
+    if (Number.isFinite(this.deadline)) this.armDeadline();
+    if (this.statusDelivered) return;
+    const waitForReady = metadata.getOptions().waitForReady === true;
+    this.cancelWaiting = this.channel.requestConnection({
+      waitForReady,
+      ready: (connection) => void this.onConnection(connection),
+      fail: (status) => this.endWithStatus({ ...status, metadata: new Metadata() }),
+    });
+  }
+
+  sendMessageWithContext(context: MessageContext, message: Buffer): void {
+    const limit = this.channel.options.maxSendMessageBytes;
+    if (message.length > limit) {
+      this.cancelWithStatus(Status.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${limit})`);
+      process.nextTick(() => context.callback?.());
+      return;
+    }
+    const write: QueuedWrite = { frame: frameMessage(message), callback: context.callback ? () => context.callback!() : undefined };
+    if (this.statusDelivered) return void process.nextTick(() => write.callback?.());
+    if (this.stream === undefined) this.writeQueue.push(write);
+    else this.writeFrame(write);
+  }
+
+  startRead(): void {
+    this.readCredit++;
+    this.deliverMessages();
+    if (this.readQueue.length === 0 && this.stream?.isPaused()) this.stream.resume();
+  }
+
+  halfClose(): void {
+    if (this.stream === undefined) this.halfClosePending = true;
+    else if (!this.stream.writableEnded) this.stream.end();
+  }
+
+  cancelWithStatus(code: Status, details: string): void {
+    if (this.statusDelivered) return;
+    this.endWithStatus({ code, details, metadata: new Metadata() });
+    if (this.stream !== undefined && !this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
+  }
+
+  getPeer(): string {
+    return this.channel.getTarget();
+  }
+
+  getCallNumber(): number {
+    return this.callNumber;
+  }
+
+  setCredentials(credentials: CallCredentials): void {
+    this.callCredentials = credentials;
+  }
+
+  getAuthContext(): null {
+    return null;
+  }
+
+  // ---- connection and stream ----
+
+  private async onConnection(connection: Http2Connection): Promise<void> {
+    this.cancelWaiting = undefined;
+    if (this.statusDelivered) return;
+    const metadata = this.metadata!;
+    const credentials = this.channel.channelCallCredentials.compose(this.callCredentials);
+    const authority = this.host ?? this.channel.options.authority;
+    const service = this.method.split('/')[1] ?? '';
+    try {
+      const extra = await credentials.generateMetadata({
+        service_url: `${this.channel.secure ? 'https' : 'http'}://${authority}/${service}`,
+        method_name: this.method.split('/')[2] ?? '',
+      });
+      metadata.merge(extra);
+    } catch (error) {
+      const code = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: Status }).code) : Status.UNAVAILABLE;
+      return this.endWithStatus({ code, details: `Getting metadata from plugin failed with error: ${(error as Error).message}`, metadata: new Metadata() });
+    }
+    if (this.statusDelivered) return;
+    if (connection.isClosed) return this.endWithStatus({ code: Status.UNAVAILABLE, details: 'Connection dropped before the call started', metadata: new Metadata() });
+    const headers: http2.OutgoingHttpHeaders = {
+      ...metadata.toHttp2Headers(),
+      ':method': 'POST',
+      ':scheme': this.channel.secure ? 'https' : 'http',
+      ':authority': authority,
+      ':path': this.method,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'user-agent': this.channel.options.userAgent,
+      'grpc-accept-encoding': 'identity,deflate,gzip',
+    };
+    if (Number.isFinite(this.deadline)) headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now());
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = connection.request(headers);
+    } catch (error) {
+      return this.endWithStatus({ code: Status.UNAVAILABLE, details: `Cannot start a stream: ${(error as Error).message}`, metadata: new Metadata() });
+    }
+    this.connection = connection;
+    this.stream = stream;
+    stream.on('response', (responseHeaders) => this.onResponseHeaders(responseHeaders));
+    stream.on('trailers', (trailers) => this.onTrailers(trailers));
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('end', () => {
+      this.readsDone = true;
+      this.maybeDeliverStatus();
+    });
+    stream.on('error', () => undefined); // the status comes from 'close'
+    stream.on('close', () => this.onStreamClose());
+    if (this.readCredit === 0) stream.pause();
+    for (const write of this.writeQueue.splice(0)) this.writeFrame(write);
+    if (this.halfClosePending) stream.end();
+  }
+
+  private writeFrame(write: QueuedWrite): void {
+    // The callback is the Writable's _write callback: it must run, or client streaming stalls.
+    this.stream!.write(write.frame, () => write.callback?.());
+  }
+
+  private onResponseHeaders(headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void {
+    const httpStatus = headers[':status'] ?? 0;
+    if (headers['grpc-status'] !== undefined) {
+      // Trailers-Only: the status comes in the headers; there is no response metadata.
+      return this.onTrailers(headers);
+    }
+    if (httpStatus !== 200) {
+      return this.failFromClient(statusFromHttpStatus(httpStatus), `Received HTTP status code ${httpStatus}`);
+    }
+    if (!isGrpcContentType(headers['content-type'])) {
+      return this.failFromClient(Status.UNKNOWN, `Received invalid content-type ${JSON.stringify(headers['content-type'] ?? '')}`);
+    }
+    const encoding = headers['grpc-encoding'];
+    if (typeof encoding === 'string') this.encoding = encoding;
+    const listener = this.listener!;
+    const metadata = metadataFromHeaders(headers);
+    process.nextTick(() => listener.onReceiveMetadata(metadata));
+  }
+
+  private onTrailers(trailers: http2.IncomingHttpHeaders): void {
+    if (this.receivedStatus !== undefined || this.statusDelivered) return;
+    const status = statusFromTrailers(trailers);
+    if (status.code === Status.OK && this.decoder.midMessage) {
+      return this.failFromClient(Status.INTERNAL, 'The server ended the stream in the middle of a message');
+    }
+    this.receivedStatus = status;
+    // The server finished: end our side normally if it is still open (no RST_STREAM).
+    if (this.stream !== undefined && !this.stream.writableEnded) this.stream.end();
+    this.readsDone = this.readsDone || this.stream === undefined || this.stream.readableEnded;
+    this.maybeDeliverStatus();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.statusDelivered) return;
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      const frameError = error as FrameError;
+      return this.failFromClient(frameError.tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, frameError.message);
+    }
+    for (const frame of frames) {
+      if (!frame.compressed) this.enqueueMessage(frame.message);
+      else this.decompress(frame.message);
+    }
+    if (this.readCredit === 0 && this.readQueue.length > 0) this.stream?.pause();
+  }
+
+  private decompress(compressed: Buffer): void {
+    const inflate = this.encoding === 'gzip' ? zlib.gunzip : this.encoding === 'deflate' ? zlib.inflate : undefined;
+    if (inflate === undefined) {
+      return this.failFromClient(Status.INTERNAL, `Received a message compressed with unsupported encoding "${this.encoding}"`);
+    }
+    this.decompressing++;
+    const limit = this.channel.options.maxReceiveMessageBytes;
+    // Messages must keep their order: each waits for the one before it.
+    this.decompressChain = this.decompressChain.then(
+      () =>
+        new Promise<void>((resolve) => {
+          inflate(compressed, { maxOutputLength: Math.max(limit, 1) }, (error, message) => {
+            this.decompressing--;
+            if (error) {
+              const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+              this.failFromClient(
+                tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL,
+                tooLarge ? `Received message that decompresses to more than max (${limit})` : `Failed to decompress a message: ${error.message}`,
+              );
+            } else if (!this.statusDelivered) {
+              this.enqueueMessage(message);
+            }
+            resolve();
+          });
+        }),
+    );
+  }
+
+  private enqueueMessage(message: Buffer): void {
+    this.readQueue.push(message);
+    this.deliverMessages();
+  }
+
+  private deliverMessages(): void {
+    const listener = this.listener;
+    while (listener !== undefined && this.readCredit > 0 && this.readQueue.length > 0 && !this.statusDelivered) {
+      this.readCredit--;
+      const message = this.readQueue.shift();
+      process.nextTick(() => listener.onReceiveMessage(message));
+    }
+    this.maybeDeliverStatus();
+  }
+
+  private onStreamClose(): void {
+    if (this.statusDelivered) return;
+    if (this.receivedStatus !== undefined) {
+      this.readsDone = true;
+      return this.maybeDeliverStatus();
+    }
+    const stream = this.stream!;
+    const connectionLost = this.connection?.isClosed === true && stream.rstCode !== NGHTTP2_CANCEL ? true : this.connection?.isClosed === true;
+    const status = statusFromRstCode(stream.rstCode ?? 0, connectionLost);
+    this.endWithStatus({ ...status, metadata: new Metadata() });
+  }
+
+  /** Ends the call with an error decided on this side, resetting the stream. */
+  private failFromClient(code: Status, details: string): void {
+    this.cancelWithStatus(code, details);
+  }
+
+  private maybeDeliverStatus(): void {
+    const status = this.receivedStatus;
+    if (status === undefined || this.statusDelivered) return;
+    if (!this.readsDone || this.readQueue.length > 0 || this.decompressing > 0) return;
+    this.endWithStatus(status);
+  }
+
+  // ---- ending ----
+
+  private armDeadline(): void {
+    const remaining = this.deadline - Date.now();
+    if (remaining <= 0) return this.cancelWithStatus(Status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+    this.deadlineTimer = setTimeout(() => {
+      if (this.deadline - Date.now() > 0) this.armDeadline();
+      else this.cancelWithStatus(Status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+    }, Math.min(remaining, MAX_TIMER_MS));
+  }
+
+  private endWithStatus(status: StatusObject): void {
+    if (this.statusDelivered) return;
+    this.statusDelivered = true;
+    this.receivedStatus = status;
+    clearTimeout(this.deadlineTimer);
+    this.cancelWaiting?.();
+    this.cancelWaiting = undefined;
+    if (this.onParentCancelled !== undefined) this.parentCall?.removeListener('cancelled', this.onParentCancelled);
+    this.readQueue.length = 0;
+    for (const write of this.writeQueue.splice(0)) process.nextTick(() => write.callback?.());
+    if (this.listener !== undefined) this.deliverStatusToListener();
+  }
+
+  private deliverStatusToListener(): void {
+    const listener = this.listener!;
+    const status = this.receivedStatus!;
+    process.nextTick(() => listener.onReceiveStatus(status));
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * A grpc-js Channel (the `channelOverride` client option) over VM sockets: one HTTP/2
+ * connection at a time, opened on demand, with connectivity states, jittered reconnect backoff,
+ * keepalive, TLS through the channel credentials, and waitForReady vs fail-fast for calls.
+ *
+ * States: IDLE -> CONNECTING -> READY; a failed attempt -> TRANSIENT_FAILURE, then after the
+ * backoff CONNECTING again while calls wait (else IDLE); a lost connection -> IDLE (and at once
+ * CONNECTING if calls wait); close() -> SHUTDOWN.
+ */
+import type { Duplex } from 'node:stream';
+import {
+  CallCredentials,
+  ChannelCredentials,
+  connectivityState as State,
+  status as Status,
+  type ChannelInterface,
+  type ChannelOptions,
+  type Deadline,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import type { ChannelRef } from '@grpc/grpc-js/build/src/channelz';
+import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
+import type { GrpcUri } from '@grpc/grpc-js/build/src/uri-parser';
+import type { SecureConnector } from '@grpc/grpc-js/build/src/channel-credentials';
+import { Backoff } from '../protocol/backoff';
+import { VmCall } from './call';
+import { Http2Connection } from './connection';
+import { makeConnector, type ChannelTarget, type Connector } from './connector';
+import { resolveOptions, type ResolvedChannelOptions, type VmChannelOptions } from './options';
+
+/** Something waiting for a READY connection: a call that has started. */
+export interface ConnectionWaiter {
+  readonly waitForReady: boolean;
+  ready(connection: Http2Connection): void;
+  fail(status: Pick<StatusObject, 'code' | 'details'>): void;
+}
+
+interface StateWatcher {
+  from: State;
+  callback: (error?: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+let nextChannelId = 1;
+
+export class VmChannel implements ChannelInterface {
+  readonly options: ResolvedChannelOptions;
+  private readonly connector: Connector;
+  private readonly secureConnector: SecureConnector;
+  private readonly backoff: Backoff;
+  private readonly channelId = nextChannelId++;
+  private state: State = State.IDLE;
+  private connection: Http2Connection | undefined;
+  private attempt: AbortController | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private readonly waiters = new Set<ConnectionWaiter>();
+  private watchers: StateWatcher[] = [];
+  private lastError = '';
+  private nextCallNumber = 1;
+
+  constructor(
+    target: ChannelTarget,
+    options: VmChannelOptions = {},
+  ) {
+    this.connector = makeConnector(target, options.connect ?? {});
+    this.options = resolveOptions(options.grpc);
+    const credentials = options.credentials ?? ChannelCredentials.createInsecure();
+    if (!(credentials instanceof ChannelCredentials)) throw new TypeError('options.credentials must be a grpc-js ChannelCredentials');
+    this.secureConnector = credentials._createSecureConnector(this.uri(), (options.grpc ?? {}) as ChannelOptions);
+    this.backoff = new Backoff({ initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs });
+  }
+
+  // ---- grpc-js Channel interface ----
+
+  getTarget(): string {
+    return this.connector.name;
+  }
+
+  getConnectivityState(tryToConnect: boolean): State {
+    if (tryToConnect && this.state === State.IDLE) this.startConnecting();
+    return this.state;
+  }
+
+  watchConnectivityState(currentState: State, deadline: Date | number, callback: (error?: Error) => void): void {
+    if (this.state === State.SHUTDOWN) throw new Error('Channel has been shut down');
+    if (currentState !== this.state) {
+      process.nextTick(callback);
+      return;
+    }
+    const watcher: StateWatcher = { from: currentState, callback, timer: undefined };
+    const ms = (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
+    if (Number.isFinite(ms)) {
+      watcher.timer = setTimeout(() => {
+        this.watchers = this.watchers.filter((w) => w !== watcher);
+        callback(new Error('Deadline passed without connectivity state change'));
+      }, Math.max(ms, 0));
+    }
+    this.watchers.push(watcher);
+  }
+
+  getChannelzRef(): ChannelRef {
+    return { kind: 'channel', id: this.channelId, name: this.connector.name } as ChannelRef;
+  }
+
+  createCall(method: string, deadline: Deadline, host: string | null | undefined, parentCall: ServerSurfaceCall | null, propagateFlags: number | null | undefined): VmCall {
+    if (typeof method !== 'string') throw new TypeError('Channel#createCall: method must be a string');
+    if (this.state === State.SHUTDOWN) throw new Error('Channel has been shut down');
+    return new VmCall(this, this.nextCallNumber++, method, deadline, host ?? undefined, parentCall, propagateFlags ?? undefined);
+  }
+
+  close(): void {
+    if (this.state === State.SHUTDOWN) return;
+    this.attempt?.abort();
+    clearTimeout(this.backoffTimer);
+    for (const waiter of [...this.waiters]) {
+      this.waiters.delete(waiter);
+      waiter.fail({ code: Status.UNAVAILABLE, details: 'Channel closed before the call started' });
+    }
+    // Active calls finish on the open connection; it closes once they are done.
+    this.connection?.close();
+    this.connection = undefined;
+    this.secureConnector.destroy();
+    this.setState(State.SHUTDOWN);
+    for (const watcher of this.watchers) {
+      clearTimeout(watcher.timer);
+    }
+    this.watchers = [];
+  }
+
+  // ---- used by calls ----
+
+  /** Call credentials that come with the channel credentials (composed credentials). */
+  get channelCallCredentials(): CallCredentials {
+    return this.secureConnector.getCallCredentials();
+  }
+
+  get secure(): boolean {
+    return this.isSecure;
+  }
+
+  /** Hands the waiter a READY connection now or later, or fails it; returns a cancel function. */
+  requestConnection(waiter: ConnectionWaiter): () => void {
+    if (this.state === State.SHUTDOWN) {
+      waiter.fail({ code: Status.UNAVAILABLE, details: 'Channel has been shut down' });
+      return () => undefined;
+    }
+    if (this.state === State.READY && this.connection !== undefined && !this.connection.isClosed && !this.connection.draining) {
+      waiter.ready(this.connection);
+      return () => undefined;
+    }
+    if (this.state === State.TRANSIENT_FAILURE && !waiter.waitForReady) {
+      waiter.fail({ code: Status.UNAVAILABLE, details: this.lastError });
+      return () => undefined;
+    }
+    this.waiters.add(waiter);
+    if (this.state === State.IDLE) this.startConnecting();
+    return () => this.waiters.delete(waiter);
+  }
+
+  // ---- connection management ----
+
+  private isSecure = false;
+
+  private uri(): GrpcUri {
+    return { scheme: 'dns', authority: undefined, path: this.options.authority } as GrpcUri;
+  }
+
+  private startConnecting(): void {
+    if (this.state === State.SHUTDOWN || this.state === State.CONNECTING) return;
+    clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+    this.setState(State.CONNECTING);
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    this.openConnection(attempt.signal).then(
+      (connection) => {
+        if (attempt.signal.aborted) return connection.destroy();
+        this.attempt = undefined;
+        this.onConnected(connection);
+      },
+      (error: Error) => {
+        if (attempt.signal.aborted) return;
+        this.attempt = undefined;
+        this.onConnectFailed(error);
+      },
+    );
+  }
+
+  private async openConnection(signal: AbortSignal): Promise<Http2Connection> {
+    let socket: Duplex = await this.connector.open(signal);
+    try {
+      const secured = await this.secureConnector.connect(socket as unknown as import('node:net').Socket);
+      socket = secured.socket;
+      this.isSecure = secured.secure;
+      if (signal.aborted) throw new Error('connection attempt cancelled');
+      return await Http2Connection.open(socket, {
+        authority: this.options.authority,
+        keepaliveTimeMs: this.options.keepaliveTimeMs,
+        keepaliveTimeoutMs: this.options.keepaliveTimeoutMs,
+        keepalivePermitWithoutCalls: this.options.keepalivePermitWithoutCalls,
+        handshakeTimeoutMs: 20_000,
+        settings: { enablePush: false },
+        maxSessionMemory: this.options.maxSessionMemory,
+      });
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+  }
+
+  private onConnected(connection: Http2Connection): void {
+    if (this.state === State.SHUTDOWN) return connection.close();
+    this.backoff.reset();
+    this.connection = connection;
+    connection.once('close', (error) => this.onConnectionLost(connection, error));
+    connection.once('draining', () => this.onConnectionLost(connection, undefined));
+    this.setState(State.READY);
+    for (const waiter of [...this.waiters]) {
+      this.waiters.delete(waiter);
+      waiter.ready(connection);
+    }
+  }
+
+  private onConnectFailed(error: Error): void {
+    if (this.state === State.SHUTDOWN) return;
+    this.lastError = `Failed to connect to ${this.connector.name}: ${error.message}`;
+    this.setState(State.TRANSIENT_FAILURE);
+    for (const waiter of [...this.waiters]) {
+      if (waiter.waitForReady) continue;
+      this.waiters.delete(waiter);
+      waiter.fail({ code: Status.UNAVAILABLE, details: this.lastError });
+    }
+    const delay = this.backoff.next();
+    this.backoffTimer = setTimeout(() => {
+      this.backoffTimer = undefined;
+      if (this.waiters.size > 0) this.startConnecting();
+      else this.setState(State.IDLE);
+    }, delay);
+    // A backoff alone must not keep the process alive; waiting calls hold their own timers.
+    this.backoffTimer.unref();
+  }
+
+  private onConnectionLost(connection: Http2Connection, error: Error | undefined): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    if (connection.draining) connection.close();
+    if (this.state === State.SHUTDOWN) return;
+    if (error !== undefined) this.lastError = `Connection to ${this.connector.name} lost: ${error.message}`;
+    this.setState(State.IDLE);
+    if (this.waiters.size > 0) this.startConnecting();
+  }
+
+  private setState(next: State): void {
+    if (next === this.state) return;
+    this.state = next;
+    const notify = this.watchers;
+    this.watchers = [];
+    for (const watcher of notify) {
+      clearTimeout(watcher.timer);
+      process.nextTick(watcher.callback);
+    }
+  }
+}
+
+/** Creates a channel for grpc-js's `channelOverride` client option. */
+export function createChannel(target: ChannelTarget, options?: VmChannelOptions): VmChannel {
+  return new VmChannel(target, options);
+}
+
+/**
+ * Client options that route a stock grpc-js client over a VM socket:
+ * `new Client(target, credentials, clientOptions(target))`.
+ */
+export function clientOptions(target: ChannelTarget, options?: VmChannelOptions): { channelOverride: VmChannel } {
+  return { channelOverride: createChannel(target, options) };
+}
+

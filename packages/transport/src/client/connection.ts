@@ -1,0 +1,143 @@
+/**
+ * One HTTP/2 client session over one connected stream, with keepalive pings. It knows nothing
+ * of calls: the channel asks it for streams and listens for its end.
+ */
+import { EventEmitter } from 'node:events';
+import * as http2 from 'node:http2';
+import type { Duplex } from 'node:stream';
+
+export interface ConnectionOptions {
+  authority: string;
+  /** Ping every this many ms (0: no keepalive). */
+  keepaliveTimeMs: number;
+  /** Fail the connection when a ping is not acknowledged within this many ms. */
+  keepaliveTimeoutMs: number;
+  /** Ping even when no call is active. */
+  keepalivePermitWithoutCalls: boolean;
+  /** Give up on the HTTP/2 handshake (the server's SETTINGS) after this many ms. */
+  handshakeTimeoutMs: number;
+  settings: http2.Settings;
+  maxSessionMemory: number;
+}
+
+export interface ConnectionEvents {
+  /** The session ended; no new stream can start. `error` when it ended abnormally. */
+  close: [error: Error | undefined];
+  /** The server sent GOAWAY: finish active streams, start new ones elsewhere. */
+  draining: [];
+}
+
+export class Http2Connection extends EventEmitter<ConnectionEvents> {
+  private activeStreams = 0;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private closeError: Error | undefined;
+  draining = false;
+
+  private constructor(
+    readonly session: http2.ClientHttp2Session,
+    private readonly options: ConnectionOptions,
+  ) {
+    super();
+    session.on('goaway', () => {
+      this.draining = true;
+      this.emit('draining');
+    });
+    session.on('error', (error: Error) => {
+      this.closeError ??= error;
+    });
+    session.once('close', () => this.onClose());
+    this.scheduleKeepalive();
+  }
+
+  /** Starts HTTP/2 on `socket` and resolves once the server's SETTINGS arrived. */
+  static open(socket: Duplex, options: ConnectionOptions): Promise<Http2Connection> {
+    return new Promise((resolve, reject) => {
+      const session = http2.connect(`http://${options.authority}`, {
+        createConnection: () => socket,
+        settings: options.settings,
+        maxSessionMemory: options.maxSessionMemory,
+        maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
+      } as http2.ClientSessionOptions);
+      const timer = setTimeout(() => fail(new Error(`HTTP/2 handshake did not complete within ${options.handshakeTimeoutMs} ms`)), options.handshakeTimeoutMs);
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        session.removeListener('remoteSettings', ready);
+        session.destroy();
+        reject(error);
+      };
+      const ready = (): void => {
+        clearTimeout(timer);
+        session.removeListener('error', fail);
+        session.removeListener('close', closedEarly);
+        resolve(new Http2Connection(session, options));
+      };
+      const closedEarly = (): void => fail(new Error('the connection closed during the HTTP/2 handshake'));
+      session.once('remoteSettings', ready);
+      session.once('error', fail);
+      session.once('close', closedEarly);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed || this.session.closed || this.session.destroyed;
+  }
+
+  /** Opens a stream for one call. */
+  request(headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
+    const stream = this.session.request(headers, { endStream: false });
+    this.activeStreams++;
+    if (this.activeStreams === 1) this.scheduleKeepalive();
+    stream.once('close', () => {
+      this.activeStreams--;
+    });
+    return stream;
+  }
+
+  /** Ends the session once its streams are done. */
+  close(): void {
+    if (!this.session.closed) this.session.close();
+  }
+
+  destroy(error?: Error): void {
+    this.closeError ??= error;
+    this.session.destroy();
+  }
+
+  private scheduleKeepalive(): void {
+    if (this.options.keepaliveTimeMs <= 0 || this.keepaliveTimer !== undefined || this.closed) return;
+    this.keepaliveTimer = setTimeout(() => {
+      this.keepaliveTimer = undefined;
+      this.sendKeepalive();
+    }, this.options.keepaliveTimeMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private sendKeepalive(): void {
+    if (this.isClosed) return;
+    if (this.activeStreams === 0 && !this.options.keepalivePermitWithoutCalls) return;
+    this.pingTimer = setTimeout(() => {
+      this.destroy(new Error(`keepalive ping not acknowledged within ${this.options.keepaliveTimeoutMs} ms`));
+    }, this.options.keepaliveTimeoutMs);
+    this.pingTimer.unref();
+    try {
+      this.session.ping((error) => {
+        clearTimeout(this.pingTimer);
+        this.pingTimer = undefined;
+        if (error) this.destroy(error);
+        else this.scheduleKeepalive();
+      });
+    } catch (error) {
+      this.destroy(error as Error);
+    }
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.keepaliveTimer);
+    clearTimeout(this.pingTimer);
+    this.emit('close', this.closeError);
+  }
+}

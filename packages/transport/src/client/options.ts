@@ -1,0 +1,69 @@
+/**
+ * Options of a VM channel: how to connect (the @vmrpc/native connect options), the credentials,
+ * and grpc-js's own channel options, of which these keys are honoured:
+ *
+ *   grpc.max_send_message_length, grpc.max_receive_message_length (-1: unlimited)
+ *   grpc.keepalive_time_ms, grpc.keepalive_timeout_ms, grpc.keepalive_permit_without_calls
+ *   grpc.initial_reconnect_backoff_ms, grpc.max_reconnect_backoff_ms
+ *   grpc.default_authority, grpc.ssl_target_name_override, grpc.primary_user_agent,
+ *   grpc.secondary_user_agent, grpc-node.max_session_memory
+ */
+import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+import type { ConnectOptions } from '@vmrpc/native';
+
+export interface VmChannelOptions {
+  /** How each connection is opened (timeout, data path, toHost, buffer size). `signal` is the channel's own. */
+  connect?: Omit<ConnectOptions, 'signal'>;
+  /** Channel credentials: insecure by default; createSsl() runs TLS over the VM socket. */
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options (see the list above). */
+  grpc?: ChannelOptions;
+}
+
+/** The options resolved to values, read once per channel. */
+export interface ResolvedChannelOptions {
+  maxSendMessageBytes: number;
+  maxReceiveMessageBytes: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  keepalivePermitWithoutCalls: boolean;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  authority: string;
+  userAgent: string;
+  maxSessionMemory: number;
+}
+
+const DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
+const UNLIMITED = 0x7fffffff;
+
+function numberOption(options: ChannelOptions, key: string, fallback: number): number {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`channel option ${key} must be a number (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+function sizeLimit(options: ChannelOptions, key: string, fallback: number): number {
+  const value = numberOption(options, key, fallback);
+  return value < 0 ? UNLIMITED : value;
+}
+
+export function resolveOptions(grpcOptions: ChannelOptions = {}): ResolvedChannelOptions {
+  const authority = grpcOptions['grpc.default_authority'];
+  const primary = grpcOptions['grpc.primary_user_agent'];
+  const secondary = grpcOptions['grpc.secondary_user_agent'];
+  const agent = [primary, 'vmrpc-transport/0.1.0', secondary].filter((part) => typeof part === 'string' && part.length > 0).join(' ');
+  return {
+    maxSendMessageBytes: sizeLimit(grpcOptions, 'grpc.max_send_message_length', UNLIMITED),
+    maxReceiveMessageBytes: sizeLimit(grpcOptions, 'grpc.max_receive_message_length', DEFAULT_MAX_RECEIVE),
+    keepaliveTimeMs: numberOption(grpcOptions, 'grpc.keepalive_time_ms', 0),
+    keepaliveTimeoutMs: numberOption(grpcOptions, 'grpc.keepalive_timeout_ms', 20_000),
+    keepalivePermitWithoutCalls: numberOption(grpcOptions, 'grpc.keepalive_permit_without_calls', 0) === 1,
+    initialBackoffMs: numberOption(grpcOptions, 'grpc.initial_reconnect_backoff_ms', 1000),
+    maxBackoffMs: numberOption(grpcOptions, 'grpc.max_reconnect_backoff_ms', 120_000),
+    authority: typeof authority === 'string' ? authority : 'localhost',
+    userAgent: agent,
+    maxSessionMemory: numberOption(grpcOptions, 'grpc-node.max_session_memory', Number.MAX_SAFE_INTEGER),
+  };
+}

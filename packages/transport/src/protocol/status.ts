@@ -1,0 +1,85 @@
+/**
+ * How a gRPC status is read off an HTTP/2 response: trailers (or Trailers-Only headers), the
+ * HTTP status of non-gRPC responses, and the RST_STREAM code of streams that end without one.
+ * Mappings follow gRPC's "HTTP to gRPC status code mapping" and grpc-js's client behaviour.
+ */
+import * as http2 from 'node:http2';
+import { Metadata, status as Status, type StatusObject } from '@grpc/grpc-js';
+
+const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INADEQUATE_SECURITY } = http2.constants;
+
+/** Headers that carry the protocol, not user metadata. */
+const RESERVED_HEADERS = new Set(['content-type', 'grpc-status', 'grpc-message', 'grpc-encoding', 'grpc-accept-encoding', 'te', 'date']);
+
+/** gRPC code for a non-200 HTTP status. */
+export function statusFromHttpStatus(httpStatus: number): Status {
+  switch (httpStatus) {
+    case 400:
+      return Status.INTERNAL;
+    case 401:
+      return Status.UNAUTHENTICATED;
+    case 403:
+      return Status.PERMISSION_DENIED;
+    case 404:
+      return Status.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return Status.UNAVAILABLE;
+    default:
+      return Status.UNKNOWN;
+  }
+}
+
+/** Status for a stream reset before any status arrived. `connectionLost`: the session went away. */
+export function statusFromRstCode(rstCode: number, connectionLost: boolean): Pick<StatusObject, 'code' | 'details'> {
+  if (connectionLost) return { code: Status.UNAVAILABLE, details: 'Connection dropped' };
+  switch (rstCode) {
+    case NGHTTP2_REFUSED_STREAM:
+      return { code: Status.UNAVAILABLE, details: 'Stream refused by server' };
+    case NGHTTP2_CANCEL:
+      return { code: Status.CANCELLED, details: 'Call cancelled' };
+    case NGHTTP2_ENHANCE_YOUR_CALM:
+      return { code: Status.RESOURCE_EXHAUSTED, details: 'Bandwidth exhausted or memory limit exceeded' };
+    case NGHTTP2_INADEQUATE_SECURITY:
+      return { code: Status.PERMISSION_DENIED, details: 'Protocol not secure enough' };
+    default:
+      return { code: Status.INTERNAL, details: `Received RST_STREAM with code ${rstCode}` };
+  }
+}
+
+/** grpc-message is percent-encoded; a malformed encoding is shown as received. */
+export function decodeGrpcMessage(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Metadata from response headers or trailers, without pseudo and protocol headers. */
+export function metadataFromHeaders(headers: http2.IncomingHttpHeaders): Metadata {
+  const user: http2.IncomingHttpHeaders = {};
+  for (const [key, value] of Object.entries(headers)) {
+    if (!key.startsWith(':') && !RESERVED_HEADERS.has(key)) user[key] = value;
+  }
+  return Metadata.fromHttp2Headers(user);
+}
+
+/** The status carried by trailers (or a Trailers-Only response). */
+export function statusFromTrailers(trailers: http2.IncomingHttpHeaders): StatusObject {
+  const metadata = metadataFromHeaders(trailers);
+  const rawCode = trailers['grpc-status'];
+  const code = typeof rawCode === 'string' && /^\d+$/.test(rawCode) ? Number(rawCode) : NaN;
+  if (!Number.isInteger(code) || code < 0 || code > 16) {
+    return { code: Status.UNKNOWN, details: `Received an invalid grpc-status: ${JSON.stringify(rawCode ?? null)}`, metadata };
+  }
+  const message = trailers['grpc-message'];
+  return { code, details: typeof message === 'string' ? decodeGrpcMessage(message) : '', metadata };
+}
+
+/** Whether a content-type is gRPC's (application/grpc, optionally +proto or ;params). */
+export function isGrpcContentType(value: string | undefined): boolean {
+  return value !== undefined && /^application\/grpc([+;]|$)/.test(value);
+}

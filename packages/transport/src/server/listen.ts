@@ -1,0 +1,103 @@
+/**
+ * Serving a stock grpc-js Server over VM sockets: accept with @vmrpc/native, check the peer,
+ * then hand the connection to the server through Server#createConnectionInjector. The peer
+ * is decided by the kernel (vsock CID and port, Hyper-V VM id, the VMM socket of a hybrid vsock
+ * guest), and `authorize` sees it before any HTTP/2 byte is read.
+ */
+import { ServerCredentials, type Server } from '@grpc/grpc-js';
+import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
+
+export interface ListenOptions {
+  /** Server credentials; insecure by default, createSsl() for TLS over the VM socket. */
+  credentials?: ServerCredentials;
+  /**
+   * Decides whether a peer may connect, before any byte is read. `peer` is undefined for
+   * unnamed peers (Unix clients). A false result or a throw refuses the connection.
+   */
+  authorize?: (peer: VmAddress | undefined, socket: VmSocket) => boolean | Promise<boolean>;
+  /** How long `authorize` may take before the connection is refused. Default 5000 ms. */
+  authorizeTimeoutMs?: number;
+  /** Most connections open at once; more are closed on arrival. Default: no limit. */
+  maxConnections?: number;
+  /** Data path for accepted connections. */
+  dataPath?: DataPathOption;
+}
+
+export interface VmGrpcListener {
+  /** The bound address (for `vsock:any:any`, with the port the kernel chose). */
+  address(): VmAddress | null;
+  /** Connections refused by `authorize` or the connection limit so far. */
+  readonly refusedConnections: number;
+  /**
+   * Stops accepting, lets calls in progress finish for up to `graceMs`, then closes what is left.
+   * Resolves when every connection is closed.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Accepts VM socket connections on `target` and serves them with `server`. */
+export async function listen(server: Server, target: string | VmAddress, options: ListenOptions = {}): Promise<VmGrpcListener> {
+  const injector = server.createConnectionInjector(options.credentials ?? ServerCredentials.createInsecure());
+  const authorizeTimeoutMs = options.authorizeTimeoutMs ?? 5000;
+  let refused = 0;
+  const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
+    socket.on('error', () => undefined);
+    void admit(socket).then((ok) => {
+      if (!ok) {
+        refused++;
+        socket.destroy();
+        return;
+      }
+      presentPeerToGrpc(socket);
+      // Accepted paused so nothing is read before authorize(); HTTP/2 does not resume it.
+      socket.resume();
+      injector.injectConnection(socket);
+    });
+  });
+  vmServer.on('drop', () => refused++);
+  if (options.maxConnections !== undefined) vmServer.maxConnections = options.maxConnections;
+
+  async function admit(socket: VmSocket): Promise<boolean> {
+    if (options.authorize === undefined) return true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), authorizeTimeoutMs);
+      });
+      return (await Promise.race([Promise.resolve(options.authorize(socket.remoteVmAddress, socket)), timeout])) === true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  await vmServer.listen(target);
+  return {
+    address: () => vmServer.address(),
+    get refusedConnections() {
+      return refused;
+    },
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => injector.destroy(), graceMs);
+        timer.unref();
+        vmServer.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        injector.drain(graceMs);
+      }),
+  };
+}
+
+/**
+ * grpc-js reports a call's peer as `${remoteAddress}:${remotePort}` when the port is set; our
+ * sockets put the whole target in remoteAddress, so the port is hidden from grpc-js to make
+ * call.getPeer() return exactly the target string (e.g. `vsock:3:1024`).
+ */
+function presentPeerToGrpc(socket: VmSocket): void {
+  const peer = socket.remoteVmAddress === undefined ? 'unix:unnamed-peer' : formatTarget(socket.remoteVmAddress);
+  Object.defineProperty(socket, 'remoteAddress', { value: peer, configurable: true });
+  Object.defineProperty(socket, 'remotePort', { value: undefined, configurable: true });
+}
