@@ -71,10 +71,11 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     this.remoteVmAddress = connected.remote;
     this.localVmAddress = connected.local;
     this.receiveBuffer = Buffer.allocUnsafe(maxMessageSize + 1);
+    this.poller = new binding.Poller(this.fd, (status, events) => this.onEvent(status, events));
     // A non-blocking vsock seqpacket send may queue part of a message and still report EAGAIN,
     // so vsock sockets send in blocking mode off the event loop; AF_UNIX sends are atomic.
+    // After the Poller: uv_poll_init makes the fd non-blocking again.
     this.blockingSends = connected.remote?.family === 'vsock' && binding.setBlocking(this.fd, true) === 0;
-    this.poller = new binding.Poller(this.fd, (status, events) => this.onEvent(status, events));
     // Start reading on the next tick, after the creator attached its 'message' listener.
     process.nextTick(() => this.updateInterest());
   }

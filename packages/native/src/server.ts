@@ -141,7 +141,8 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     this.stopAccepting();
     this.binding!.close(this.fd);
     this.fd = -1;
-    if (this.unlinkPath !== undefined) fs.rm(this.unlinkPath, { force: true }, () => undefined);
+    // Synchronously, as libuv does: a server started right after close() must find the path free.
+    if (this.unlinkPath !== undefined) removeSocketFile(this.unlinkPath);
     this.unlinkPath = undefined;
     this.closing = true;
     this.maybeEmitClose();
@@ -254,4 +255,12 @@ export function createServer(
 ): VmServer {
   if (typeof optionsOrListener === 'function') return new VmServer(undefined, optionsOrListener);
   return new VmServer(optionsOrListener, onConnection);
+}
+
+function removeSocketFile(path: string): void {
+  try {
+    fs.rmSync(path, { force: true });
+  } catch {
+    // Already gone or not ours to remove: nothing listens there any more either way.
+  }
 }

@@ -1,0 +1,167 @@
+// Channel behaviour beyond single calls: connection management, readiness, identity.
+import { expect } from 'chai';
+import * as grpc from '@grpc/grpc-js';
+import { clientOptions, createChannel, listen, type VmGrpcListener } from '@vmrpc/transport';
+import { connect } from '@vmrpc/native';
+import { socketPath, within } from '../support/checks.js';
+import { FirecrackerMuxerStandIn } from '../support/firecracker-muxer-standin.js';
+import { ConformanceClient, conformanceServer, type ServerLog } from './conformance-service.js';
+import { unary } from './conformance-suite.js';
+
+function makeClient(target: string, grpcOptions: grpc.ChannelOptions = {}): ConformanceClient {
+  return new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: grpcOptions })) as never;
+}
+
+async function expectCode(promise: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect((error as grpc.ServiceError).code, (error as grpc.ServiceError).details).to.equal(code);
+    return error as grpc.ServiceError;
+  }
+  throw new Error(`expected ${grpc.status[code]}`);
+}
+
+describe('VM channel', () => {
+  const log: ServerLog = { cancelled: 0, peers: [] };
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function serve(target: string, options: Parameters<typeof listen>[2] = {}): Promise<VmGrpcListener> {
+    const listener = await listen(conformanceServer(log), target, options);
+    cleanups.push(() => listener.close(500));
+    return listener;
+  }
+
+  it('fails fast with UNAVAILABLE, naming the target, when nothing listens', async () => {
+    const target = `unix:${socketPath('nobody')}`;
+    const client = makeClient(target);
+    cleanups.push(() => client.close());
+    const error = await within(5000, 'fail fast', expectCode(unary(client, {}), grpc.status.UNAVAILABLE));
+    expect(error.details).to.contain(target);
+  });
+
+  it('waitForReady calls wait for a server that starts later', async () => {
+    const target = `unix:${socketPath('late')}`;
+    const client = makeClient(target, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 200 });
+    cleanups.push(() => client.close());
+    const call = unary(client, { payload: Buffer.from('patient') }, new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await serve(target);
+    expect((await within(10_000, 'waitForReady call', call)).payload.toString()).to.equal('patient');
+  });
+
+  it('reconnects after the server restarts, and Client#waitForReady follows the states', async () => {
+    const target = `unix:${socketPath('restart')}`;
+    const listener = await listen(conformanceServer(log), target);
+    const client = makeClient(target, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 200 });
+    cleanups.push(() => client.close());
+    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 5000, (error) => (error ? reject(error) : resolve())));
+    expect(client.getChannel().getConnectivityState(false)).to.equal(grpc.connectivityState.READY);
+    await unary(client, {});
+    await listener.close(200);
+    await within(5000, 'notices the loss', (async () => {
+      while (client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY) await new Promise((r) => setTimeout(r, 20));
+    })());
+    await serve(target);
+    const response = await within(10_000, 'after restart', unary(client, { payload: Buffer.from('again') }, new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + 10_000 }));
+    expect(response.payload.toString()).to.equal('again');
+  });
+
+  it('watchConnectivityState reports a deadline without change, and close() ends waiting calls', async () => {
+    const channel = createChannel(`unix:${socketPath('idle')}`);
+    expect(channel.getConnectivityState(false)).to.equal(grpc.connectivityState.IDLE);
+    const error = await new Promise<Error | undefined>((resolve) => channel.watchConnectivityState(grpc.connectivityState.IDLE, Date.now() + 100, resolve));
+    expect(error?.message).to.match(/Deadline/);
+    const client = new ConformanceClient('unused', grpc.credentials.createInsecure(), { channelOverride: channel }) as unknown as ConformanceClient;
+    const waiting = unary(client, {}, new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    channel.close();
+    await within(5000, 'closed channel', expectCode(waiting, grpc.status.UNAVAILABLE));
+    expect(channel.getConnectivityState(false)).to.equal(grpc.connectivityState.SHUTDOWN);
+    expect(() => channel.createCall('/x/y', Infinity, null, null, 0)).to.throw(/shut down/);
+  });
+
+  it('authorize() sees the peer first and can refuse it (UNAVAILABLE at the client)', async () => {
+    const target = `unix:${socketPath('auth')}`;
+    const seen: unknown[] = [];
+    const listener = await serve(target, {
+      authorize: (peer) => {
+        seen.push(peer);
+        return false;
+      },
+    });
+    const client = makeClient(target);
+    cleanups.push(() => client.close());
+    await within(5000, 'refused', expectCode(unary(client, {}), grpc.status.UNAVAILABLE));
+    expect(seen).to.deep.equal([undefined]); // a Unix client is unnamed
+    expect(listener.refusedConnections).to.be.at.least(1);
+  });
+
+  it('a throwing or slow authorize() refuses instead of hanging', async () => {
+    const target = `unix:${socketPath('auth2')}`;
+    await serve(target, { authorize: () => new Promise<boolean>(() => undefined), authorizeTimeoutMs: 200 });
+    const client = makeClient(target);
+    cleanups.push(() => client.close());
+    await within(5000, 'refused after timeout', expectCode(unary(client, {}), grpc.status.UNAVAILABLE));
+  });
+
+  it('maxConnections closes connections beyond the limit', async () => {
+    const target = `unix:${socketPath('limit')}`;
+    const listener = await serve(target, { maxConnections: 1 });
+    const first = makeClient(target);
+    const second = makeClient(target);
+    cleanups.push(() => first.close(), () => second.close());
+    await unary(first, {});
+    await within(5000, 'second refused', expectCode(unary(second, {}), grpc.status.UNAVAILABLE));
+    expect(listener.refusedConnections).to.equal(1);
+  });
+
+  it('accepts a custom socket factory as its target', async () => {
+    const target = `unix:${socketPath('factory')}`;
+    await serve(target);
+    let opened = 0;
+    const channel = createChannel(async (signal) => {
+      opened++;
+      return connect(target, { signal });
+    });
+    const client = new ConformanceClient('unused', grpc.credentials.createInsecure(), { channelOverride: channel }) as unknown as ConformanceClient;
+    cleanups.push(() => client.close());
+    expect((await unary(client, { payload: Buffer.from('f') })).payload.toString()).to.equal('f');
+    expect(opened).to.equal(1);
+    expect(channel.getTarget()).to.equal('custom');
+  });
+
+  it('rejects malformed targets when the channel is created', () => {
+    expect(() => createChannel('vsock:nope:1')).to.throw(/CID "nope"/);
+  });
+
+  describe('over hybrid vsock (Firecracker muxer stand-in)', () => {
+    it('host -> guest: a channel on hybrid-vsock:PATH:PORT reaches a gRPC server in the "guest"', async () => {
+      const muxer = new FirecrackerMuxerStandIn(socketPath('fc'));
+      await muxer.start();
+      cleanups.push(() => muxer.stop());
+      const server = conformanceServer(log);
+      const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+      cleanups.push(() => injector.destroy());
+      muxer.guestListen(5000, (guestSide) => injector.injectConnection(guestSide));
+      const client = makeClient(`hybrid-vsock:${muxer.udsPath}:5000`);
+      cleanups.push(() => client.close());
+      expect((await within(10_000, 'hybrid call', unary(client, { payload: Buffer.from('to guest') }))).payload.toString()).to.equal('to guest');
+    });
+
+    it('guest -> host: listen() on hybrid-vsock:PATH:PORT, and getPeer() names the VMM socket', async () => {
+      const muxer = new FirecrackerMuxerStandIn(socketPath('fc'));
+      await muxer.start();
+      cleanups.push(() => muxer.stop());
+      await serve(`hybrid-vsock:${muxer.udsPath}:1234`);
+      const channel = createChannel(() => muxer.guestConnect(1234));
+      const client = new ConformanceClient('unused', grpc.credentials.createInsecure(), { channelOverride: channel }) as unknown as ConformanceClient;
+      cleanups.push(() => client.close());
+      const response = await within(10_000, 'guest call', unary(client, {}));
+      expect(response.peer).to.equal(`hybrid-vsock:${muxer.udsPath}:1234`);
+    });
+  });
+});
