@@ -10,12 +10,14 @@ import { join } from 'node:path';
 import { HarnessError, HarnessUnavailableError } from './harness/errors.js';
 import { repoRoot } from './harness/paths.js';
 import { formatMs, progress } from './harness/progress.js';
-import { runInGuest } from './harness/run-in-guest.js';
+import { prepareGuest, runInGuest } from './harness/run-in-guest.js';
 
 /** Measured: 5-7 min under TCG (inner boot ~90 s, ~20 s per process start there). */
 const OUTER_TIMEOUT_MS = 15 * 60_000;
 
 async function main(): Promise<number> {
+  // First, so a machine without QEMU skips (outside CI) whatever else is missing.
+  await prepareGuest();
   for (const file of ['test/.build/vm/nested/outer.js', 'test/.build/vm/nested/inner.js', 'packages/native/dist/index.js']) {
     if (!existsSync(join(repoRoot(), file))) {
       process.stderr.write(`test:vm:nested: ${file} is missing; run \`pnpm build\` first\n`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { HarnessError, HarnessUnavailableError } from './harness/errors.js';
 import { repoRoot } from './harness/paths.js';
 import { formatMs, progress } from './harness/progress.js';
-import { runInGuest } from './harness/run-in-guest.js';
+import { prepareGuest, runInGuest } from './harness/run-in-guest.js';
 
 /** The suites get this long once mocha has started; VMRPC_VM_TIMEOUT (seconds) overrides. */
 const DEFAULT_SUITE_TIMEOUT_MS = 15 * 60_000;
@@ -34,6 +34,8 @@ async function main(): Promise<number> {
   const mochaArgs = process.argv.slice(2);
   if (mochaArgs[0] === '--') mochaArgs.shift();
 
+  // First, so a machine without QEMU skips (outside CI) whatever else is missing.
+  await prepareGuest();
   const suites = await countSuites();
   if (suites === 0) {
     // Saves a boot: mocha would fail with "No test files found" anyway.

@@ -60,7 +60,7 @@ async function probeKvmBoot(kernel: Kernel, initramfs: Initramfs): Promise<strin
   const qemu = startQemu(
     qemuArgs({
       accel: 'kvm',
-      vmlinuz: kernel.vmlinuz,
+      kernelImage: kernel.bootImage,
       initramfs: initramfs.file,
       memoryMiB: 256,
       cpus: 1,

@@ -16,6 +16,8 @@ export interface CommandOptions {
   env?: NodeJS.ProcessEnv;
   /** What this command is for, used in error messages. */
   stage: string;
+  /** Written to the command's stdin (otherwise stdin is /dev/null). */
+  input?: Buffer;
 }
 
 /** Runs a short helper command (apt, dpkg...) and fails with a readable error on timeout or non-zero exit. */
@@ -53,12 +55,17 @@ function runCommandBuffers(
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    if (options.input !== undefined) {
+      // EPIPE when the tool stops reading early; its exit code tells what happened.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(options.input);
+    }
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(

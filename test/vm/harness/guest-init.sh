@@ -68,7 +68,9 @@ mkdir -p /newroot/run/vmrpc
 mount --bind /results /newroot/run/vmrpc
 if [ -n "$VMRPC_CHECKOUT" ]; then
   [ -d "/newroot$VMRPC_CHECKOUT" ] || fatal "checkout mount point $VMRPC_CHECKOUT does not exist in the host root"
-  mount9p vmrpc_checkout "/newroot$VMRPC_CHECKOUT" ""
+  # Cached too: the host leaves the checkout alone during a run, and uncached 9p made
+  # loading mocha take 11 s instead of 2.6 s. The final sync writes guest changes back.
+  mount9p vmrpc_checkout "/newroot$VMRPC_CHECKOUT" ",cache=loose"
 fi
 hostname vmrpc-guest
 
@@ -78,8 +80,9 @@ hostname vmrpc-guest
 echo "@@vmrpc job-start@@"
 chroot /newroot /bin/sh /run/vmrpc/job.sh < /dev/null
 rc=$?
-echo "$rc" > /results/exit-code
 sync
+# The results share is uncached, so the host sees this as soon as it is written.
+echo "$rc" > /results/exit-code
 echo "@@vmrpc job-exit $rc@@"
 poweroff -f
 sleep 60

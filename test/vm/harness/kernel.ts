@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HarnessError, HarnessUnavailableError } from './errors.js';
 import { findOnPath, runCommand, runCommandBinary, runCommandUnchecked } from './exec.js';
 import { moduleDepends, normalizeModuleName, readModinfo } from './modinfo.js';
 import { ensureAptUpdated, hasApt, isRoot } from './packages.js';
 import { cacheDir } from './paths.js';
 import { progress } from './progress.js';
+import { ensureVmlinux } from './vmlinux.js';
 
 /**
  * Module groups the guest /init loads. `base` is always loaded; the others only
@@ -36,7 +37,10 @@ export interface Kernel {
   /** Debian package name, e.g. linux-image-6.1.0-56-amd64. */
   packageName: string;
   packageVersion: string;
+  /** The bzImage as shipped. */
   vmlinuz: string;
+  /** What QEMU boots: the extracted vmlinux (PVH, faster) or, failing that, the bzImage. */
+  bootImage: string;
   /** In load order: every module comes after the modules it depends on. */
   modules: KernelModule[];
   /** Identifies this kernel + module set, for keying the initramfs cache. */
@@ -73,6 +77,7 @@ function fromManifest(manifest: Manifest): Kernel {
     packageName: manifest.packageName,
     packageVersion: manifest.packageVersion,
     vmlinuz: join(dir, 'vmlinuz'),
+    bootImage: join(dir, 'vmlinuz'),
     modules: manifest.modules.map((m) => ({ ...m, file: join(dir, 'modules', `${m.name}.ko`) })),
     key: `${manifest.packageName}_${manifest.packageVersion}_${manifest.groupsHash}`,
   };
@@ -97,6 +102,12 @@ async function readCachedKernel(): Promise<Kernel | undefined> {
  * Cached under the cache dir; delete kernel.json there to fetch a newer one.
  */
 export async function ensureKernel(): Promise<Kernel> {
+  const kernel = await ensureKernelPackage();
+  const vmlinux = await ensureVmlinux(kernel.vmlinuz, join(dirname(kernel.vmlinuz), 'vmlinux'));
+  return vmlinux === undefined ? kernel : { ...kernel, bootImage: vmlinux };
+}
+
+async function ensureKernelPackage(): Promise<Kernel> {
   const cached = await readCachedKernel();
   if (cached !== undefined) return cached;
 

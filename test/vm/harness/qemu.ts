@@ -9,7 +9,8 @@ export interface VirtfsShare {
 
 export interface QemuConfig {
   accel: Accel;
-  vmlinuz: string;
+  /** A bzImage, or an uncompressed vmlinux that QEMU boots through its PVH entry. */
+  kernelImage: string;
   initramfs: string;
   memoryMiB: number;
   cpus: number;
@@ -69,7 +70,7 @@ export function qemuArgs(config: QemuConfig): string[] {
     '-serial',
     'stdio',
     '-kernel',
-    config.vmlinuz,
+    config.kernelImage,
     '-initrd',
     config.initramfs,
     '-append',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chooseAccel, type AccelChoice } from './accel.js';
 import { HarnessError, HarnessUnavailableError } from './errors.js';
 import { findOnPath } from './exec.js';
+import { acquireMachineLock } from './machine-lock.js';
 import { insideHarnessGuest, vhostVsockVeto } from './guest-env.js';
 import { ensureInitramfs, type Initramfs } from './initramfs.js';
 import { ensureKernel, type Kernel, type ModuleGroup } from './kernel.js';
@@ -56,6 +57,9 @@ interface Prepared {
   initramfs: Initramfs;
   accel: AccelChoice;
 }
+
+/** How long to queue behind another process's guest (a nested run takes ~5 min, a suite run less). */
+const LOCK_WAIT_MS = 30 * 60_000;
 
 let prepared: Promise<Prepared> | undefined;
 let queue: Promise<unknown> = Promise.resolve();
@@ -150,15 +154,17 @@ async function runExclusive(options: GuestRunOptions): Promise<GuestRunResult> {
   const cwd = options.cwd ?? checkout;
   const debug = debugEnabled();
 
-  const results = await mkdtemp(join(tmpdir(), 'vmrpc-guest-'));
+  const release = await acquireMachineLock(LOCK_WAIT_MS);
+  let results: string | undefined;
   try {
+    results = await mkdtemp(join(tmpdir(), 'vmrpc-guest-'));
     await writeFile(join(results, 'config.sh'), `VMRPC_CHECKOUT=${shellQuote(checkout)}\n`);
     await writeFile(join(results, 'job.sh'), jobScript(options, cwd));
     const cpus = options.cpus ?? 2;
     const memoryMiB = options.memoryMiB ?? 2048;
     const args = qemuArgs({
       accel: accel.accel,
-      vmlinuz: kernel.vmlinuz,
+      kernelImage: kernel.bootImage,
       initramfs: initramfs.file,
       memoryMiB,
       cpus,
@@ -178,7 +184,8 @@ async function runExclusive(options: GuestRunOptions): Promise<GuestRunResult> {
     if (debug) progress(`${QEMU_BINARY} ${args.map((a) => (/[\s,]/.test(a) ? shellQuote(a) : a)).join(' ')}`);
     return await boot(args, options, label, limits, accel, results);
   } finally {
-    await rm(results, { recursive: true, force: true });
+    if (results !== undefined) await rm(results, { recursive: true, force: true });
+    await release();
   }
 }
 
@@ -215,10 +222,14 @@ async function boot(
 
   const onLine = (line: string): void => {
     consoleLines.push(line);
-    if (debug) process.stderr.write(`[${label} console] ${line}\n`);
     const marker = /@@vmrpc (init|root|job-start|job-exit (\d+)|fatal (.*))@@/.exec(line);
+    const isOutput = marker === null && jobStartAt !== undefined && jobExitAt === undefined;
+    // In debug mode the whole console is streamed, except output that onOutput already shows.
+    if (debug && !(isOutput && options.onOutput !== undefined)) {
+      process.stderr.write(`[${label} console +${formatMs(Date.now() - start)}] ${line}\n`);
+    }
     if (marker === null) {
-      if (jobStartAt !== undefined && jobExitAt === undefined) {
+      if (isOutput) {
         outputLines.push(line);
         options.onOutput?.(`${line}\n`);
       }
@@ -283,10 +294,14 @@ async function boot(
     accel,
   };
   if (result.exitCode !== 0 && !debug) {
-    // The command's own output was streamed (or is in result.output); the boot part explains setup trouble.
+    // The command's own output was streamed (or is in result.output); kernel messages during boot may explain setup trouble.
     const streamed = options.onOutput !== undefined;
-    const text = streamed ? consoleLines.slice(0, consoleLines.findIndex((line) => line.includes('@@vmrpc job-start@@')) + 1) : consoleLines;
-    process.stderr.write(`[${label}] command failed with exit code ${result.exitCode}; ${streamed ? 'boot' : 'full'} console:\n${text.join('\n')}\n`);
+    const shown = (streamed ? consoleLines.slice(0, consoleLines.findIndex((line) => line.includes('@@vmrpc job-start@@'))) : consoleLines).filter(
+      (line) => !line.includes('@@vmrpc '),
+    );
+    if (shown.length > 0) {
+      process.stderr.write(`[${label}] command failed with exit code ${result.exitCode}; ${streamed ? 'boot' : 'guest'} console:\n${shown.join('\n')}\n`);
+    }
   }
   return result;
 }
