@@ -42,6 +42,8 @@ interface StateWatcher {
 }
 
 let nextChannelId = 1;
+const STREAM_WINDOW_BYTES = 1 << 20;
+const CONNECTION_WINDOW_BYTES = 8 << 20;
 
 export class VmChannel implements ChannelInterface {
   readonly options: ResolvedChannelOptions;
@@ -199,7 +201,10 @@ export class VmChannel implements ChannelInterface {
         keepaliveTimeoutMs: this.options.keepaliveTimeoutMs,
         keepalivePermitWithoutCalls: this.options.keepalivePermitWithoutCalls,
         handshakeTimeoutMs: 20_000,
-        settings: { enablePush: false },
+        // A larger receive window than HTTP/2's default 64 KiB keeps streams from stalling on
+        // WINDOW_UPDATE round trips (local sockets have bandwidth, not latency, to spare).
+        settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES },
+        connectionWindowBytes: CONNECTION_WINDOW_BYTES,
         maxSessionMemory: this.options.maxSessionMemory,
       });
     } catch (error) {

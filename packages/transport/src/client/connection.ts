@@ -17,6 +17,8 @@ export interface ConnectionOptions {
   /** Give up on the HTTP/2 handshake (the server's SETTINGS) after this many ms. */
   handshakeTimeoutMs: number;
   settings: http2.Settings;
+  /** Receive window of the whole connection (HTTP/2's default is 64 KiB). */
+  connectionWindowBytes: number;
   maxSessionMemory: number;
 }
 
@@ -69,6 +71,7 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> {
       };
       const ready = (): void => {
         clearTimeout(timer);
+        session.setLocalWindowSize(options.connectionWindowBytes);
         session.removeListener('error', fail);
         session.removeListener('close', closedEarly);
         resolve(new Http2Connection(session, options));

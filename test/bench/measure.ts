@@ -1,0 +1,73 @@
+/** The three measurements of a gRPC client, and raw socket throughput, with no test framework. */
+import * as grpc from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
+import { STREAM_CHUNK, type BenchClient } from './bench-service.js';
+
+export interface GrpcFigures {
+  unaryP50Us: number;
+  unaryP99Us: number;
+  callsPerSecond: number;
+  streamMiBps: number;
+}
+
+function unaryOnce(client: BenchClient, payload: Buffer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    (client as unknown as { Unary: (r: Buffer, cb: (e: grpc.ServiceError | null) => void) => void }).Unary(payload, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function measureGrpc(client: BenchClient, options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number }): Promise<GrpcFigures> {
+  const payload = Buffer.alloc(100, 2);
+  for (let i = 0; i < 200; i++) await unaryOnce(client, payload); // warm-up
+  const latencies: number[] = [];
+  for (let i = 0; i < options.sequentialCalls; i++) {
+    const started = process.hrtime.bigint();
+    await unaryOnce(client, payload);
+    latencies.push(Number(process.hrtime.bigint() - started) / 1000);
+  }
+  latencies.sort((a, b) => a - b);
+
+  let completed = 0;
+  const until = Date.now() + options.throughputMs;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: options.inFlight }, async () => {
+      while (Date.now() < until) {
+        await unaryOnce(client, payload);
+        completed++;
+      }
+    }),
+  );
+  const callsPerSecond = completed / ((Date.now() - started) / 1000);
+
+  const request = Buffer.alloc(8);
+  request.writeBigUInt64BE(BigInt(options.streamBytes));
+  const streamStarted = process.hrtime.bigint();
+  let received = 0;
+  const call = (client as unknown as { Stream: (r: Buffer) => grpc.ClientReadableStream<Buffer> }).Stream(request);
+  for await (const chunk of call) received += (chunk as Buffer).length;
+  if (received < options.streamBytes - STREAM_CHUNK) throw new Error(`stream ended early: ${received} bytes`);
+  const seconds = Number(process.hrtime.bigint() - streamStarted) / 1e9;
+  return { unaryP50Us: percentile(latencies, 50), unaryP99Us: percentile(latencies, 99), callsPerSecond, streamMiBps: received / 2 ** 20 / seconds };
+}
+
+/** Reads `bytes` from a socket whose peer sends them, returning MiB/s. */
+export async function measureRawRead(socket: Duplex, bytes: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  let received = 0;
+  for await (const chunk of socket) {
+    received += (chunk as Buffer).length;
+    if (received >= bytes) break;
+  }
+  return received / 2 ** 20 / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
