@@ -1,0 +1,97 @@
+/**
+ * vsock benchmark, run inside a VM harness guest (`pnpm bench:vm`): what users do today (stock
+ * grpc-js over TCP loopback through a socat TCP<->vsock relay) against our channel over vsock,
+ * and raw vsock bytes as the ceiling. Everything goes through vsock loopback (CID 1).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, createServer } from '@vmrpc/native';
+import { clientOptions } from '@vmrpc/transport';
+import { BenchClient } from './bench-service.js';
+import { measureGrpc, measureRawRead, median, type GrpcFigures } from './measure.js';
+import { machineDescription, saveResult } from './report.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 2);
+const settings = { sequentialCalls: 500, inFlight: 64, throughputMs: 3000, streamBytes: 256 << 20 };
+const GRPC_PORT = 6000;
+const RELAY_PORT = 7000;
+const RAW_BYTES = 256 << 20;
+const children: ChildProcess[] = [];
+
+function start(command: string, args: string[], waitForOutput: boolean): Promise<void> {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  if (!waitForOutput) return new Promise((resolve) => setTimeout(resolve, 1000));
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`)));
+  });
+}
+
+async function rawVsockMiBps(): Promise<number> {
+  const chunk = Buffer.alloc(256 * 1024, 3);
+  const server = createServer(async (socket) => {
+    for (let sent = 0; sent < RAW_BYTES && !socket.destroyed; sent += chunk.length) {
+      if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+    }
+    socket.end();
+  });
+  await server.listen('vsock:any:any');
+  const address = server.address();
+  if (address?.family !== 'vsock') throw new Error('not vsock');
+  const socket = await connect(`vsock:1:${address.port}`);
+  const mibps = await measureRawRead(socket, RAW_BYTES);
+  socket.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return mibps;
+}
+
+try {
+  await start(process.execPath, [path.join(here, 'bench-server.js'), `vsock:any:${GRPC_PORT}`], true);
+  await start('socat', [`TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork`, `VSOCK-CONNECT:1:${GRPC_PORT}`], false);
+  const relayName = 'stock grpc-js via socat TCP<->vsock relay';
+  const oursName = '@vmrpc/transport channel, vsock';
+  const variants: Record<string, () => BenchClient> = {
+    [relayName]: () => new BenchClient(`127.0.0.1:${RELAY_PORT}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }),
+    [oursName]: () =>
+      new BenchClient(`vsock:1:${GRPC_PORT}`, grpc.credentials.createInsecure(), clientOptions(`vsock:1:${GRPC_PORT}`, { grpc: { 'grpc.max_receive_message_length': -1 } })),
+  };
+  const samples = new Map<string, GrpcFigures[]>();
+  const raw: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, make] of Object.entries(variants)) {
+      const client = make();
+      const figures = await measureGrpc(client, settings);
+      client.close();
+      samples.set(name, [...(samples.get(name) ?? []), figures]);
+      console.log(`round ${round}/${rounds} ${name}: p50 ${figures.unaryP50Us.toFixed(0)} us, ${figures.callsPerSecond.toFixed(0)} calls/s, ${figures.streamMiBps.toFixed(1)} MiB/s`);
+    }
+    raw.push(await rawVsockMiBps());
+    console.log(`round ${round}/${rounds} raw vsock: ${raw[raw.length - 1]!.toFixed(1)} MiB/s`);
+  }
+  const medianOf = (list: GrpcFigures[]): GrpcFigures => ({
+    unaryP50Us: median(list.map((f) => f.unaryP50Us)),
+    unaryP99Us: median(list.map((f) => f.unaryP99Us)),
+    callsPerSecond: median(list.map((f) => f.callsPerSecond)),
+    streamMiBps: median(list.map((f) => f.streamMiBps)),
+  });
+  const rawName = 'raw vsock bytes (@vmrpc/native)';
+  saveResult({
+    suite: 'gRPC over vsock loopback (VM harness guest)',
+    when: new Date().toISOString().slice(0, 10),
+    machine: machineDescription(process.env.VMRPC_BENCH_ACCEL ?? 'guest'),
+    rounds,
+    variants: [
+      { name: relayName, figures: medianOf(samples.get(relayName)!) },
+      { name: oursName, baseline: relayName, figures: medianOf(samples.get(oursName)!) },
+      { name: rawName, figures: { rawMiBps: median(raw) } },
+      { name: `${oursName} vs raw`, baseline: rawName, figures: { streamMiBps: medianOf(samples.get(oursName)!).streamMiBps } },
+    ],
+  });
+} finally {
+  for (const child of children) child.kill();
+}
+process.exit(0);
