@@ -1,6 +1,6 @@
 // AF_VSOCK stream sockets on a real kernel: vsock loopback (CID 1) inside the VM harness.
 import { expect } from 'chai';
-import { VMADDR_CID_ANY, connect, localCid, type VmServer } from '@vmrpc/native';
+import { VMADDR_CID_ANY, connect, createServer, localCid, type VmServer } from '@vmrpc/native';
 import { rejection, within } from '../support/checks.js';
 import { freshVsockPort, requireVsockTestGuest } from '../support/vsock-gate.js';
 import { defineStreamSuite } from './stream-suite.js';
@@ -49,5 +49,17 @@ describe('AF_VSOCK stream sockets (vsock loopback)', function () {
     const error = await rejection(connect(`vsock:1:${freshVsockPort()}`, { bufferSize: 1 << 20 }));
     // The option is applied before connecting: a refused connect proves it did not throw.
     expect(error.code).to.equal('ECONNREFUSED');
+  });
+
+  it('servers set the buffer size their accepted sockets inherit', async () => {
+    const server = createServer({ bufferSize: 64 * 1024 }, (socket) => socket.end('ok'));
+    await server.listen(`vsock:any:${freshVsockPort()}`);
+    const address = server.address() as { port: number };
+    const socket = await connect(`vsock:1:${address.port}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).to.equal('ok');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(() => createServer({ bufferSize: -1 })).to.throw(RangeError).with.property('code', 'ERR_OUT_OF_RANGE');
   });
 });

@@ -301,15 +301,18 @@ export async function connectSeqpacket(target: string | VmAddress, options?: Seq
 export interface SeqpacketServerOptions {
   /** Largest message accepted sockets receive, in bytes. Default 256 KiB. */
   maxMessageSize?: number;
+  /** vsock: SO_VM_SOCKETS_BUFFER_SIZE of the listener, which accepted sockets inherit. */
+  bufferSize?: number;
 }
 
 class SeqpacketServer extends VmServer<SeqpacketSocket> {
   protected override readonly socketType = 'seqpacket';
   constructor(
     private readonly maxMessageSize: number,
+    bufferSize: number | undefined,
     onConnection?: (socket: SeqpacketSocket) => void,
   ) {
-    super({}, onConnection);
+    super(bufferSize === undefined ? {} : { bufferSize }, onConnection);
   }
 
   protected override acceptedSocket(binding: NativeBinding, connected: ConnectedFd): SeqpacketSocket {
@@ -321,5 +324,5 @@ class SeqpacketServer extends VmServer<SeqpacketSocket> {
 export function createSeqpacketServer(options?: SeqpacketServerOptions, onConnection?: (socket: SeqpacketSocket) => void): VmServer<SeqpacketSocket> {
   const opts = optionalObject('options', options);
   const maxMessageSize = checkPositiveInteger('options.maxMessageSize', opts.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
-  return new SeqpacketServer(maxMessageSize, onConnection);
+  return new SeqpacketServer(maxMessageSize, checkPositiveInteger('options.bufferSize', opts.bufferSize), onConnection);
 }

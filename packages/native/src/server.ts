@@ -15,6 +15,7 @@ import { VmError, abortError, systemError } from './errors';
 import { checkBoolean, checkFunction, checkPositiveInteger, checkSignal, optionalObject } from './options';
 import { decodeSockaddr } from './sockaddr';
 import { createDataPathSocket } from './socket-factory';
+import { setVsockBufferSize } from './socket-options';
 import { errorHint, hybridListenPath, planSocket } from './socket-family';
 import { formatTarget, toAddress } from './target';
 import { pollFailureCode, type ConnectedFd } from './dial';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   pauseOnConnect?: boolean;
   /** Data path of accepted sockets. */
   dataPath?: DataPathOption;
+  /** vsock: SO_VM_SOCKETS_BUFFER_SIZE of the listener, which accepted sockets inherit. */
+  bufferSize?: number;
 }
 
 /** Options of {@link VmServer.listen}. */
@@ -80,6 +83,7 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     const opts = optionalObject('options', options);
     checkBoolean('options.allowHalfOpen', opts.allowHalfOpen);
     checkBoolean('options.pauseOnConnect', opts.pauseOnConnect);
+    checkPositiveInteger('options.bufferSize', opts.bufferSize);
     this.options = { ...opts };
     if (checkFunction('onConnection', onConnection) !== undefined) this.on('connection', onConnection!);
   }
@@ -105,6 +109,14 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
       throw systemError(rc, syscall, plan.target, errorHint(util.getSystemErrorName(rc), syscall, address));
     };
     if (fd < 0) fail(fd, 'socket');
+    if (address.family === 'vsock' && this.options.bufferSize !== undefined) {
+      try {
+        setVsockBufferSize(binding, fd, this.options.bufferSize, plan.target);
+      } catch (error) {
+        binding.close(fd);
+        throw error;
+      }
+    }
     let rc = binding.bind(fd, plan.sockaddr);
     if (rc < 0) fail(rc, 'bind');
     rc = binding.listen(fd, backlog);
