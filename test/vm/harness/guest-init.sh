@@ -73,6 +73,8 @@ if [ -n "$VMRPC_CHECKOUT" ]; then
   mount9p vmrpc_checkout "/newroot$VMRPC_CHECKOUT" ",cache=loose"
 fi
 hostname vmrpc-guest
+# Loopback only (the guest has no NIC): tests and benchmarks may use 127.0.0.1 beside vsock.
+ip link set lo up || fatal "cannot bring up lo"
 
 # Keep kernel messages out of the job's output unless debugging a boot.
 [ "$debug" = 1 ] || echo 1 > /proc/sys/kernel/printk

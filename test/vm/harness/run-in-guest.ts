@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,8 +157,13 @@ async function runExclusive(options: GuestRunOptions): Promise<GuestRunResult> {
 
   const release = await acquireMachineLock(LOCK_WAIT_MS);
   let results: string | undefined;
+  let removeOnExit: (() => void) | undefined;
   try {
     results = await mkdtemp(join(tmpdir(), 'vmrpc-guest-'));
+    // A SIGINT exits through process.exit, which skips the finally below.
+    const resultsDir = results;
+    removeOnExit = () => rmSync(resultsDir, { recursive: true, force: true });
+    process.once('exit', removeOnExit);
     await writeFile(join(results, 'config.sh'), `VMRPC_CHECKOUT=${shellQuote(checkout)}\n`);
     await writeFile(join(results, 'job.sh'), jobScript(options, cwd));
     const cpus = options.cpus ?? 2;
@@ -184,6 +190,7 @@ async function runExclusive(options: GuestRunOptions): Promise<GuestRunResult> {
     if (debug) progress(`${QEMU_BINARY} ${args.map((a) => (/[\s,]/.test(a) ? shellQuote(a) : a)).join(' ')}`);
     return await boot(args, options, label, limits, accel, results);
   } finally {
+    if (removeOnExit !== undefined) process.removeListener('exit', removeOnExit);
     if (results !== undefined) await rm(results, { recursive: true, force: true });
     await release();
   }
