@@ -71,3 +71,37 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** Median of each figure over the rounds. */
+export function medianFigures(list: GrpcFigures[]): GrpcFigures {
+  return {
+    unaryP50Us: median(list.map((f) => f.unaryP50Us)),
+    unaryP99Us: median(list.map((f) => f.unaryP99Us)),
+    callsPerSecond: median(list.map((f) => f.callsPerSecond)),
+    streamMiBps: median(list.map((f) => f.streamMiBps)),
+  };
+}
+
+/**
+ * Measures every variant once per round, interleaved (a machine's noise then hits all variants
+ * alike), and returns the medians. `afterRound` adds measurements of its own to each round.
+ */
+export async function runRounds(
+  rounds: number,
+  variants: Record<string, () => BenchClient>,
+  settings: Parameters<typeof measureGrpc>[1],
+  afterRound: (round: number) => Promise<void> = async () => undefined,
+): Promise<Map<string, GrpcFigures>> {
+  const samples = new Map<string, GrpcFigures[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, make] of Object.entries(variants)) {
+      const client = make();
+      const figures = await measureGrpc(client, settings);
+      client.close();
+      samples.set(name, [...(samples.get(name) ?? []), figures]);
+      console.log(`round ${round}/${rounds} ${name}: p50 ${figures.unaryP50Us.toFixed(0)} us, ${figures.callsPerSecond.toFixed(0)} calls/s, ${figures.streamMiBps.toFixed(1)} MiB/s`);
+    }
+    await afterRound(round);
+  }
+  return new Map([...samples].map(([name, list]) => [name, medianFigures(list)]));
+}

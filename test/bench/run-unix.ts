@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clientOptions } from '@vmrpc/transport';
 import { BenchClient } from './bench-service.js';
-import { measureGrpc, median, type GrpcFigures } from './measure.js';
+import { runRounds } from './measure.js';
 import { machineDescription, saveResult } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,24 +28,9 @@ const variants: Record<string, () => BenchClient> = {
     new BenchClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: { 'grpc.max_receive_message_length': -1 } })),
 };
 
-const samples = new Map<string, GrpcFigures[]>();
-for (let round = 1; round <= rounds; round++) {
-  for (const [name, make] of Object.entries(variants)) {
-    const client = make();
-    const figures = await measureGrpc(client, settings);
-    client.close();
-    samples.set(name, [...(samples.get(name) ?? []), figures]);
-    console.log(`round ${round}/${rounds} ${name}: p50 ${figures.unaryP50Us.toFixed(0)} us, ${figures.callsPerSecond.toFixed(0)} calls/s, ${figures.streamMiBps.toFixed(1)} MiB/s`);
-  }
-}
+const results = await runRounds(rounds, variants, settings);
 server.stdin!.end();
 
-const medianOf = (list: GrpcFigures[]): GrpcFigures => ({
-  unaryP50Us: median(list.map((f) => f.unaryP50Us)),
-  unaryP99Us: median(list.map((f) => f.unaryP99Us)),
-  callsPerSecond: median(list.map((f) => f.callsPerSecond)),
-  streamMiBps: median(list.map((f) => f.streamMiBps)),
-});
 const [baseline, ours] = Object.keys(variants) as [string, string];
 saveResult({
   suite: 'gRPC over a Unix socket (host)',
@@ -53,7 +38,7 @@ saveResult({
   machine: machineDescription(),
   rounds,
   variants: [
-    { name: baseline, figures: medianOf(samples.get(baseline)!) },
-    { name: ours, baseline, figures: medianOf(samples.get(ours)!) },
+    { name: baseline, figures: results.get(baseline)! },
+    { name: ours, baseline, figures: results.get(ours)! },
   ],
 });

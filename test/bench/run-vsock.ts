@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { connect, createServer } from '@vmrpc/native';
 import { clientOptions } from '@vmrpc/transport';
 import { BenchClient } from './bench-service.js';
-import { measureGrpc, measureRawRead, median, type GrpcFigures } from './measure.js';
+import { measureRawRead, median, runRounds } from './measure.js';
 import { machineDescription, saveResult } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,24 +59,10 @@ try {
     [oursName]: () =>
       new BenchClient(`vsock:1:${GRPC_PORT}`, grpc.credentials.createInsecure(), clientOptions(`vsock:1:${GRPC_PORT}`, { grpc: { 'grpc.max_receive_message_length': -1 } })),
   };
-  const samples = new Map<string, GrpcFigures[]>();
   const raw: number[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    for (const [name, make] of Object.entries(variants)) {
-      const client = make();
-      const figures = await measureGrpc(client, settings);
-      client.close();
-      samples.set(name, [...(samples.get(name) ?? []), figures]);
-      console.log(`round ${round}/${rounds} ${name}: p50 ${figures.unaryP50Us.toFixed(0)} us, ${figures.callsPerSecond.toFixed(0)} calls/s, ${figures.streamMiBps.toFixed(1)} MiB/s`);
-    }
+  const results = await runRounds(rounds, variants, settings, async (round) => {
     raw.push(await rawVsockMiBps());
     console.log(`round ${round}/${rounds} raw vsock: ${raw[raw.length - 1]!.toFixed(1)} MiB/s`);
-  }
-  const medianOf = (list: GrpcFigures[]): GrpcFigures => ({
-    unaryP50Us: median(list.map((f) => f.unaryP50Us)),
-    unaryP99Us: median(list.map((f) => f.unaryP99Us)),
-    callsPerSecond: median(list.map((f) => f.callsPerSecond)),
-    streamMiBps: median(list.map((f) => f.streamMiBps)),
   });
   const rawName = 'raw vsock bytes (@vmrpc/native)';
   saveResult({
@@ -85,10 +71,10 @@ try {
     machine: machineDescription(process.env.VMRPC_BENCH_ACCEL ?? 'guest'),
     rounds,
     variants: [
-      { name: relayName, figures: medianOf(samples.get(relayName)!) },
-      { name: oursName, baseline: relayName, figures: medianOf(samples.get(oursName)!) },
+      { name: relayName, figures: results.get(relayName)! },
+      { name: oursName, baseline: relayName, figures: results.get(oursName)! },
       { name: rawName, figures: { rawMiBps: median(raw) } },
-      { name: `${oursName} vs raw`, baseline: rawName, figures: { streamMiBps: medianOf(samples.get(oursName)!).streamMiBps } },
+      { name: `${oursName} vs raw`, baseline: rawName, figures: { streamMiBps: results.get(oursName)!.streamMiBps } },
     ],
   });
 } finally {

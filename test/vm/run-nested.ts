@@ -5,9 +5,9 @@
  * and exchanges data with it both ways. Exits with outer.js's exit code.
  * Outside CI, a machine that cannot get QEMU prints one skip line and exits 0.
  */
+import { runHarnessEntry } from './harness/entry.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { HarnessError, HarnessUnavailableError } from './harness/errors.js';
 import { repoRoot } from './harness/paths.js';
 import { formatMs, progress } from './harness/progress.js';
 import { prepareGuest, runInGuest } from './harness/run-in-guest.js';
@@ -40,15 +40,4 @@ async function main(): Promise<number> {
   return result.exitCode;
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (error instanceof HarnessUnavailableError && process.env.CI !== 'true') {
-    process.stdout.write(`skipping VM suites: ${error.message.split('\n')[0]}\n`);
-    process.exitCode = 0;
-  } else {
-    const text = error instanceof HarnessError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`test:vm:nested failed: ${text}\n`);
-    process.exitCode = 1;
-  }
-}
+await runHarnessEntry('the nested VM run', main);

@@ -67,7 +67,10 @@ mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
 mkdir -p /newroot/run/vmrpc
 mount --bind /results /newroot/run/vmrpc
 if [ -n "$VMRPC_CHECKOUT" ]; then
-  [ -d "/newroot$VMRPC_CHECKOUT" ] || fatal "checkout mount point $VMRPC_CHECKOUT does not exist in the host root"
+  # A checkout under /tmp or /run (CI clones often are) is hidden by the guest's own tmpfs
+  # there: make its mount point in that tmpfs. Elsewhere the read-only root must have it.
+  [ -d "/newroot$VMRPC_CHECKOUT" ] || mkdir -p "/newroot$VMRPC_CHECKOUT" 2>/dev/null ||
+    fatal "checkout mount point $VMRPC_CHECKOUT does not exist in the host root"
   # Cached too: the host leaves the checkout alone during a run, and uncached 9p made
   # loading mocha take 11 s instead of 2.6 s. The final sync writes guest changes back.
   mount9p vmrpc_checkout "/newroot$VMRPC_CHECKOUT" ",cache=loose"

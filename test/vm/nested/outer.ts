@@ -4,6 +4,7 @@
  * its own guests). It boots the inner guest with CID 3 running inner.js and:
  *
  * 1. listens on vsock:any:5201 and echoes; the connection must come from CID 3
+ * 1b. while the inner kernel boots, a connect with a 2 s connectTimeout must fail with ETIMEDOUT
  * 2. once inner.js listens on 5202, connects to vsock:3:5202, echoes 1 MiB, checks sha256
  * 3. requires inner.js to exit 0 (it checked its own echo and peer CID)
  */
@@ -27,6 +28,26 @@ assertInsideHarnessGuest('nested/outer.js');
 /** The inner guest needs ~90 s to reach /init and ~20 s per process start; this bounds the whole inner run. */
 const INNER_TIMEOUT_MS = 10 * 60_000;
 const CONNECT_ATTEMPTS = 10;
+/** The inner kernel needs 50 s or more to bring up its vsock driver; probe well before that. */
+const PROBE_DELAY_MS = 8_000;
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Connects to the booting inner guest with a short connectTimeout and checks the outcome. */
+async function probeConnectTimeout(native: ReturnType<typeof loadNative>): Promise<string[]> {
+  const started = Date.now();
+  try {
+    const socket = await native.connect(`vsock:${INNER_CID}:${INNER_PORT}`, { connectTimeout: PROBE_TIMEOUT_MS });
+    socket.destroy();
+    return [`a connect to the booting inner guest succeeded; expected ETIMEDOUT`];
+  } catch (error) {
+    const elapsed = Date.now() - started;
+    const code = (error as { code?: string }).code;
+    say('outer', `connect to the booting inner guest: ${code} after ${elapsed} ms (connectTimeout ${PROBE_TIMEOUT_MS} ms)`);
+    if (code !== 'ETIMEDOUT') return [`connect to the booting inner guest failed with ${code}, expected ETIMEDOUT`];
+    if (elapsed < PROBE_TIMEOUT_MS - 50 || elapsed > PROBE_TIMEOUT_MS + 5_000) return [`connectTimeout of ${PROBE_TIMEOUT_MS} ms ended after ${elapsed} ms`];
+    return [];
+  }
+}
 const CONNECT_RETRY_MS = 3_000;
 
 function localCidText(native: ReturnType<typeof loadNative>): string {
@@ -82,6 +103,10 @@ async function main(): Promise<void> {
       throw error;
     },
   );
+  // 2b. While the inner guest's kernel boots, its vhost device exists but nobody answers: the
+  // one place a vsock connect really hangs. connectTimeout must end it with ETIMEDOUT, on time.
+  await new Promise((r) => setTimeout(r, PROBE_DELAY_MS));
+  checks.push(...(await probeConnectTimeout(native)));
   await Promise.race([innerReady, innerEndedEarly]);
   // Nothing else awaits it past this point; its failure is seen through `inner` below.
   innerEndedEarly.catch(() => undefined);
