@@ -20,8 +20,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-export async function measureGrpc(client: BenchClient, options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number }): Promise<GrpcFigures> {
+export async function measureGrpc(
+  client: BenchClient,
+  options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number },
+  progress: (phase: string) => void = () => undefined,
+): Promise<GrpcFigures> {
   const payload = Buffer.alloc(100, 2);
+  progress('warm-up and sequential unary calls');
   for (let i = 0; i < 200; i++) await unaryOnce(client, payload); // warm-up
   const latencies: number[] = [];
   for (let i = 0; i < options.sequentialCalls; i++) {
@@ -31,6 +36,7 @@ export async function measureGrpc(client: BenchClient, options: { sequentialCall
   }
   latencies.sort((a, b) => a - b);
 
+  progress(`${options.inFlight} calls in flight for ${options.throughputMs} ms`);
   let completed = 0;
   const until = Date.now() + options.throughputMs;
   const started = Date.now();
@@ -44,6 +50,7 @@ export async function measureGrpc(client: BenchClient, options: { sequentialCall
   );
   const callsPerSecond = completed / ((Date.now() - started) / 1000);
 
+  progress(`a ${options.streamBytes >> 20} MiB server stream`);
   const request = Buffer.alloc(8);
   request.writeBigUInt64BE(BigInt(options.streamBytes));
   const streamStarted = process.hrtime.bigint();
@@ -96,7 +103,7 @@ export async function runRounds(
   for (let round = 1; round <= rounds; round++) {
     for (const [name, make] of Object.entries(variants)) {
       const client = make();
-      const figures = await measureGrpc(client, settings);
+      const figures = await measureGrpc(client, settings, (phase) => console.log(`round ${round}/${rounds} ${name}: ${phase}...`));
       client.close();
       samples.set(name, [...(samples.get(name) ?? []), figures]);
       console.log(`round ${round}/${rounds} ${name}: p50 ${figures.unaryP50Us.toFixed(0)} us, ${figures.callsPerSecond.toFixed(0)} calls/s, ${figures.streamMiBps.toFixed(1)} MiB/s`);

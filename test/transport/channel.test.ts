@@ -70,6 +70,19 @@ describe('VM channel', () => {
     expect(response.payload.toString()).to.equal('again');
   });
 
+  it('a call in flight when the server goes away ends with UNAVAILABLE, not CANCELLED', async () => {
+    const target = `unix:${socketPath('vanish')}`;
+    const listener = await listen(conformanceServer(log), target);
+    const client = makeClient(target);
+    cleanups.push(() => client.close());
+    await unary(client, {});
+    const inFlight = unary(client, { delayMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    void listener.close(0); // no grace: connections are cut
+    const error = await within(5000, 'call after server loss', expectCode(inFlight, grpc.status.UNAVAILABLE));
+    expect(error.details).to.not.match(/cancel/i);
+  });
+
   it('watchConnectivityState reports a deadline without change, and close() ends waiting calls', async () => {
     const channel = createChannel(`unix:${socketPath('idle')}`);
     expect(channel.getConnectivityState(false)).to.equal(grpc.connectivityState.IDLE);

@@ -7,6 +7,8 @@ export const INNER_CID = 3;
 export const OUTER_PORT = 5201;
 export const INNER_PORT = 5202;
 export const PAYLOAD_BYTES = 1024 * 1024;
+/** The second, VMADDR_FLAG_TO_HOST connection of the inner guest carries this much. */
+export const TO_HOST_PAYLOAD_BYTES = 64 * 1024;
 /** Printed by inner.js once it listens; outer.js waits for it before connecting. */
 export const INNER_READY_LINE = `nested-inner: listening on vsock:any:${INNER_PORT}`;
 

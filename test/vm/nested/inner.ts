@@ -4,6 +4,7 @@
  * Process starts cost ~20 s at this depth, so this is the only process here.
  *
  * 1. connect to the outer guest (CID 2) port 5201, echo 1 MiB, check sha256
+ * 1b. connect again with VMADDR_FLAG_TO_HOST (the `toHost` option), echo 64 KiB
  * 2. listen on port 5202, echo one connection, which must come from CID 2
  */
 import {
@@ -13,6 +14,7 @@ import {
   OUTER_CID,
   OUTER_PORT,
   PAYLOAD_BYTES,
+  TO_HOST_PAYLOAD_BYTES,
   peerCid,
   say,
   sendAndVerifyEcho,
@@ -45,6 +47,11 @@ async function main(): Promise<void> {
   if (cid !== OUTER_CID) throw new Error(`connected socket reports peer CID ${cid}, expected ${OUTER_CID}`);
   const sent = await sendAndVerifyEcho(socket, PAYLOAD_BYTES, 120_000);
   say('inner', `echo of ${PAYLOAD_BYTES} bytes via CID ${OUTER_CID}:${OUTER_PORT} verified in ${sent.ms} ms (sha256 ${sent.digest.slice(0, 16)}...)`);
+
+  // 1b. The same host reached with VMADDR_FLAG_TO_HOST set, as enclave-style guests do.
+  const toHost = await native.connect(`vsock:${OUTER_CID}:${OUTER_PORT}`, { connectTimeout: 30_000, toHost: true });
+  const viaFlag = await sendAndVerifyEcho(toHost, TO_HOST_PAYLOAD_BYTES, 120_000);
+  say('inner', `echo of ${TO_HOST_PAYLOAD_BYTES} bytes with VMADDR_FLAG_TO_HOST verified in ${viaFlag.ms} ms`);
 
   // 2. Serve exactly one echo connection; it must come from our host.
   const server = native.createServer();

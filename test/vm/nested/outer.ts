@@ -6,6 +6,7 @@
  * 1. listens on vsock:any:5201 and echoes; the connection must come from CID 3
  * 1b. while the inner kernel boots, a connect with a 2 s connectTimeout must fail with ETIMEDOUT
  * 2. once inner.js listens on 5202, connects to vsock:3:5202, echoes 1 MiB, checks sha256
+ * 2b. accepts the inner guest's second connection, made with VMADDR_FLAG_TO_HOST
  * 3. requires inner.js to exit 0 (it checked its own echo and peer CID)
  */
 import { formatMs } from '../harness/progress.js';
@@ -17,6 +18,7 @@ import {
   INNER_READY_LINE,
   OUTER_PORT,
   PAYLOAD_BYTES,
+  TO_HOST_PAYLOAD_BYTES,
   peerCid,
   say,
   sendAndVerifyEcho,
@@ -134,10 +136,11 @@ async function main(): Promise<void> {
     `inner guest exited with code ${result.exitCode} (/init ${formatMs(result.initMs)}, node started ${formatMs(result.bootMs)}, total ${formatMs(result.totalMs)})`,
   );
   if (result.exitCode !== 0) checks.push(`inner.js exited with code ${result.exitCode}`);
-  if (innerEchoes.length !== 1) checks.push(`expected one connection from the inner guest, saw ${innerEchoes.length}`);
+  // Two connections from the inner guest: the plain one and the VMADDR_FLAG_TO_HOST one.
+  if (innerEchoes.length !== 2) checks.push(`expected two connections from the inner guest, saw ${innerEchoes.length}`);
   const echoedBytes = await Promise.all(innerEchoes);
-  if (echoedBytes[0] !== undefined && echoedBytes[0] !== PAYLOAD_BYTES) {
-    checks.push(`echoed ${echoedBytes[0]} bytes to the inner guest, expected ${PAYLOAD_BYTES}`);
+  if (echoedBytes.length === 2 && (echoedBytes[0] !== PAYLOAD_BYTES || echoedBytes[1] !== TO_HOST_PAYLOAD_BYTES)) {
+    checks.push(`echoed ${echoedBytes.join(' and ')} bytes to the inner guest, expected ${PAYLOAD_BYTES} and ${TO_HOST_PAYLOAD_BYTES}`);
   }
   server.close();
   if (checks.length > 0) throw new Error(checks.join('; '));

@@ -295,9 +295,9 @@ export class VmCall implements experimental.CallStream {
       this.readsDone = true;
       return this.maybeDeliverStatus();
     }
-    const stream = this.stream!;
-    const connectionLost = this.connection?.isClosed === true && stream.rstCode !== NGHTTP2_CANCEL ? true : this.connection?.isClosed === true;
-    const status = statusFromRstCode(stream.rstCode ?? 0, connectionLost);
+    // A dropped connection resets its streams with NGHTTP2_CANCEL: that is UNAVAILABLE, not CANCELLED.
+    const connectionLost = this.connection?.isClosed === true;
+    const status = statusFromRstCode(this.stream!.rstCode ?? 0, connectionLost);
     this.endWithStatus({ ...status, metadata: new Metadata() });
   }
 
