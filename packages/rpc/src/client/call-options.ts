@@ -1,0 +1,72 @@
+/** Per-call options of typed clients, and how they become grpc-js call options. */
+import { Metadata, status, type CallOptions as GrpcCallOptions, type StatusObject } from '@grpc/grpc-js';
+import { RpcError } from '../errors';
+import { toMetadata, type MetadataInit } from '../metadata';
+
+export interface CallOptions {
+  /** Absolute deadline (Date or ms since the epoch). The call fails with DEADLINE_EXCEEDED after it. */
+  deadline?: Date | number;
+  /** Relative deadline in milliseconds; with `deadline` too, the earlier one applies. */
+  timeoutMs?: number;
+  /** Aborting cancels the call: the server sees it cancelled, the caller gets RpcError CANCELLED. */
+  signal?: AbortSignal;
+  /** Request metadata. */
+  metadata?: Metadata | MetadataInit;
+  /** Called with the response headers (initial metadata) when they arrive. */
+  onHeader?: (header: Metadata) => void;
+  /** Called with the trailers when the call ends, whatever its status. */
+  onTrailer?: (trailer: Metadata) => void;
+}
+
+export interface PreparedCall {
+  metadata: Metadata;
+  options: GrpcCallOptions;
+}
+
+/** Per-call options override the client's defaults; metadata from both is combined. */
+export function mergeCallOptions(defaults: CallOptions | undefined, options: CallOptions | undefined): CallOptions {
+  if (defaults === undefined) return options ?? {};
+  if (options === undefined) return defaults;
+  const merged: CallOptions = { ...defaults, ...options };
+  if (defaults.metadata !== undefined && options.metadata !== undefined) {
+    const metadata = toMetadata(defaults.metadata);
+    metadata.merge(toMetadata(options.metadata));
+    merged.metadata = metadata;
+  }
+  return merged;
+}
+
+function deadlineOf(options: CallOptions): number | undefined {
+  const absolute = options.deadline === undefined ? undefined : options.deadline instanceof Date ? options.deadline.getTime() : options.deadline;
+  const relative = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+  if (absolute === undefined) return relative;
+  if (relative === undefined) return absolute;
+  return Math.min(absolute, relative);
+}
+
+export function prepareCall(options: CallOptions): PreparedCall {
+  const deadline = deadlineOf(options);
+  return { metadata: toMetadata(options.metadata), options: deadline === undefined ? {} : { deadline } };
+}
+
+/** The error a call aborted before it started rejects with. */
+export function abortedError(signal: AbortSignal): RpcError {
+  return new RpcError(status.CANCELLED, 'Cancelled by the caller', new Metadata(), { cause: signal.reason });
+}
+
+interface Cancellable {
+  cancel(): void;
+  on(event: 'metadata', listener: (metadata: Metadata) => void): unknown;
+  on(event: 'status', listener: (status: StatusObject) => void): unknown;
+}
+
+/** Wires the signal and the header/trailer callbacks to a started call; returns the unhook. */
+export function observeCall(call: Cancellable, options: CallOptions): () => void {
+  const { onHeader, onTrailer, signal } = options;
+  if (onHeader !== undefined) call.on('metadata', (metadata) => onHeader(metadata));
+  if (onTrailer !== undefined) call.on('status', (status) => onTrailer(status.metadata));
+  if (signal === undefined) return () => undefined;
+  const cancel = (): void => call.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
+}

@@ -1,0 +1,40 @@
+/** A message type's codec: what generated code exports next to each message interface. */
+import type { Type } from 'protobufjs';
+import type { DeepPartial } from '../types';
+import { converterFor } from './convert';
+
+export interface MessageType<T> {
+  /** The full protobuf name, without a leading dot (`vmrpc.echo.v1.EchoRequest`). */
+  readonly typeName: string;
+  /** The wire encoding of a (partial) message; absent fields are their defaults. */
+  encode(message: DeepPartial<T>): Buffer;
+  /** A full message from its wire encoding. Throws a RangeError or Error on malformed input. */
+  decode(bytes: Uint8Array): T;
+  /** A full message with defaults for whatever `partial` leaves out. */
+  create(partial?: DeepPartial<T>): T;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A MessageType backed by a protobufjs reflection type, resolved on first use. */
+export function messageTypeOf<T>(typeName: string, resolve: () => Type): MessageType<T> {
+  let type: Type | undefined;
+  const get = (): Type => (type ??= resolve());
+  const encode = (message: DeepPartial<T>): Buffer => {
+    const resolved = get();
+    return asBuffer(resolved.encode(converterFor(resolved).toWire(message)).finish());
+  };
+  // The converter builds exactly T's shape (see convert.ts); the cast is where that is asserted.
+  const decode = (bytes: Uint8Array): T => {
+    const resolved = get();
+    return converterFor(resolved).fromWire(resolved.decode(bytes)) as T;
+  };
+  return {
+    typeName,
+    encode,
+    decode,
+    create: (partial) => decode(encode(partial ?? ({} as DeepPartial<T>))),
+  };
+}

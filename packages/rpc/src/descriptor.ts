@@ -1,0 +1,61 @@
+/**
+ * Service descriptors: one object per service whose values describe its methods. Each value is
+ * also a grpc-js MethodDefinition, so a descriptor can go straight to Server#addService or
+ * makeGenericClientConstructor; the type parameters carry the message types and streaming shape.
+ */
+import type { MessageType } from './codec/message-type';
+import type { DeepPartial } from './types';
+
+export interface MethodDescriptor<Req, Res, RequestStream extends boolean, ResponseStream extends boolean> {
+  /** `/package.Service/Method`, the HTTP/2 path. */
+  readonly path: string;
+  /** The method's name in the .proto file. */
+  readonly originalName: string;
+  readonly requestStream: RequestStream;
+  readonly responseStream: ResponseStream;
+  readonly requestType: MessageType<Req>;
+  readonly responseType: MessageType<Res>;
+  // Method syntax on purpose: it keeps descriptors assignable to AnyMethodDescriptor.
+  requestSerialize(value: DeepPartial<Req>): Buffer;
+  requestDeserialize(bytes: Buffer): Req;
+  responseSerialize(value: DeepPartial<Res>): Buffer;
+  responseDeserialize(bytes: Buffer): Res;
+}
+
+export type AnyMethodDescriptor = MethodDescriptor<unknown, unknown, boolean, boolean>;
+
+/** A service: method name (lowerCamelCase) to descriptor. */
+export type ServiceDescriptor = { readonly [method: string]: AnyMethodDescriptor };
+
+export type RequestOf<M> = M extends MethodDescriptor<infer Req, unknown, boolean, boolean> ? Req : never;
+export type ResponseOf<M> = M extends MethodDescriptor<unknown, infer Res, boolean, boolean> ? Res : never;
+
+export function methodDescriptor<Req, Res, RequestStream extends boolean, ResponseStream extends boolean>(
+  service: string,
+  method: string,
+  requestStream: RequestStream,
+  responseStream: ResponseStream,
+  requestType: MessageType<Req>,
+  responseType: MessageType<Res>,
+): MethodDescriptor<Req, Res, RequestStream, ResponseStream> {
+  return {
+    path: `/${service}/${method}`,
+    originalName: method,
+    requestStream,
+    responseStream,
+    requestType,
+    responseType,
+    requestSerialize: (value) => requestType.encode(value),
+    requestDeserialize: (bytes) => requestType.decode(bytes),
+    responseSerialize: (value) => responseType.encode(value),
+    responseDeserialize: (bytes) => responseType.decode(bytes),
+  };
+}
+
+/** The method kinds, named as gRPC names them. */
+export type MethodKind = 'unary' | 'serverStreaming' | 'clientStreaming' | 'bidiStreaming';
+
+export function methodKind(method: AnyMethodDescriptor): MethodKind {
+  if (method.requestStream) return method.responseStream ? 'bidiStreaming' : 'clientStreaming';
+  return method.responseStream ? 'serverStreaming' : 'unary';
+}

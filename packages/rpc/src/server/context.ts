@@ -1,0 +1,78 @@
+/** What a handler knows about its call, and how it adds response metadata. */
+import { Metadata, status, type Deadline } from '@grpc/grpc-js';
+
+/** The parts of a grpc-js server call (of any kind) a context needs. */
+export interface ServerSurfaceCall {
+  readonly metadata: Metadata;
+  getPeer(): string;
+  getPath(): string;
+  getDeadline(): Deadline;
+  sendMetadata(metadata: Metadata): void;
+  on(event: 'cancelled', listener: () => void): unknown;
+  removeListener(event: 'cancelled', listener: () => void): unknown;
+}
+import { RpcError } from '../errors';
+
+export interface CallContext {
+  /** The method's path, `/package.Service/Method`. */
+  readonly method: string;
+  /** The request metadata. */
+  readonly metadata: Metadata;
+  /** The peer, as a target string (`vsock:3:1024`, `hvsock:...`, `unix:unnamed-peer`). */
+  readonly peer: string;
+  /** The call's deadline, if the client set one. */
+  readonly deadline: Date | undefined;
+  /** Aborted when the client cancels or the deadline passes; its reason is an RpcError. */
+  readonly signal: AbortSignal;
+  /** Response headers: sent before the first response message (or with the status). */
+  readonly header: Metadata;
+  /** Trailers: sent with the status, whether the call succeeds or fails. */
+  readonly trailer: Metadata;
+  /** Sends `header` now, before any response; later changes to it are not sent. */
+  sendHeader(): void;
+}
+
+export interface HandlerContext extends CallContext {
+  /** Sends the header if it was not sent yet. */
+  flushHeader(): void;
+  /** Stops listening to the call. */
+  dispose(): void;
+}
+
+function deadlineOf(call: ServerSurfaceCall): Date | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+export function createContext(call: ServerSurfaceCall): HandlerContext {
+  const controller = new AbortController();
+  const onCancelled = (): void => {
+    const expired = deadlineOf(call);
+    const reason =
+      expired !== undefined && expired.getTime() <= Date.now()
+        ? new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')
+        : new RpcError(status.CANCELLED, 'Cancelled by the client');
+    controller.abort(reason);
+  };
+  call.on('cancelled', onCancelled);
+  let headerSent = false;
+  const header = new Metadata();
+  const sendHeader = (): void => {
+    if (headerSent) return;
+    headerSent = true;
+    call.sendMetadata(header);
+  };
+  return {
+    method: call.getPath(),
+    metadata: call.metadata,
+    peer: call.getPeer(),
+    deadline: deadlineOf(call),
+    signal: controller.signal,
+    header,
+    trailer: new Metadata(),
+    sendHeader,
+    flushHeader: sendHeader,
+    dispose: () => call.removeListener('cancelled', onCancelled),
+  };
+}
