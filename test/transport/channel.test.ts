@@ -70,6 +70,22 @@ describe('VM channel', () => {
     expect(response.payload.toString()).to.equal('again');
   });
 
+  it('close(graceMs) lets a call in flight finish, refuses new connections, then resolves', async () => {
+    const target = `unix:${socketPath('drain')}`;
+    const listener = await listen(conformanceServer(log), target);
+    const client = makeClient(target);
+    cleanups.push(() => client.close());
+    await unary(client, {});
+    const inFlight = unary(client, { payload: Buffer.from('finish me'), delayMs: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = listener.close(5000);
+    expect((await within(5000, 'in-flight call', inFlight)).payload.toString()).to.equal('finish me');
+    await within(5000, 'close resolves', closed);
+    const late = makeClient(target);
+    cleanups.push(() => late.close());
+    await within(5000, 'no server after close', expectCode(unary(late, {}), grpc.status.UNAVAILABLE));
+  });
+
   it('a call in flight when the server goes away ends with UNAVAILABLE, not CANCELLED', async () => {
     const target = `unix:${socketPath('vanish')}`;
     const listener = await listen(conformanceServer(log), target);

@@ -27,6 +27,7 @@ import type { VmChannel } from './channel';
 import type { Http2Connection } from './connection';
 
 const { NGHTTP2_CANCEL } = http2.constants;
+const EMPTY_CALL_CREDENTIALS = CallCredentials.createEmpty();
 
 interface QueuedWrite {
   frame: Buffer;
@@ -80,14 +81,15 @@ export class VmCall implements experimental.CallStream {
 
   start(metadata: Metadata, listener: InterceptingListener): void {
     this.listener = listener;
-    this.metadata = metadata.clone();
+    // grpc-js hands each call its own Metadata; it is copied only if credentials add to it.
+    this.metadata = metadata;
     if (this.statusDelivered) return this.deliverStatusToListener();
     if (Number.isFinite(this.deadline)) this.armDeadline();
     if (this.statusDelivered) return;
     const waitForReady = metadata.getOptions().waitForReady === true;
     this.cancelWaiting = this.channel.requestConnection({
       waitForReady,
-      ready: (connection) => void this.onConnection(connection),
+      ready: (connection) => this.onConnection(connection),
       fail: (status) => this.endWithStatus({ ...status, metadata: new Metadata() }),
     });
   }
@@ -140,11 +142,17 @@ export class VmCall implements experimental.CallStream {
 
   // ---- connection and stream ----
 
-  private async onConnection(connection: Http2Connection): Promise<void> {
+  private onConnection(connection: Http2Connection): void {
     this.cancelWaiting = undefined;
     if (this.statusDelivered) return;
-    const metadata = this.metadata!;
     const credentials = this.channel.channelCallCredentials.compose(this.callCredentials);
+    // Most calls carry no call credentials: open the stream in this turn, without a promise.
+    if (credentials._equals(EMPTY_CALL_CREDENTIALS)) return this.openStream(connection, this.metadata!);
+    void this.openStreamWithCredentials(connection, credentials);
+  }
+
+  private async openStreamWithCredentials(connection: Http2Connection, credentials: CallCredentials): Promise<void> {
+    const metadata = this.metadata!.clone();
     const authority = this.host ?? this.channel.options.authority;
     const service = this.method.split('/')[1] ?? '';
     try {
@@ -157,8 +165,13 @@ export class VmCall implements experimental.CallStream {
       const code = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: Status }).code) : Status.UNAVAILABLE;
       return this.endWithStatus({ code, details: `Getting metadata from plugin failed with error: ${(error as Error).message}`, metadata: new Metadata() });
     }
+    this.openStream(connection, metadata);
+  }
+
+  private openStream(connection: Http2Connection, metadata: Metadata): void {
     if (this.statusDelivered) return;
     if (connection.isClosed) return this.endWithStatus({ code: Status.UNAVAILABLE, details: 'Connection dropped before the call started', metadata: new Metadata() });
+    const authority = this.host ?? this.channel.options.authority;
     const headers: http2.OutgoingHttpHeaders = {
       ...metadata.toHttp2Headers(),
       ':method': 'POST',
