@@ -163,6 +163,22 @@ describe('VM channel', () => {
     expect(channel.getTarget()).to.equal('custom');
   });
 
+  it('bounds the HTTP/2 handshake: a peer that accepts but never speaks HTTP/2 fails the call', async () => {
+    const target = `unix:${socketPath('mute')}`;
+    const { createServer } = await import('@vmrpc/native');
+    const mute = createServer((socket) => socket.resume()); // accepts, reads, never answers
+    await mute.listen(target);
+    cleanups.push(() => new Promise<void>((resolve) => mute.close(() => resolve())));
+    const channel = createChannel(target, { handshakeTimeoutMs: 300 });
+    const client = new ConformanceClient('unused', grpc.credentials.createInsecure(), { channelOverride: channel }) as unknown as ConformanceClient;
+    cleanups.push(() => client.close());
+    const started = Date.now();
+    const error = await within(5000, 'handshake timeout', expectCode(unary(client, {}), grpc.status.UNAVAILABLE));
+    expect(error.details).to.match(/handshake/);
+    expect(Date.now() - started).to.be.below(3000);
+    expect(() => createChannel(target, { handshakeTimeoutMs: 0 })).to.throw(RangeError);
+  });
+
   it('rejects malformed targets when the channel is created', () => {
     expect(() => createChannel('vsock:nope:1')).to.throw(/CID "nope"/);
   });

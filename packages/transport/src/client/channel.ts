@@ -43,6 +43,7 @@ interface StateWatcher {
 
 let nextChannelId = 1;
 const STREAM_WINDOW_BYTES = 1 << 20;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
 const CONNECTION_WINDOW_BYTES = 8 << 20;
 
 export class VmChannel implements ChannelInterface {
@@ -50,6 +51,7 @@ export class VmChannel implements ChannelInterface {
   private readonly connector: Connector;
   private readonly secureConnector: SecureConnector;
   private readonly backoff: Backoff;
+  private readonly handshakeTimeoutMs: number;
   private readonly channelId = nextChannelId++;
   private state: State = State.IDLE;
   private connection: Http2Connection | undefined;
@@ -70,6 +72,9 @@ export class VmChannel implements ChannelInterface {
     if (!(credentials instanceof ChannelCredentials)) throw new TypeError('options.credentials must be a grpc-js ChannelCredentials');
     this.secureConnector = credentials._createSecureConnector(this.uri(), (options.grpc ?? {}) as ChannelOptions);
     this.backoff = new Backoff({ initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs });
+    const handshake = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    if (typeof handshake !== 'number' || !(handshake > 0)) throw new RangeError(`options.handshakeTimeoutMs must be a positive number (got ${String(handshake)})`);
+    this.handshakeTimeoutMs = handshake;
   }
 
   // ---- grpc-js Channel interface ----
@@ -200,7 +205,7 @@ export class VmChannel implements ChannelInterface {
         keepaliveTimeMs: this.options.keepaliveTimeMs,
         keepaliveTimeoutMs: this.options.keepaliveTimeoutMs,
         keepalivePermitWithoutCalls: this.options.keepalivePermitWithoutCalls,
-        handshakeTimeoutMs: 20_000,
+        handshakeTimeoutMs: this.handshakeTimeoutMs,
         // A larger receive window than HTTP/2's default 64 KiB keeps streams from stalling on
         // WINDOW_UPDATE round trips (local sockets have bandwidth, not latency, to spare).
         settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES },

@@ -18,6 +18,8 @@ export interface VmChannelOptions {
   credentials?: ChannelCredentials;
   /** grpc-js channel options (see the list above). */
   grpc?: ChannelOptions;
+  /** Give up on a connection whose HTTP/2 handshake (the server's SETTINGS) takes longer. Default 20000 ms. */
+  handshakeTimeoutMs?: number;
 }
 
 /** The options resolved to values, read once per channel. */
