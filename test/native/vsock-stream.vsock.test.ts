@@ -1,6 +1,8 @@
 // AF_VSOCK stream sockets on a real kernel: vsock loopback (CID 1) inside the VM harness.
 import { expect } from 'chai';
-import { VMADDR_CID_ANY, connect, createServer, localCid, type VmServer } from '@vmrpc/native';
+import { VMADDR_CID_ANY, connect, createServer, localCid, type VmServer, type VmSocket } from '@vmrpc/native';
+import { nativeBinding } from '@vmrpc/native/internal/binding';
+import { getVsockBufferSizes, getVsockConnectTimeout } from '@vmrpc/native/internal/socket-options';
 import { rejection, within } from '../support/checks.js';
 import { freshVsockPort, requireVsockTestGuest } from '../support/vsock-gate.js';
 import { defineStreamSuite } from './stream-suite.js';
@@ -45,10 +47,24 @@ describe('AF_VSOCK stream sockets (vsock loopback)', function () {
     expect(error.code).to.equal('ECONNREFUSED');
   });
 
-  it('sets the vsock buffer size option on connect', async () => {
-    const error = await rejection(connect(`vsock:1:${freshVsockPort()}`, { bufferSize: 1 << 20 }));
-    // The option is applied before connecting: a refused connect proves it did not throw.
-    expect(error.code).to.equal('ECONNREFUSED');
+  it('applies bufferSize and connectTimeout to the socket (read back from the kernel)', async () => {
+    const server = createServer({ bufferSize: 96 * 1024 }, (socket) => accepted.push(socket));
+    const accepted: VmSocket[] = [];
+    await server.listen(`vsock:any:${freshVsockPort()}`);
+    const address = server.address() as { port: number };
+    const socket = await connect(`vsock:1:${address.port}`, { dataPath: 'native-handle', bufferSize: 128 * 1024, connectTimeout: 7000 });
+    await within(5000, 'accept', (async () => {
+      while (accepted.length === 0) await new Promise((r) => setTimeout(r, 10));
+    })());
+    const binding = nativeBinding();
+    const fdOf = (s: VmSocket): number => (s as unknown as { _handle: { fd: number } })._handle.fd;
+    expect(getVsockBufferSizes(binding, fdOf(socket), 'client').size).to.equal(128 * 1024);
+    expect(getVsockConnectTimeout(binding, fdOf(socket), 'client')).to.equal(7000);
+    // Accepted sockets inherit the listener's size.
+    expect(getVsockBufferSizes(binding, fdOf(accepted[0]!), 'accepted').size).to.equal(96 * 1024);
+    socket.destroy();
+    accepted[0]!.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
   it('servers set the buffer size their accepted sockets inherit', async () => {

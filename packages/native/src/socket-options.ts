@@ -9,10 +9,7 @@ import { AF_VSOCK } from './sockaddr';
 export const SO_VM_SOCKETS_BUFFER_SIZE = 0;
 export const SO_VM_SOCKETS_BUFFER_MIN_SIZE = 1;
 export const SO_VM_SOCKETS_BUFFER_MAX_SIZE = 2;
-export const SO_VM_SOCKETS_PEER_HOST_VM_ID = 3;
-export const SO_VM_SOCKETS_TRUSTED = 5;
 export const SO_VM_SOCKETS_CONNECT_TIMEOUT = 6;
-export const SO_VM_SOCKETS_NONBLOCK_TXRX = 7;
 
 /** The vsock buffer sizes of a socket, in bytes. */
 export interface VsockBufferSizes {
@@ -29,6 +26,7 @@ export function setVsockBufferSize(binding: NativeBinding, fd: number, bytes: nu
   setU64(binding, fd, SO_VM_SOCKETS_BUFFER_SIZE, bytes, address);
 }
 
+/** Reads the three buffer sizes back (tests use it to check that options took effect). */
 export function getVsockBufferSizes(binding: NativeBinding, fd: number, address: string): VsockBufferSizes {
   return {
     size: getU64(binding, fd, SO_VM_SOCKETS_BUFFER_SIZE, address),
