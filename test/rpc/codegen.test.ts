@@ -17,6 +17,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '../../..');
 const PROTOS = path.join(REPO, 'protos');
 const GENERATED = path.join(REPO, 'test/rpc/generated');
+// The agent protocol is generated into @vmrpc/rpc itself, importing the package's runtime module.
+const AGENT_PROTOS = path.join(PROTOS, 'vmrpc/agent');
+const AGENT_GENERATED = path.join(REPO, 'packages/rpc/src/agent/protocol/generated');
+const TEST_PROTOS = [path.join(PROTOS, 'vmrpc/testing'), path.join(PROTOS, 'vmrpc/echo')];
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'vmrpc-gen-'));
@@ -24,9 +28,12 @@ function tempDir(): string {
 
 describe('vmrpc-gen', function () {
   it('the committed generated code is current (what CI checks)', function () {
-    const files = generate({ inputs: [PROTOS], includeDirs: [PROTOS] });
+    const files = generate({ inputs: TEST_PROTOS, includeDirs: [PROTOS] });
     expect(files.map((file) => file.path)).to.include.members(['vmrpc/testing/v1/types.ts', 'vmrpc/testing/v1/streaming.ts', 'vmrpc/echo/v1/echo.ts']);
     expect(staleGenerated(files, GENERATED)).to.deep.equal([]);
+    const agent = generate({ inputs: [AGENT_PROTOS], includeDirs: [PROTOS], runtimeModule: '../../../../../../runtime' });
+    expect(agent.map((file) => file.path)).to.deep.equal(['vmrpc/agent/v1/agent.ts']);
+    expect(staleGenerated(agent, AGENT_GENERATED)).to.deep.equal([]);
   });
 
   it('is deterministic, and says what generated each file and from what', function () {

@@ -9,4 +9,6 @@ export { VmChannel, clientOptions, createChannel, type ConnectionWaiter } from '
 export type { ChannelTarget, SocketFactory } from './client/connector';
 export type { VmChannelOptions } from './client/options';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
+export { serverSocket } from './server/server-socket';
+export { Backoff, type BackoffOptions } from './protocol/backoff';
 export const version = '0.1.0';

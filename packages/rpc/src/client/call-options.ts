@@ -12,6 +12,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Request metadata. */
   metadata?: Metadata | MetadataInit;
+  /**
+   * Wait for the channel to connect instead of failing with UNAVAILABLE while it cannot
+   * (bounded by the deadline). Default false: fail fast, as grpc-js does.
+   */
+  waitForReady?: boolean;
   /** Called with the response headers (initial metadata) when they arrive. */
   onHeader?: (header: Metadata) => void;
   /** Called with the trailers when the call ends, whatever its status. */
@@ -46,7 +51,10 @@ function deadlineOf(options: CallOptions): number | undefined {
 
 export function prepareCall(options: CallOptions): PreparedCall {
   const deadline = deadlineOf(options);
-  return { metadata: toMetadata(options.metadata), options: deadline === undefined ? {} : { deadline } };
+  const metadata = toMetadata(options.metadata);
+  // grpc-js carries waitForReady on the metadata, not in the call options.
+  if (options.waitForReady === true) metadata.setOptions({ waitForReady: true });
+  return { metadata, options: deadline === undefined ? {} : { deadline } };
 }
 
 /** The error a call aborted before it started rejects with. */

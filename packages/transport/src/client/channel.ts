@@ -134,6 +134,37 @@ export class VmChannel implements ChannelInterface {
     this.watchers = [];
   }
 
+  /**
+   * Ends the backoff wait after a failed connection attempt: the next call (or a waiting one)
+   * connects at once. For owners that know the peer is back (as grpc-core's
+   * resetConnectBackoff).
+   */
+  resetConnectBackoff(): void {
+    this.backoff.reset();
+    if (this.state !== State.TRANSIENT_FAILURE || this.backoffTimer === undefined) return;
+    clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+    if (this.waiters.size > 0) this.startConnecting();
+    else this.setState(State.IDLE);
+  }
+
+  /**
+   * Destroys the current connection (calls on it end with UNAVAILABLE) or the attempt in
+   * progress; the channel stays usable and connects again when a call needs it. For owners that
+   * know the peer is gone before the socket says so.
+   */
+  dropConnection(reason = 'connection dropped by its owner'): void {
+    if (this.state === State.SHUTDOWN) return;
+    const attempt = this.attempt;
+    if (attempt !== undefined) {
+      this.attempt = undefined;
+      attempt.abort();
+      this.onConnectFailed(new Error(reason));
+      return;
+    }
+    this.connection?.destroy(new Error(reason));
+  }
+
   // ---- used by calls ----
 
   /** Call credentials that come with the channel credentials (composed credentials). */

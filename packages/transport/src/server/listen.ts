@@ -5,6 +5,7 @@
  * guest), and `authorize` sees it before any HTTP/2 byte is read.
  */
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
+import { serverSocket } from './server-socket';
 import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 
 export interface ListenOptions {
@@ -48,10 +49,10 @@ export async function listen(server: Server, target: string | VmAddress, options
         socket.destroy();
         return;
       }
-      presentPeerToGrpc(socket);
       // Accepted paused so nothing is read before authorize(); HTTP/2 does not resume it.
       socket.resume();
-      injector.injectConnection(socket);
+      const peer = socket.remoteVmAddress === undefined ? 'unix:unnamed-peer' : formatTarget(socket.remoteVmAddress);
+      injector.injectConnection(serverSocket(socket, peer) as VmSocket);
     });
   });
   vmServer.on('drop', () => refused++);
@@ -89,15 +90,4 @@ export async function listen(server: Server, target: string | VmAddress, options
         injector.drain(graceMs);
       }),
   };
-}
-
-/**
- * grpc-js reports a call's peer as `${remoteAddress}:${remotePort}` when the port is set; our
- * sockets put the whole target in remoteAddress, so the port is hidden from grpc-js to make
- * call.getPeer() return exactly the target string (e.g. `vsock:3:1024`).
- */
-function presentPeerToGrpc(socket: VmSocket): void {
-  const peer = socket.remoteVmAddress === undefined ? 'unix:unnamed-peer' : formatTarget(socket.remoteVmAddress);
-  Object.defineProperty(socket, 'remoteAddress', { value: peer, configurable: true });
-  Object.defineProperty(socket, 'remotePort', { value: undefined, configurable: true });
 }

@@ -1,0 +1,168 @@
+/**
+ * The host's registry: which agent ids exist, which peer each is bound to, which session is
+ * live. An id is bound to the identity of the first session that claims it and stays bound
+ * while the agent is online and for `retainOfflineMs` after, so another VM cannot take it over
+ * by registering while the owner reboots.
+ */
+import { RpcError, Status } from '../../errors';
+import type { Register, Update } from '../protocol/generated/vmrpc/agent/v1/agent';
+import { formatVersion } from '../protocol/version';
+import type { Link } from '../link/link-table';
+import type { AgentInfo, OfflineReason } from './agent-info';
+import { AgentSession } from './agent-session';
+
+export interface RegistryLimits {
+  maxAgents: number;
+  maxAgentsPerPeer: number;
+  retainOfflineMs: number;
+  heartbeatTimeoutMs: number;
+}
+
+export interface RegistryEvents {
+  online(info: AgentInfo): void;
+  offline(info: AgentInfo, reason: OfflineReason): void;
+  updated(info: AgentInfo): void;
+}
+
+interface Entry {
+  info: AgentInfo;
+  session: AgentSession | undefined;
+  retainTimer: NodeJS.Timeout | undefined;
+}
+
+export class Registry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sessions = new Map<string, AgentSession>();
+
+  constructor(
+    private readonly limits: RegistryLimits,
+    private readonly events: RegistryEvents,
+  ) {}
+
+  get(id: string): AgentInfo | undefined {
+    return this.entries.get(id)?.info;
+  }
+
+  list(): AgentInfo[] {
+    const order = { online: 0, draining: 1, offline: 2 } as const;
+    return [...this.entries.values()].map((entry) => entry.info).sort((a, b) => order[a.state] - order[b.state] || a.id.localeCompare(b.id));
+  }
+
+  /** The live session of `id` (online or draining). */
+  sessionOf(id: string): AgentSession | undefined {
+    return this.entries.get(id)?.session;
+  }
+
+  sessionById(sessionId: string): AgentSession | undefined {
+    return this.sessions.get(sessionId);
+  }
+
+  /** Registers a session; throws RpcError PERMISSION_DENIED or RESOURCE_EXHAUSTED. */
+  open(register: Register, link: Link): AgentSession {
+    const id = register.agentId;
+    const existing = this.entries.get(id);
+    if (existing !== undefined && existing.info.peer !== link.identity) {
+      throw new RpcError(Status.PERMISSION_DENIED, `agent id ${id} is bound to peer ${existing.info.peer}; this session comes from ${link.identity}`);
+    }
+    const live = [...this.entries.values()].filter((entry) => entry.session !== undefined && entry.info.peer === link.identity && entry.info.id !== id);
+    if (live.length >= this.limits.maxAgentsPerPeer) {
+      throw new RpcError(Status.RESOURCE_EXHAUSTED, `peer ${link.identity} already has ${live.length} agents registered (maxAgentsPerPeer)`);
+    }
+    if (existing === undefined && this.entries.size >= this.limits.maxAgents) this.evictOneOffline();
+    if (existing === undefined && this.entries.size >= this.limits.maxAgents) {
+      throw new RpcError(Status.RESOURCE_EXHAUSTED, `the host has ${this.entries.size} agents (maxAgents)`);
+    }
+    existing?.session?.end('replaced', new RpcError(Status.ABORTED, `agent ${id} registered again from the same peer; this session is replaced`));
+
+    const session = new AgentSession(id, link, this.limits.heartbeatTimeoutMs);
+    const now = new Date();
+    const entry: Entry = existing ?? { info: undefined as unknown as AgentInfo, session: undefined, retainTimer: undefined };
+    clearTimeout(entry.retainTimer);
+    entry.retainTimer = undefined;
+    entry.session = session;
+    entry.info = Object.freeze({
+      id,
+      name: register.name,
+      labels: Object.freeze({ ...register.labels }),
+      version: register.version,
+      services: Object.freeze([...register.services]),
+      peer: link.identity,
+      state: 'online',
+      onlineSince: now,
+      lastSeen: now,
+      offlineReason: undefined,
+      localCid: register.localCid === 0 ? undefined : register.localCid,
+      hostname: register.hostname,
+      protocolVersion: formatVersion(register.protocol),
+      dialed: link.dialed,
+    });
+    this.entries.set(id, entry);
+    this.sessions.set(session.id, session);
+    session.onEnd((reason) => this.closed(entry, session, reason));
+    return session;
+  }
+
+  /** Emits 'online' for a session opened by open() (after its Registered answer is queued). */
+  announce(session: AgentSession): void {
+    const entry = this.entries.get(session.agentId);
+    if (entry?.session === session) this.events.online(entry.info);
+  }
+
+  touch(session: AgentSession): void {
+    session.touch();
+    const entry = this.entries.get(session.agentId);
+    // lastSeen is refreshed in the snapshot at most once a second: snapshots are immutable.
+    if (entry?.session === session && session.lastSeen - entry.info.lastSeen.getTime() >= 1000) {
+      entry.info = Object.freeze({ ...entry.info, lastSeen: new Date(session.lastSeen) });
+    }
+  }
+
+  update(session: AgentSession, update: Update): void {
+    const entry = this.entries.get(session.agentId);
+    if (entry?.session !== session) return;
+    entry.info = Object.freeze({
+      ...entry.info,
+      name: update.name,
+      labels: Object.freeze({ ...update.labels }),
+      services: Object.freeze([...update.services]),
+      lastSeen: new Date(session.lastSeen),
+    });
+    this.events.updated(entry.info);
+  }
+
+  draining(session: AgentSession): void {
+    const entry = this.entries.get(session.agentId);
+    if (entry?.session !== session || entry.info.state !== 'online') return;
+    entry.info = Object.freeze({ ...entry.info, state: 'draining' });
+    this.events.updated(entry.info);
+  }
+
+  /** Forgets every offline agent and stops the retention timers (the host is closing). */
+  clear(): void {
+    for (const entry of this.entries.values()) clearTimeout(entry.retainTimer);
+    this.entries.clear();
+  }
+
+  private closed(entry: Entry, session: AgentSession, reason: OfflineReason): void {
+    this.sessions.delete(session.id);
+    if (entry.session !== session) return;
+    entry.session = undefined;
+    entry.info = Object.freeze({ ...entry.info, state: 'offline', offlineReason: reason, lastSeen: new Date(session.lastSeen) });
+    entry.retainTimer = setTimeout(() => {
+      if (this.entries.get(entry.info.id) === entry && entry.session === undefined) this.entries.delete(entry.info.id);
+    }, this.limits.retainOfflineMs);
+    entry.retainTimer.unref();
+    this.events.offline(entry.info, reason);
+  }
+
+  // At the agent limit, the offline agent seen longest ago makes room (its id binding lapses early).
+  private evictOneOffline(): void {
+    let oldest: Entry | undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.session === undefined && (oldest === undefined || entry.info.lastSeen < oldest.info.lastSeen)) oldest = entry;
+    }
+    if (oldest === undefined) return;
+    clearTimeout(oldest.retainTimer);
+    this.entries.delete(oldest.info.id);
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * Guest agents and their host, over one kind of target: registration, typed calls both ways,
+ * the host dialing a listening agent, lifecycle events, drain, identity binding and refusals,
+ * protocol versions, limits, bad input. Run over `unix:` and hybrid vsock on the host
+ * (agents.test.ts) and over vsock loopback in the VM harness (agents.vsock.test.ts).
+ */
+import { once } from 'node:events';
+import { AgentHost, GuestAgent, RpcError, Status, agentProtocol, closeClient, createClient, type AgentInfo, type DeepPartial } from '@vmrpc/rpc';
+import { connect, type VmSocket } from '@vmrpc/native';
+import { expect } from 'chai';
+import { expectNoFdLeak, openFdCount, rejection, within } from '../../support/checks.js';
+import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
+import { echoImplementation } from './echo-agent.js';
+
+export interface AgentTargets {
+  /** Where the host listens for agents. */
+  hostListen: string;
+  /** Where an agent dials the host (the same host listener). */
+  agentConnect: string;
+  /** A second host listener that counts as another peer (another VM). */
+  otherListen: string;
+  otherConnect: string;
+  /** Where an agent listens, and how the host dials it. */
+  agentListen: string;
+  hostDial: string;
+  /** The identity the host sees for agents on the first listener. */
+  identity: string | RegExp;
+}
+
+/** Bounded timings for tests: heartbeats every 100 ms, silence for 400 ms means offline. */
+export const FAST = { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 400, registrationTimeoutMs: 2000, callLinkTimeoutMs: 2000, retainOfflineMs: 60_000 } as const;
+const FAST_AGENT = { reconnect: { initialMs: 50, maxMs: 200 }, registrationTimeoutMs: 2000 } as const;
+
+async function rpcError(promise: Promise<unknown>): Promise<RpcError> {
+  const error = await rejection(promise);
+  expect(error, error.message).to.be.instanceOf(RpcError);
+  return error as unknown as RpcError;
+}
+
+function nextOffline(host: AgentHost, id: string): Promise<[AgentInfo, string]> {
+  return new Promise((resolve) => {
+    const listener = (agent: AgentInfo, reason: string): void => {
+      if (agent.id !== id) return;
+      host.removeListener('offline', listener);
+      resolve([agent, reason]);
+    };
+    host.on('offline', listener);
+  });
+}
+
+async function readLine(socket: VmSocket): Promise<string> {
+  let text = '';
+  for await (const chunk of socket) {
+    text += (chunk as Buffer).toString('latin1');
+    if (text.includes('\n')) break;
+  }
+  return text;
+}
+
+export function agentSuite(makeTargets: () => AgentTargets): void {
+  let targets: AgentTargets;
+  let host: AgentHost;
+  const agents: GuestAgent[] = [];
+  let fdBaseline = 0;
+
+  function newAgent(id: string, options: Partial<ConstructorParameters<typeof GuestAgent>[0]> = {}): GuestAgent {
+    const agent = new GuestAgent({ id, version: '1.2.3', labels: { role: 'test' }, ...FAST_AGENT, ...options }).add(EchoService, echoImplementation(id));
+    agents.push(agent);
+    return agent;
+  }
+
+  beforeEach(async function () {
+    fdBaseline = openFdCount();
+    targets = makeTargets();
+    host = new AgentHost(FAST);
+    await host.listen(targets.hostListen);
+  });
+
+  afterEach(async function () {
+    await Promise.all(agents.splice(0).map((agent) => agent.close(200)));
+    await host.close(200);
+    await expectNoFdLeak(fdBaseline);
+  });
+
+  describe('registration and calls', function () {
+    it('registers an agent that dials the host and calls its services with typed clients', async function () {
+      const online = once(host, 'online');
+      const agent = newAgent('vm-a');
+      const registration = await within(5000, 'registration', agent.connect(targets.agentConnect));
+      expect(registration.peer).to.match(asPattern(targets.identity));
+      const [info] = (await within(1000, 'online event', online)) as [AgentInfo];
+      expect(info).to.include({ id: 'vm-a', version: '1.2.3', state: 'online', dialed: false, protocolVersion: '1.0' });
+      expect(info.labels).to.deep.equal({ role: 'test' });
+      expect(info.services).to.deep.equal(['vmrpc.echo.v1.Echo']);
+      expect(host.list().map((a) => a.id)).to.deep.equal(['vm-a']);
+      expect(host.get('vm-a')?.peer).to.equal(registration.peer);
+
+      const echo = host.agent('vm-a').client(EchoService);
+      const answer = await within(5000, 'say', echo.say({ message: 'hello' }));
+      expect(answer.message).to.equal('vm-a: hello');
+      const repeated: string[] = [];
+      for await (const item of echo.repeat({ message: 'r', count: 3, intervalMs: 1 })) repeated.push(item.message);
+      expect(repeated).to.deep.equal(['vm-a: r #0', 'vm-a: r #1', 'vm-a: r #2']);
+      const failed = await rpcError(echo.say({ message: 'fail' }));
+      expect(failed.code).to.equal(Status.FAILED_PRECONDITION);
+    });
+
+    it('serves the host\'s own services to agents and tells the host which agent called', async function () {
+      let caller: AgentInfo | undefined;
+      host.add(EchoService, {
+        async say(request, context) {
+          caller = host.callerOf(context);
+          return { message: `host: ${request.message}` };
+        },
+        async *repeat() {},
+      });
+      const agent = newAgent('vm-caller');
+      const registration = await within(5000, 'registration', agent.connect(targets.agentConnect));
+      expect(registration.hostServices).to.include('vmrpc.echo.v1.Echo');
+      const answer = await within(5000, 'host call', agent.hostClient(EchoService).say({ message: 'config?' }));
+      expect(answer.message).to.equal('host: config?');
+      expect(caller?.id).to.equal('vm-caller');
+    });
+
+    it('dials an agent that listens and gets the same registration', async function () {
+      const agent = newAgent('vm-listening');
+      await agent.listen(targets.agentListen);
+      const info = await within(5000, 'host dial', host.connect(targets.hostDial));
+      expect(info).to.include({ id: 'vm-listening', dialed: true, state: 'online' });
+      const answer = await within(5000, 'say', host.agent('vm-listening').client(EchoService).say({ message: 'dialed' }));
+      expect(answer.message).to.equal('vm-listening: dialed');
+      // The host keeps the link: losing it makes the host dial again and the agent register again.
+      const offline = nextOffline(host, 'vm-listening');
+      const back = new Promise<AgentInfo>((resolve) => host.on('online', resolve));
+      host.disconnect(targets.hostDial);
+      await within(3000, 'offline after disconnect', offline);
+      void host.connect(targets.hostDial);
+      expect((await within(5000, 'registered again', back)).id).to.equal('vm-listening');
+    });
+
+    it('reports updates of name, labels and services', async function () {
+      const agent = newAgent('vm-update');
+      await within(5000, 'registration', agent.connect(targets.agentConnect));
+      const updated = once(host, 'updated');
+      agent.update({ name: 'renamed', labels: { zone: 'b' } });
+      const [info] = (await within(2000, 'updated event', updated)) as [AgentInfo];
+      expect(info).to.include({ name: 'renamed' });
+      expect(info.labels).to.deep.equal({ zone: 'b' });
+    });
+  });
+
+  describe('lifecycle', function () {
+    it('drains on close: the host sees `shutdown`, then calls fail fast with UNAVAILABLE', async function () {
+      const agent = newAgent('vm-drain');
+      await within(5000, 'registration', agent.connect(targets.agentConnect));
+      const echo = host.agent('vm-drain').client(EchoService);
+      // A call in progress when the drain starts is allowed to finish.
+      const slow = (async () => {
+        const items: string[] = [];
+        for await (const item of echo.repeat({ message: 'slow', count: 3, intervalMs: 50 })) items.push(item.message);
+        return items;
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const offline = nextOffline(host, 'vm-drain');
+      await within(5000, 'agent close', agent.close(3000));
+      expect(await within(3000, 'call in progress', slow)).to.have.length(3);
+      const [info, reason] = await within(2000, 'offline', offline);
+      expect(reason).to.equal('shutdown');
+      expect(info.state).to.equal('offline');
+      const started = Date.now();
+      const error = await rpcError(echo.say({ message: 'anyone?' }));
+      expect(error.code).to.equal(Status.UNAVAILABLE);
+      expect(error.details).to.match(/vm-drain is offline \(shutdown\)/);
+      expect(Date.now() - started).to.be.below(500);
+    });
+
+    it('ends calls in progress with UNAVAILABLE when the agent goes away', async function () {
+      const agent = newAgent('vm-vanish');
+      await within(5000, 'registration', agent.connect(targets.agentConnect));
+      const echo = host.agent('vm-vanish').client(EchoService);
+      const stream = echo.repeat({ message: 'long', count: 1000, intervalMs: 20 });
+      const consumed = (async () => {
+        let count = 0;
+        for await (const _ of stream) count++;
+        return count;
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Abrupt: the agent's sockets close without a goodbye (as when its process dies).
+      (agent as unknown as { links: { destroyAll(): void } }).links.destroyAll();
+      (agent as unknown as { callLinks: { drain(ms: number): Promise<void> } }).callLinks.drain(0);
+      (agent as unknown as { channel: { dropConnection(): void } }).channel.dropConnection();
+      const error = await rpcError(within(3000, 'stream end', consumed));
+      expect(error.code).to.equal(Status.UNAVAILABLE);
+    });
+
+    it('comes back after the host restarts, within the backoff bound', async function () {
+      const agent = newAgent('vm-restart');
+      await within(5000, 'registration', agent.connect(targets.agentConnect));
+      const draining = once(agent, 'hostDraining');
+      await host.close(100);
+      await within(2000, 'agent told of the drain', draining);
+      host = new AgentHost(FAST);
+      await host.listen(targets.hostListen);
+      const started = Date.now();
+      const info = await within(5000, 'registered again', host.waitFor('vm-restart'));
+      expect(info.state).to.equal('online');
+      // Backoff max 200 ms with 20% jitter, plus a connect and a registration.
+      expect(Date.now() - started).to.be.below(2000);
+      const answer = await within(5000, 'say', host.agent('vm-restart').client(EchoService).say({ message: 'again' }));
+      expect(answer.message).to.equal('vm-restart: again');
+    });
+
+    it('waitFor() is bounded', async function () {
+      const error = await rejection(host.waitFor('nobody', { timeoutMs: 100 }));
+      expect(error.code).to.equal('ETIMEDOUT');
+      const aborted = await rejection(host.waitFor('nobody', { signal: AbortSignal.timeout(50) }));
+      expect(aborted.name).to.equal('TimeoutError');
+    });
+  });
+
+  describe('identity and security', function () {
+    it('refuses a registration of a bound id from another peer, and keeps the owner', async function () {
+      await host.listen(targets.otherListen);
+      const owner = newAgent('vm-owned');
+      await within(5000, 'owner registration', owner.connect(targets.agentConnect));
+      const spoof = newAgent('vm-owned');
+      const closed = once(spoof, 'close');
+      const error = await rpcError(within(5000, 'spoof', spoof.connect(targets.otherConnect)));
+      expect(error.code).to.equal(Status.PERMISSION_DENIED);
+      expect(error.details).to.match(/bound to peer/);
+      await within(1000, 'spoofing agent stops', closed);
+      expect(host.get('vm-owned')?.state).to.equal('online');
+      const answer = await within(5000, 'owner still served', host.agent('vm-owned').client(EchoService).say({ message: 'still me' }));
+      expect(answer.message).to.equal('vm-owned: still me');
+    });
+
+    it('refuses a call link from another peer than its session, even with the right token', async function () {
+      await host.listen(targets.otherListen);
+      // A hand-driven session (as an agent would run it) to learn the session id and token.
+      const registry = createClient(agentProtocol.AgentRegistryService, targets.agentConnect);
+      const outgoing = queue<DeepPartial<agentProtocol.AgentMessage>>();
+      outgoing.push({ kind: { $case: 'register', register: { protocol: { major: 1, minor: 0 }, agentId: 'vm-token' } } });
+      const responses = registry.session(outgoing.iterable)[Symbol.asyncIterator]();
+      const first = await within(5000, 'registered', responses.next());
+      const registered = first.value?.kind?.$case === 'registered' ? first.value.kind.registered : undefined;
+      expect(registered?.sessionId).to.be.a('string');
+      const socket = await connect(targets.otherConnect);
+      socket.write(`VMRPC-LINK/1 calls ${registered!.sessionId} ${Buffer.from(registered!.linkToken).toString('base64url')}\n`);
+      expect(await within(3000, 'answer', readLine(socket))).to.match(/^ERR this session belongs to another peer/);
+      socket.destroy();
+      outgoing.end();
+      closeClient(registry);
+    });
+
+    it('asks authorize, and limits agents per peer', async function () {
+      await host.close(100);
+      host = new AgentHost({ ...FAST, maxAgentsPerPeer: 1, authorize: (_peer, registration) => registration.agentId !== 'vm-denied' });
+      await host.listen(targets.hostListen);
+      const denied = await rpcError(within(5000, 'denied', newAgent('vm-denied').connect(targets.agentConnect)));
+      expect(denied.code).to.equal(Status.PERMISSION_DENIED);
+      await within(5000, 'first', newAgent('vm-first').connect(targets.agentConnect));
+      const second = newAgent('vm-second');
+      const refusal = once(second, 'disconnected');
+      void second.connect(targets.agentConnect).catch(() => undefined);
+      const [refused] = (await within(5000, 'second refused', refusal)) as [RpcError];
+      expect(refused.code).to.equal(Status.RESOURCE_EXHAUSTED);
+      expect(refused.details).to.match(/maxAgentsPerPeer/);
+      expect(second.state).to.equal('connecting');
+    });
+
+    it('lets an agent of a newer minor version register and ignores what it does not know', async function () {
+      const registry = createClient(agentProtocol.AgentRegistryService, targets.agentConnect);
+      const outgoing = queue<DeepPartial<agentProtocol.AgentMessage>>();
+      outgoing.push({ kind: { $case: 'register', register: { protocol: { major: 1, minor: 9 }, agentId: 'vm-newer', version: '9' } } });
+      const responses = registry.session(outgoing.iterable)[Symbol.asyncIterator]();
+      const first = await within(5000, 'registered', responses.next());
+      expect(first.value?.kind?.$case).to.equal('registered');
+      expect(host.get('vm-newer')?.protocolVersion).to.equal('1.9');
+      // A message kind the host does not know (an empty oneof on the wire) is ignored; heartbeats still answer.
+      outgoing.push({});
+      outgoing.push({ kind: { $case: 'heartbeat', heartbeat: { sequence: 7n } } });
+      const next = await within(2000, 'heartbeat answer', responses.next());
+      expect(next.value?.kind).to.deep.equal({ $case: 'heartbeat', heartbeat: { sequence: 7n } });
+      outgoing.end();
+      closeClient(registry);
+    });
+
+    it('refuses another major version and malformed registrations with a reason', async function () {
+      const registry = createClient(agentProtocol.AgentRegistryService, targets.agentConnect);
+      const attempt = async (register: DeepPartial<agentProtocol.Register>): Promise<RpcError> => {
+        const outgoing = queue<DeepPartial<agentProtocol.AgentMessage>>();
+        outgoing.push({ kind: { $case: 'register', register } });
+        const responses = registry.session(outgoing.iterable)[Symbol.asyncIterator]();
+        return rpcError(within(5000, 'refusal', responses.next()));
+      };
+      const major = await attempt({ protocol: { major: 2, minor: 0 }, agentId: 'vm-v2' });
+      expect(major.code).to.equal(Status.FAILED_PRECONDITION);
+      expect(major.details).to.match(/protocol 2\.0 is not supported; this host speaks 1\.0/);
+      const badId = await attempt({ protocol: { major: 1, minor: 0 }, agentId: 'bad id\n' });
+      expect(badId.code).to.equal(Status.INVALID_ARGUMENT);
+      expect(badId.details).to.match(/agent_id/);
+      const tooMany = await attempt({ protocol: { major: 1, minor: 0 }, agentId: 'vm-labels', labels: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'v'])) });
+      expect(tooMany.code).to.equal(Status.INVALID_ARGUMENT);
+      expect(tooMany.details).to.match(/labels: at most 64/);
+      closeClient(registry);
+    });
+
+    it('ends a session that never registers, and survives garbage on the listener', async function () {
+      const registry = createClient(agentProtocol.AgentRegistryService, targets.agentConnect);
+      const silent = queue<DeepPartial<agentProtocol.AgentMessage>>();
+      const started = Date.now();
+      const error = await rpcError(within(5000, 'registration timeout', registry.session(silent.iterable)[Symbol.asyncIterator]().next()));
+      expect(error.code).to.equal(Status.DEADLINE_EXCEEDED);
+      expect(Date.now() - started).to.be.within(1500, 4000);
+      closeClient(registry);
+      for (const garbage of ['VMRPC-LINK/1 calls x\n', 'VMRPC-LINK/1 session\n', 'V'.repeat(300), 'VMRPC-LINK/1 calls abcdefgh AAAAAAAAAAAAAAAAAAAAAA\n']) {
+        const socket = await connect(targets.agentConnect);
+        socket.write(garbage);
+        socket.on('error', () => undefined);
+        const answer = await within(3000, 'garbage answer', readLine(socket));
+        expect(answer, JSON.stringify(garbage)).to.match(/^ERR /);
+        socket.destroy();
+      }
+      const agent = newAgent('vm-after-garbage');
+      await within(5000, 'still serving', agent.connect(targets.agentConnect));
+    });
+
+    it('serves the agent list only on admin listeners', async function () {
+      const agent = newAgent('vm-listed');
+      await within(5000, 'registration', agent.connect(targets.agentConnect));
+      await host.listen(targets.otherListen, { admin: true });
+      const admin = createClient(agentProtocol.AgentDirectoryService, targets.otherConnect);
+      const listed = await within(5000, 'list', admin.listAgents({}));
+      expect(listed.agents.map((a) => a.agentId)).to.deep.equal(['vm-listed']);
+      expect(listed.agents[0]?.state).to.equal(agentProtocol.AgentState.AGENT_STATE_ONLINE);
+      const guestSide = createClient(agentProtocol.AgentDirectoryService, targets.agentConnect);
+      expect((await rpcError(guestSide.listAgents({}))).code).to.equal(Status.PERMISSION_DENIED);
+      closeClient(admin);
+      closeClient(guestSide);
+    });
+  });
+}
+
+function asPattern(value: string | RegExp): RegExp {
+  return typeof value === 'string' ? new RegExp(`^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : value;
+}
+
+/** A push-driven request stream for hand-driven sessions. */
+function queue<T>(): { push(item: T): void; end(): void; iterable: AsyncIterable<T> } {
+  const items: T[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  return {
+    push(item) {
+      items.push(item);
+      wake?.();
+    },
+    end() {
+      ended = true;
+      wake?.();
+    },
+    iterable: {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (items.length > 0) yield items.shift()!;
+          if (ended) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      },
+    },
+  };
+}
