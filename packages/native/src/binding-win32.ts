@@ -68,9 +68,15 @@ export function isWin32Addon(): boolean {
 
 /** The Windows addon, or ERR_VMRPC_UNSUPPORTED_PLATFORM naming `what` and this OS; `advice` says what to do instead. */
 export function win32Binding(what: string, advice?: string): Win32Binding {
-  if (process.platform !== 'win32') throw notOnWindows(what, advice);
-  const binding = loadAddon();
-  if (binding.platform !== 'win32') throw notOnWindows(what, 'the addon was built for another OS: reinstall @vmrpc/native');
+  let binding;
+  try {
+    binding = loadAddon();
+  } catch (error) {
+    // Elsewhere the missing feature is the news, not the missing addon.
+    if (process.platform !== 'win32') throw notOnWindows(what, advice);
+    throw error;
+  }
+  if (binding.platform !== 'win32') throw notOnWindows(what, advice);
   return binding;
 }
 

@@ -85,6 +85,15 @@ export function loadAddon(): AddonBinding {
   );
 }
 
+/**
+ * @internal Tests only: puts `addon` in place of the compiled addon (undefined restores it), so
+ * the Windows code paths run against a simulated addon on any OS.
+ */
+export function replaceAddonForTests(addon: AddonBinding | undefined): void {
+  loaded = addon;
+  loadError = undefined;
+}
+
 /** The addon typed with its Linux exports (elsewhere they are missing: see socketBinding()). */
 export function nativeBinding(): NativeBinding {
   return loadAddon() as NativeBinding;

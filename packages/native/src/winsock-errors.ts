@@ -46,7 +46,6 @@ const entries: ReadonlyArray<readonly [number, string, string]> = [
   [10022, 'WSAEINVAL', 'EINVAL'],
   [10024, 'WSAEMFILE', 'EMFILE'],
   [10035, 'WSAEWOULDBLOCK', 'EAGAIN'],
-  [10036, 'WSAEINPROGRESS', 'EINPROGRESS'],
   [10037, 'WSAEALREADY', 'EALREADY'],
   [10038, 'WSAENOTSOCK', 'ENOTSOCK'],
   [10039, 'WSAEDESTADDRREQ', 'EDESTADDRREQ'],
