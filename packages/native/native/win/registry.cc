@@ -93,8 +93,9 @@ Napi::Value RegSetString(const Napi::CallbackInfo& info) {
 }
 
 // regDeleteKey(parentPath, name) -> 0 once HKLM\parentPath\name and its subtree are gone, or a
-// negated error (ERROR_FILE_NOT_FOUND when there was no such key).
-Napi::Value RegDeleteKey(const Napi::CallbackInfo& info) {
+// negated error (ERROR_FILE_NOT_FOUND when there was no such key). The C++ name differs because
+// windows.h defines RegDeleteKey as a macro.
+Napi::Value DeleteKeyTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ArgIsString(info, 0, "parentPath") || !ArgIsString(info, 1, "name")) return env.Undefined();
   HKEY parent;
@@ -127,7 +128,7 @@ void RegisterRegistry(Napi::Env env, Napi::Object exports) {
   exports.Set("regListKeys", Napi::Function::New(env, RegListKeys, "regListKeys"));
   exports.Set("regGetString", Napi::Function::New(env, RegGetString, "regGetString"));
   exports.Set("regSetString", Napi::Function::New(env, RegSetString, "regSetString"));
-  exports.Set("regDeleteKey", Napi::Function::New(env, RegDeleteKey, "regDeleteKey"));
+  exports.Set("regDeleteKey", Napi::Function::New(env, DeleteKeyTree, "regDeleteKey"));
   exports.Set("isElevated", Napi::Function::New(env, IsElevated, "isElevated"));
 }
 
