@@ -9,6 +9,14 @@
       "conditions": [
         ["OS=='linux'", {
           "sources": ["native/posix/socket_ops.cc", "native/posix/poller.cc", "native/posix/vsock_ioctl.cc", "native/posix/blocking_send.cc"]
+        }],
+        ["OS=='win'", {
+          "sources": ["native/win/socket_ops.cc", "native/win/io_port.cc", "native/win/overlapped_ops.cc", "native/win/registry.cc"],
+          "defines": ["_WIN32_WINNT=0x0A00"],
+          "libraries": ["ws2_32.lib", "advapi32.lib"],
+          "msvs_settings": {
+            "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/W3", "/WX"] }
+          }
         }]
       ]
     }

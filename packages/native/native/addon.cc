@@ -4,18 +4,30 @@
 
 namespace vmrpc {
 
-bool ArgIsInt(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  if (info.Length() > index && info[index].IsNumber()) return true;
-  Napi::TypeError::New(info.Env(), std::string("argument '") + name + "' must be a number")
-      .ThrowAsJavaScriptException();
+namespace {
+
+bool ArgCheck(const Napi::CallbackInfo& info, const char* name, bool ok, const char* expected) {
+  if (ok) return true;
+  Napi::TypeError::New(info.Env(), std::string("argument '") + name + "' must be " + expected).ThrowAsJavaScriptException();
   return false;
 }
 
+}  // namespace
+
+bool ArgIsInt(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return ArgCheck(info, name, info.Length() > index && info[index].IsNumber(), "a number");
+}
+
 bool ArgIsBuffer(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  if (info.Length() > index && info[index].IsBuffer()) return true;
-  Napi::TypeError::New(info.Env(), std::string("argument '") + name + "' must be a Buffer")
-      .ThrowAsJavaScriptException();
-  return false;
+  return ArgCheck(info, name, info.Length() > index && info[index].IsBuffer(), "a Buffer");
+}
+
+bool ArgIsFunction(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return ArgCheck(info, name, info.Length() > index && info[index].IsFunction(), "a function");
+}
+
+bool ArgIsString(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return ArgCheck(info, name, info.Length() > index && info[index].IsString(), "a string");
 }
 
 }  // namespace vmrpc
@@ -27,8 +39,12 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   vmrpc::RegisterPoller(env, exports);
   vmrpc::RegisterVsockDevice(env, exports);
   vmrpc::RegisterBlockingSend(env, exports);
+#elif defined(_WIN32)
+  exports.Set("platform", Napi::String::New(env, "win32"));
+  vmrpc::RegisterWinsockOps(env, exports);
+  vmrpc::RegisterOverlappedOps(env, exports);
+  vmrpc::RegisterRegistry(env, exports);
 #else
-  // Windows (Hyper-V sockets) is not implemented yet: the addon loads and JS reports it.
   exports.Set("platform", Napi::String::New(env, "unsupported"));
 #endif
   return exports;

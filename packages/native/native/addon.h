@@ -17,8 +17,16 @@ void RegisterBlockingSend(Napi::Env env, Napi::Object exports);
 // IOCTL_VM_SOCKETS_GET_LOCAL_CID and other vsock device queries.
 void RegisterVsockDevice(Napi::Env env, Napi::Object exports);
 
+// Windows (native/win): Winsock calls that complete at once, the overlapped operations on the
+// environment's completion port, and the registry and elevation queries of service registration.
+void RegisterWinsockOps(Napi::Env env, Napi::Object exports);
+void RegisterOverlappedOps(Napi::Env env, Napi::Object exports);
+void RegisterRegistry(Napi::Env env, Napi::Object exports);
+
 // Shared argument checks: throw a TypeError naming the argument and return false when wrong.
 bool ArgIsInt(const Napi::CallbackInfo& info, size_t index, const char* name);
 bool ArgIsBuffer(const Napi::CallbackInfo& info, size_t index, const char* name);
+bool ArgIsFunction(const Napi::CallbackInfo& info, size_t index, const char* name);
+bool ArgIsString(const Napi::CallbackInfo& info, size_t index, const char* name);
 
 }  // namespace vmrpc

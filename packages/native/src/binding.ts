@@ -3,6 +3,7 @@
  * the pure-JS parts (targets, GUIDs, constants) work even where the addon is missing.
  */
 import * as path from 'node:path';
+import type { Win32Binding } from './binding-win32';
 import { VmError } from './errors';
 
 /** Readiness handle of one socket on Node's event loop (uv_poll). */
@@ -16,9 +17,9 @@ export interface NativePoller {
   close(): void;
 }
 
-/** What the addon exports. Functions return >= 0 or a negative libuv error code. */
+/** What the addon exports on Linux. Functions return >= 0 or a negative libuv error code. */
 export interface NativeBinding {
-  readonly platform: 'linux' | 'win32' | 'unsupported';
+  readonly platform: 'linux';
   socket(domain: number, type: number): number;
   bind(fd: number, address: Buffer): number;
   listen(fd: number, backlog: number): number;
@@ -57,16 +58,19 @@ export interface NativeBinding {
   };
 }
 
-let loaded: NativeBinding | undefined;
+/** What the addon exports, by the platform it was built for (Windows: binding-win32.ts). */
+export type AddonBinding = NativeBinding | Win32Binding | { readonly platform: 'unsupported' };
+
+let loaded: AddonBinding | undefined;
 let loadError: unknown;
 
 /** The addon; throws ERR_VMRPC_NATIVE_UNAVAILABLE with the reason when it cannot be loaded. */
-export function nativeBinding(): NativeBinding {
+export function loadAddon(): AddonBinding {
   if (loaded !== undefined) return loaded;
   if (loadError === undefined) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+      const load = require('node-gyp-build') as (dir: string) => AddonBinding;
       loaded = load(path.join(__dirname, '..'));
       return loaded;
     } catch (error) {
@@ -81,9 +85,23 @@ export function nativeBinding(): NativeBinding {
   );
 }
 
+/**
+ * @internal Tests only: puts `addon` in place of the compiled addon (undefined restores it), so
+ * the Windows code paths run against a simulated addon on any OS.
+ */
+export function replaceAddonForTests(addon: AddonBinding | undefined): void {
+  loaded = addon;
+  loadError = undefined;
+}
+
+/** The addon typed with its Linux exports (elsewhere they are missing: see socketBinding()). */
+export function nativeBinding(): NativeBinding {
+  return loadAddon() as NativeBinding;
+}
+
 /** The addon for socket work on this OS, or an ERR_VMRPC_UNSUPPORTED_PLATFORM error naming `what`. */
 export function socketBinding(what: string): NativeBinding {
-  const binding = nativeBinding();
+  const binding = loadAddon();
   if (binding.platform !== 'linux') {
     throw new VmError(
       'ERR_VMRPC_UNSUPPORTED_PLATFORM',

@@ -4,8 +4,11 @@
  */
 import type { VmAddress } from './addresses';
 import { nativeBinding } from './binding';
+import type { ConnectAttempt } from './connect-attempt';
 import type { DataPathOption } from './data-path';
 import { PendingConnect } from './dial';
+import { HvsockConnect } from './dial-win32';
+import { checkHvsockOptions, type HvsockOptions } from './hvsock-options';
 import { checkBoolean, checkFunction, checkPositiveInteger, checkSignal, checkTimeout, optionalObject } from './options';
 import { createDataPathSocket } from './socket-factory';
 import { toAddress } from './target';
@@ -26,6 +29,8 @@ export interface ConnectOptions {
   toHost?: boolean;
   /** vsock: SO_VM_SOCKETS_BUFFER_SIZE in bytes. */
   bufferSize?: number;
+  /** hvsock (Windows): Hyper-V socket options; HVSOCKET_CONNECT_TIMEOUT is always set. */
+  hvsock?: HvsockOptions;
   /** Keep the writable side open after the peer ends (as net.Socket's allowHalfOpen). Default false. */
   allowHalfOpen?: boolean;
 }
@@ -48,12 +53,19 @@ export function createConnection(target: string | VmAddress, options?: ConnectOp
   const address = toAddress(target);
   const opts = optionalObject('options', options);
   checkFunction('connectListener', connectListener);
-  const pending = new PendingConnect(address, {
+  const common = {
     connectTimeout: checkTimeout('options.connectTimeout', opts.connectTimeout),
     signal: checkSignal('options.signal', opts.signal),
-    toHost: checkBoolean('options.toHost', opts.toHost) ?? false,
-    bufferSize: checkPositiveInteger('options.bufferSize', opts.bufferSize),
-  });
+  };
+  const hvsock = checkHvsockOptions('options.hvsock', opts.hvsock);
+  const pending: ConnectAttempt =
+    address.family === 'hvsock'
+      ? new HvsockConnect(address, { ...common, hvsock })
+      : new PendingConnect(address, {
+          ...common,
+          toHost: checkBoolean('options.toHost', opts.toHost) ?? false,
+          bufferSize: checkPositiveInteger('options.bufferSize', opts.bufferSize),
+        });
   const socket = createDataPathSocket(nativeBinding(), opts.dataPath, checkBoolean('options.allowHalfOpen', opts.allowHalfOpen));
   if (connectListener !== undefined) socket.once('connect', connectListener);
   socket.connectWith(pending);

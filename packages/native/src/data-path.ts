@@ -27,6 +27,8 @@ let pipeWrap: PipeWrapBinding | null | undefined;
 export function pipeWrapBinding(): PipeWrapBinding | null {
   if (pipeWrap !== undefined) return pipeWrap;
   pipeWrap = null;
+  // On Windows a libuv pipe is a named pipe: it cannot carry a socket.
+  if (process.platform === 'win32') return pipeWrap;
   try {
     const legacy = (process as unknown as { binding?: (name: string) => unknown }).binding;
     const candidate = typeof legacy === 'function' ? (legacy.call(process, 'pipe_wrap') as Partial<PipeWrapBinding>) : undefined;
@@ -57,7 +59,11 @@ export function resolveDataPath(option: DataPathOption | undefined = 'auto'): Da
   if (wanted === 'portable') return 'portable';
   if (nativeHandleAvailable()) return 'native-handle';
   if (wanted === 'native-handle') {
-    throw new VmError('ERR_INVALID_ARG_VALUE', "dataPath 'native-handle' is not available in this Node process (process.binding('pipe_wrap') is refused); use 'auto' or 'portable'");
+    const why =
+      process.platform === 'win32'
+        ? "on Windows the portable path (overlapped I/O) carries every socket"
+        : "process.binding('pipe_wrap') is refused";
+    throw new VmError('ERR_INVALID_ARG_VALUE', `dataPath 'native-handle' is not available in this Node process (${why}); use 'auto' or 'portable'`);
   }
   return 'portable';
 }

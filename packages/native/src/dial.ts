@@ -1,28 +1,25 @@
 /**
- * Establishing one connection on a raw fd: a non-blocking connect(2) watched by a Poller, bounded
- * by a timeout and cancellable by an AbortSignal or by the socket that waits for it. Nothing
- * here can hang: every path ends in exactly one settle(), which releases the poller, the timer,
- * the abort listener and, on failure, the fd.
+ * Establishing one connection on a raw fd (Linux): a non-blocking connect(2) watched by a
+ * Poller; the timeout, abort and cancel rules are AttemptBase's, so nothing here can hang.
  */
 import * as os from 'node:os';
 import * as util from 'node:util';
 import type { VmAddress } from './addresses';
 import type { NativeBinding, NativePoller } from './binding';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './constants';
-import { abortError, codedSystemError, systemError, type VmSocketSystemError } from './errors';
+import { AttemptBase, type AttemptOptions } from './connect-attempt';
+import { codedSystemError, systemError, type VmSocketSystemError } from './errors';
 import { MAX_HYBRID_REPLY_BYTES, hybridConnectRequest, parseHybridReply } from './hybrid-handshake';
 import { decodeSockaddr } from './sockaddr';
 import { errorHint, planSocket, type FamilyPlan } from './socket-family';
 import { setVsockBufferSize, setVsockConnectTimeout } from './socket-options';
 
+export type { ConnectedFd } from './connect-attempt';
+
 const EINPROGRESS = -os.constants.errno.EINPROGRESS;
 const EAGAIN = -os.constants.errno.EAGAIN;
 
 /** Options of one dial. */
-export interface DialOptions {
-  /** Milliseconds until the attempt fails with ETIMEDOUT; Infinity waits as long as the kernel does. */
-  connectTimeout?: number;
-  signal?: AbortSignal | undefined;
+export interface DialOptions extends AttemptOptions {
   /** Sets VMADDR_FLAG_TO_HOST (vsock only). */
   toHost?: boolean;
   /** SO_VM_SOCKETS_BUFFER_SIZE in bytes (vsock only). */
@@ -31,70 +28,21 @@ export interface DialOptions {
   socketType?: 'stream' | 'seqpacket';
 }
 
-/** A connected descriptor and what is known of its two ends. */
-export interface ConnectedFd {
-  readonly fd: number;
-  /** Undefined for unnamed peers (a Unix client socket that never bound a path). */
-  readonly remote: VmAddress | undefined;
-  readonly local: VmAddress | undefined;
-}
-
-/** One connection attempt; call start() once, cancel() at any time. */
-export class PendingConnect {
+/** One connection attempt on Linux: a non-blocking connect(2) watched by a Poller. */
+export class PendingConnect extends AttemptBase {
   private readonly plan: FamilyPlan;
-  private fd = -1;
   private poller: NativePoller | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private settled = false;
-  private resolve!: (result: ConnectedFd) => void;
-  private reject!: (error: Error) => void;
-  private readonly onAbort = (): void => this.fail(abortError(this.options.signal, `connect to ${this.plan.target}`));
 
   constructor(
     private readonly address: VmAddress,
     private readonly options: DialOptions = {},
   ) {
-    this.plan = planSocket(address, 'connect', options.toHost === true);
+    const plan = planSocket(address, 'connect', options.toHost === true);
+    super(plan.target, options);
+    this.plan = plan;
   }
 
-  /** The signal of this attempt, if any. */
-  get signal(): AbortSignal | undefined {
-    return this.options.signal;
-  }
-
-  /** The target string being dialled. */
-  get target(): string {
-    return this.plan.target;
-  }
-
-  start(): Promise<ConnectedFd> {
-    const promise = new Promise<ConnectedFd>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    const { signal } = this.options;
-    if (signal?.aborted) {
-      this.fail(abortError(signal, `connect to ${this.plan.target}`));
-      return promise;
-    }
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-    const timeout = this.options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    if (Number.isFinite(timeout)) {
-      this.timer = setTimeout(
-        () => this.fail(codedSystemError('ETIMEDOUT', 'connect', this.plan.target, `no connection within ${timeout} ms`)),
-        timeout,
-      );
-    }
-    this.open(timeout);
-    return promise;
-  }
-
-  /** Ends the attempt with `error` (no effect once settled). */
-  cancel(error: Error): void {
-    this.fail(error);
-  }
-
-  private open(timeout: number): void {
+  protected open(timeout: number): void {
     const { binding, domain, sockaddr } = this.plan;
     const type = this.options.socketType === 'seqpacket' ? binding.constants.SOCK_SEQPACKET : binding.constants.SOCK_STREAM;
     const fd = binding.socket(domain, type);
@@ -114,7 +62,7 @@ export class PendingConnect {
     if (rc !== EINPROGRESS) return this.failWith(rc, 'connect');
     this.poller = new binding.Poller(fd, (status) => {
       if (this.settled) return;
-      this.stopPolling();
+      this.releaseWaiters();
       const error = status < 0 ? pollFailureCode(binding, fd, status) : binding.socketError(fd);
       if (error < 0) this.failWith(error, 'connect');
       else this.connected();
@@ -122,10 +70,19 @@ export class PendingConnect {
     this.poller.start(binding.pollEvents.WRITABLE);
   }
 
+  protected closeFd(fd: number): void {
+    this.plan.binding.close(fd);
+  }
+
+  protected override releaseWaiters(): void {
+    this.poller?.close();
+    this.poller = undefined;
+  }
+
   private connected(): void {
     if (this.address.family === 'hybrid-vsock') return this.sendHybridRequest(this.address.port);
     const raw = this.plan.binding.getsockname(this.fd);
-    this.succeed(typeof raw === 'number' ? undefined : decodeSockaddr(raw));
+    this.succeed(this.address, typeof raw === 'number' ? undefined : decodeSockaddr(raw));
   }
 
   // The request is a few bytes on a fresh socket, so it is written whole or not at all.
@@ -161,7 +118,7 @@ export class PendingConnect {
       // Consume exactly the reply line; what follows belongs to the stream.
       binding.read(this.fd, peeked, 0, reply.lineBytes);
       const address = this.address as { path: string };
-      this.succeed({ family: 'hybrid-vsock', path: address.path, port: reply.hostPort });
+      this.succeed(this.address, { family: 'hybrid-vsock', path: address.path, port: reply.hostPort });
       return true;
     };
     if (check()) return;
@@ -173,34 +130,8 @@ export class PendingConnect {
     this.poller.start(binding.pollEvents.READABLE);
   }
 
-  private succeed(local: VmAddress | undefined): void {
-    if (this.settled) return;
-    this.settle();
-    this.resolve({ fd: this.fd, remote: this.address, local });
-  }
-
   private failWith(code: number, syscall: string): void {
     this.fail(connectError(code, syscall, this.address, this.plan.target));
-  }
-
-  private fail(error: Error): void {
-    if (this.settled) return;
-    this.settle();
-    if (this.fd >= 0) this.plan.binding.close(this.fd);
-    this.fd = -1;
-    this.reject(error);
-  }
-
-  private stopPolling(): void {
-    this.poller?.close();
-    this.poller = undefined;
-  }
-
-  private settle(): void {
-    this.settled = true;
-    this.stopPolling();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.options.signal?.removeEventListener('abort', this.onAbort);
   }
 }
 

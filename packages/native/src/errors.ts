@@ -11,6 +11,8 @@ export interface VmSocketSystemError extends Error {
   errno: number;
   syscall: string;
   address?: string;
+  /** Windows: the Winsock (WSAE*) or Win32 (ERROR_*) error number behind `code`. */
+  winerror?: number;
 }
 
 /** Codes of this library's own errors (operating-system errors use their errno names). */
@@ -20,6 +22,8 @@ export type VmErrorCode =
   | 'ERR_VMRPC_NATIVE_UNAVAILABLE'
   | 'ERR_VMRPC_HANDSHAKE'
   | 'ERR_VMRPC_SOCKET_CLOSED'
+  | 'ERR_VMRPC_ELEVATION_REQUIRED'
+  | 'ERR_VMRPC_DISCOVERY_FAILED'
   | 'ERR_INVALID_ARG_TYPE'
   | 'ERR_INVALID_ARG_VALUE'
   | 'ERR_OUT_OF_RANGE'
@@ -104,7 +108,8 @@ function safeErrorName(code: number): string {
   }
 }
 
-function errnoOf(name: string): number {
+/** The errno number Node uses on this OS for an errno name (0 when it has none). */
+export function errnoOf(name: string): number {
   const map = util.getSystemErrorMap();
   for (const [code, [errName]] of map) if (errName === name) return code;
   return 0;

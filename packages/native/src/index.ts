@@ -4,8 +4,8 @@
  * - Linux AF_VSOCK stream and seqpacket sockets (`vsock:CID:PORT`)
  * - the host side of hybrid vsock, Firecracker / Cloud Hypervisor (`hybrid-vsock:PATH:PORT`)
  * - Unix sockets through the same code (`unix:PATH`)
- * - Windows Hyper-V sockets (`hvsock:VMID:SERVICE`): addresses and GUID mapping here; sockets
- *   on Windows
+ * - Windows Hyper-V sockets (`hvsock:VMID:SERVICE`), with service registration and VM discovery;
+ *   addresses and GUID mapping work on every OS
  */
 export type { HvsockAddress, HybridVsockAddress, UnixAddress, VmAddress, VmAddressFamily, VsockAddress } from './addresses';
 export {
@@ -28,6 +28,27 @@ export {
 } from './constants';
 export { connect, createConnection, type ConnectOptions } from './connect';
 export { nativeHandleAvailable, type DataPathOption } from './data-path';
+export {
+  HVSOCKET_CONNECTED_SUSPEND,
+  HVSOCKET_CONNECT_TIMEOUT,
+  HVSOCKET_CONNECT_TIMEOUT_MAX,
+  HVSOCKET_CONTAINER_PASSTHRU,
+  HVSOCKET_HIGH_VTL,
+  HV_PROTOCOL_RAW,
+  type HvsockOptions,
+} from './hvsock-options';
+export {
+  GUEST_COMMUNICATION_SERVICES_KEY,
+  hvsockServiceId,
+  isElevated,
+  listHvsockServices,
+  registerHvsockService,
+  unregisterHvsockService,
+  type HvsockService,
+  type HvsockServiceRegistered,
+  type HvsockServiceRegistration,
+} from './hvsock-registry';
+export { listHyperVVms, wslVmId, type DiscoveryOptions, type HyperVVm, type WslVmIdOptions } from './hyperv-discovery';
 export { VmError, type VmErrorCode, type VmSocketSystemError } from './errors';
 export { normalizeGuid, vsockPortFromServiceId, vsockServiceId } from './guid';
 export { localCid } from './local-cid';

@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import type { VmAddress } from './addresses';
 import type { NativeBinding } from './binding';
 import { pipeWrapBinding, type PipeHandle } from './data-path';
-import type { ConnectedFd, PendingConnect } from './dial';
+import type { ConnectAttempt, ConnectedFd } from './connect-attempt';
 import { systemError } from './errors';
 import { formatTarget } from './target';
 import { defineAddressAccessors, runPendingConnect, type AdoptingSocket, type DataPath } from './vm-socket';
@@ -40,7 +40,7 @@ export class NativeHandleSocket extends net.Socket implements AdoptingSocket {
     setConnecting(this, true);
   }
 
-  connectWith(pending: PendingConnect): void {
+  connectWith(pending: ConnectAttempt): void {
     this.cancelConnect = runPendingConnect(this, pending, (fd) => this.binding.close(fd));
   }
 

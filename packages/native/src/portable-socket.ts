@@ -4,18 +4,16 @@
  * Backpressure both ways: reading stops while the readable buffer is full, and a write's
  * callback is held until the kernel took every byte.
  */
-import { Duplex } from 'node:stream';
 import * as os from 'node:os';
-import type { VmAddress } from './addresses';
 import type { NativeBinding, NativePoller } from './binding';
-import { pollFailureCode, type ConnectedFd, type PendingConnect } from './dial';
+import type { ConnectedFd } from './connect-attempt';
+import { pollFailureCode } from './dial';
+import { DuplexSocket, READ_CHUNK_BYTES, consume } from './duplex-socket';
 import { systemError } from './errors';
 import type { SocketConstructionOptions } from './native-handle-socket';
 import { formatTarget } from './target';
-import { defineAddressAccessors, runPendingConnect, type AdoptingSocket, type DataPath } from './vm-socket';
 
 const EAGAIN = -os.constants.errno.EAGAIN;
-const READ_CHUNK_BYTES = 64 * 1024;
 // Reads per readiness event: enough to drain a socket buffer, few enough to stay fair to others.
 const MAX_READS_PER_EVENT = 16;
 
@@ -24,19 +22,7 @@ interface PendingWrite {
   callback: (error?: Error | null) => void;
 }
 
-export class PortableSocket extends Duplex implements AdoptingSocket {
-  readonly dataPath: DataPath = 'portable';
-  remoteVmAddress: VmAddress | undefined;
-  localVmAddress: VmAddress | undefined;
-  declare readonly remoteAddress?: string | undefined;
-  declare readonly remotePort?: number | undefined;
-  declare readonly remoteFamily?: VmAddress['family'] | undefined;
-  declare readonly localAddress?: string | undefined;
-  declare readonly localPort?: number | undefined;
-  connecting = true;
-  bytesRead = 0;
-  bytesWritten = 0;
-
+export class PortableSocket extends DuplexSocket {
   private readonly binding: NativeBinding;
   private fd = -1;
   private poller: NativePoller | undefined;
@@ -44,21 +30,18 @@ export class PortableSocket extends Duplex implements AdoptingSocket {
   private wantRead = false;
   private pendingWrite: PendingWrite | undefined;
   private pendingFinal: ((error?: Error | null) => void) | undefined;
-  private cancelConnect: ((error: Error | null) => void) | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private unrefed = false;
 
   constructor(options: SocketConstructionOptions) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, readableHighWaterMark: READ_CHUNK_BYTES, writableHighWaterMark: 16 * 1024 });
+    super(options.allowHalfOpen);
     this.binding = options.binding;
   }
 
-  connectWith(pending: PendingConnect): void {
-    this.cancelConnect = runPendingConnect(this, pending, (fd) => this.binding.close(fd));
+  protected closeHandle(fd: number): void {
+    this.binding.close(fd);
   }
 
   adopt(connected: ConnectedFd, options: { pauseOnConnect?: boolean } = {}): void {
-    this.cancelConnect = undefined;
+    this.connectDone();
     this.fd = connected.fd;
     this.remoteVmAddress = connected.remote;
     this.localVmAddress = connected.local;
@@ -100,8 +83,7 @@ export class PortableSocket extends Duplex implements AdoptingSocket {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.cancelConnect?.(error);
-    this.cancelConnect = undefined;
+    this.cancelPendingConnect(error);
     this.clearIdleTimer();
     this.poller?.close();
     this.poller = undefined;
@@ -113,29 +95,9 @@ export class PortableSocket extends Duplex implements AdoptingSocket {
     callback(error);
   }
 
-  setTimeout(ms: number, callback?: () => void): this {
-    this.clearIdleTimer();
-    if (callback !== undefined) {
-      if (ms === 0) this.removeListener('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    if (ms > 0) {
-      this.idleTimer = setTimeout(() => this.emit('timeout'), ms);
-      this.idleTimer.unref();
-    }
-    return this;
-  }
-
-  ref(): this {
-    this.unrefed = false;
-    this.poller?.ref();
-    return this;
-  }
-
-  unref(): this {
-    this.unrefed = true;
-    this.poller?.unref();
-    return this;
+  protected refChanged(): void {
+    if (this.unrefed) this.poller?.unref();
+    else this.poller?.ref();
   }
 
   private readAvailable(): void {
@@ -199,31 +161,5 @@ export class PortableSocket extends Duplex implements AdoptingSocket {
 
   private ioError(code: number, syscall: string): Error {
     return systemError(code, syscall, this.remoteVmAddress && formatTarget(this.remoteVmAddress));
-  }
-
-  private touch(): void {
-    this.idleTimer?.refresh();
-  }
-
-  private clearIdleTimer(): void {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-  }
-}
-
-defineAddressAccessors(PortableSocket.prototype);
-
-/** Drops the first `count` bytes from a list of buffers (after a partial writev). */
-function consume(buffers: Buffer[], count: number): void {
-  let left = count;
-  while (left > 0 && buffers.length > 0) {
-    const first = buffers[0]!;
-    if (first.length <= left) {
-      left -= first.length;
-      buffers.shift();
-    } else {
-      buffers[0] = first.subarray(left);
-      left = 0;
-    }
   }
 }

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import type { VmAddress } from './addresses';
 import type { NativeBinding, NativePoller } from './binding';
 import { nativeBinding } from './binding';
+import type { Win32Binding } from './binding-win32';
 import { PendingConnect, pollFailureCode, type ConnectedFd } from './dial';
 import { VmError, systemError } from './errors';
 import { checkBoolean, checkPositiveInteger, checkSignal, checkTimeout, optionalObject } from './options';
@@ -315,8 +316,9 @@ class SeqpacketServer extends VmServer<SeqpacketSocket> {
     super(bufferSize === undefined ? {} : { bufferSize }, onConnection);
   }
 
-  protected override acceptedSocket(binding: NativeBinding, connected: ConnectedFd): SeqpacketSocket {
-    return new SeqpacketSocket(binding, connected, this.maxMessageSize);
+  // Seqpacket listeners exist on Linux only (listener-win32.ts refuses them): the binding is Linux's.
+  protected override acceptedSocket(binding: NativeBinding | Win32Binding, connected: ConnectedFd): SeqpacketSocket {
+    return new SeqpacketSocket(binding as NativeBinding, connected, this.maxMessageSize);
   }
 }
 

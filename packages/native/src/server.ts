@@ -1,35 +1,29 @@
 /**
  * Listening for VM socket connections with node:net's vocabulary: createServer(options,
  * onConnection), listen(target) (a promise here), 'listening', 'connection', 'error', 'close',
- * close(), address(), maxConnections, ref()/unref(). Accepting is driven by a Poller on the
- * listening fd, so a server costs no thread.
+ * close(), address(), maxConnections, ref()/unref(). Accepting runs on Node's event loop (a
+ * Poller on Linux, AcceptEx completions on Windows: see listener.ts), so a server costs no thread.
  */
 import { EventEmitter } from 'node:events';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as util from 'node:util';
 import type { VmAddress } from './addresses';
-import type { NativeBinding, NativePoller } from './binding';
+import type { NativeBinding } from './binding';
+import type { Win32Binding } from './binding-win32';
+import type { ConnectedFd } from './connect-attempt';
 import type { DataPathOption } from './data-path';
-import { VmError, abortError, systemError } from './errors';
+import { VmError, abortError } from './errors';
+import { checkHvsockOptions, type HvsockOptions } from './hvsock-options';
+import type { Listener } from './listener';
+import { PosixListener } from './listener-posix';
+import { HvsockListener } from './listener-win32';
 import { checkBoolean, checkFunction, checkPositiveInteger, checkSignal, optionalObject } from './options';
-import { decodeSockaddr } from './sockaddr';
 import { createDataPathSocket } from './socket-factory';
-import { setVsockBufferSize } from './socket-options';
-import { errorHint, hybridListenPath, planSocket } from './socket-family';
-import { formatTarget, toAddress } from './target';
-import { pollFailureCode, type ConnectedFd } from './dial';
+import { toAddress } from './target';
 import type { VmSocket } from './vm-socket';
 
 /** What a server needs of its accepted sockets: to know when they close. */
 export interface ClosableSocket {
   once(event: 'close', listener: () => void): this;
 }
-
-const EAGAIN = -os.constants.errno.EAGAIN;
-const ECONNABORTED = -os.constants.errno.ECONNABORTED;
-/** After EMFILE and the like, pause accepting this long instead of spinning. */
-const ACCEPT_BACKOFF_MS = 100;
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
@@ -41,6 +35,11 @@ export interface ServerOptions {
   dataPath?: DataPathOption;
   /** vsock: SO_VM_SOCKETS_BUFFER_SIZE of the listener, which accepted sockets inherit. */
   bufferSize?: number;
+  /**
+   * hvsock (Windows): Hyper-V socket options. `containerPassthru` and `highVtl` apply to the
+   * listener, `connectedSuspend` to every accepted connection; `connectTimeout` is for connects.
+   */
+  hvsock?: HvsockOptions;
 }
 
 /** Options of {@link VmServer.listen}. */
@@ -65,15 +64,10 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
   /** Close new connections beyond this many open ones (as net.Server#maxConnections). */
   maxConnections = Infinity;
   protected readonly options: ServerOptions;
-  private fd = -1;
-  private binding: NativeBinding | undefined;
-  private poller: NativePoller | undefined;
-  private local: VmAddress | undefined;
-  private unlinkPath: string | undefined;
+  private listener: Listener | undefined;
   private connections = new Set<S>();
   private closing = false;
   private unrefed = false;
-  private backoff: NodeJS.Timeout | undefined;
 
   /** Socket type to listen with; seqpacket servers override it. */
   protected readonly socketType: 'stream' | 'seqpacket' = 'stream';
@@ -84,13 +78,13 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     checkBoolean('options.allowHalfOpen', opts.allowHalfOpen);
     checkBoolean('options.pauseOnConnect', opts.pauseOnConnect);
     checkPositiveInteger('options.bufferSize', opts.bufferSize);
-    this.options = { ...opts };
+    this.options = { ...opts, hvsock: checkHvsockOptions('options.hvsock', opts.hvsock) };
     if (checkFunction('onConnection', onConnection) !== undefined) this.on('connection', onConnection!);
   }
 
   /** True while accepting connections. */
   get listening(): boolean {
-    return this.fd >= 0;
+    return this.listener !== undefined;
   }
 
   /** Starts listening on `target` (e.g. `vsock:any:5000`, `hybrid-vsock:/run/v.sock:52`, `unix:/run/x.sock`). */
@@ -99,63 +93,43 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     const opts = optionalObject('options', options);
     const backlog = checkPositiveInteger('options.backlog', opts.backlog, 0x7fffffff) ?? 511;
     const signal = checkSignal('options.signal', opts.signal);
-    if (this.fd >= 0) throw new VmError('ERR_SERVER_ALREADY_LISTEN', 'listen() was called on a server that is already listening');
+    if (this.listener !== undefined) throw new VmError('ERR_SERVER_ALREADY_LISTEN', 'listen() was called on a server that is already listening');
     if (signal?.aborted) throw abortError(signal, 'listen');
-    const plan = planSocket(address, 'listen');
-    const { binding } = plan;
-    const fd = binding.socket(plan.domain, this.socketType === 'seqpacket' ? binding.constants.SOCK_SEQPACKET : binding.constants.SOCK_STREAM);
-    const fail = (rc: number, syscall: string): never => {
-      if (fd >= 0) binding.close(fd);
-      throw systemError(rc, syscall, plan.target, errorHint(util.getSystemErrorName(rc), syscall, address));
+    const listenerOptions = {
+      backlog,
+      socketType: this.socketType,
+      bufferSize: this.options.bufferSize,
+      hvsock: this.options.hvsock,
+      unrefed: this.unrefed,
     };
-    if (fd < 0) fail(fd, 'socket');
-    if (address.family === 'vsock' && this.options.bufferSize !== undefined) {
-      try {
-        setVsockBufferSize(binding, fd, this.options.bufferSize, plan.target);
-      } catch (error) {
-        binding.close(fd);
-        throw error;
-      }
-    }
-    let rc = binding.bind(fd, plan.sockaddr);
-    if (rc < 0) fail(rc, 'bind');
-    rc = binding.listen(fd, backlog);
-    if (rc < 0) fail(rc, 'listen');
-
-    this.binding = binding;
-    this.fd = fd;
+    const events = {
+      accepted: (connected: ConnectedFd) => this.handleAccepted(connected),
+      failed: (error: Error, retryMs: number) => this.acceptFailed(error, retryMs),
+    };
+    this.listener =
+      address.family === 'hvsock' ? HvsockListener.open(address, listenerOptions, events) : PosixListener.open(address, listenerOptions, events);
     this.closing = false;
-    this.local = this.boundAddress(address);
-    if (address.family === 'unix' && address.abstract !== true) this.unlinkPath = address.path;
-    if (address.family === 'hybrid-vsock') this.unlinkPath = hybridListenPath(address.path, address.port);
-    this.poller = new binding.Poller(fd, (status) => this.onAcceptable(status));
-    if (this.unrefed) this.poller.unref();
-    this.poller.start(binding.pollEvents.READABLE);
     signal?.addEventListener('abort', () => this.close(), { once: true });
     process.nextTick(() => this.emit('listening'));
   }
 
   /** The bound address (for `vsock:any:any` the port the kernel chose), or null when not listening. */
   address(): VmAddress | null {
-    return this.fd >= 0 && this.local !== undefined ? this.local : null;
+    return this.listener?.local ?? null;
   }
 
   /** Stops accepting; 'close' follows once every accepted connection has closed. */
   close(callback?: (error?: Error) => void): this {
     if (callback !== undefined) {
-      if (this.fd < 0) {
+      if (this.listener === undefined) {
         process.nextTick(callback, new VmError('ERR_SERVER_NOT_RUNNING', 'Server is not running.'));
         return this;
       }
       this.once('close', callback);
     }
-    if (this.fd < 0) return this;
-    this.stopAccepting();
-    this.binding!.close(this.fd);
-    this.fd = -1;
-    // Synchronously, as libuv does: a server started right after close() must find the path free.
-    if (this.unlinkPath !== undefined) removeSocketFile(this.unlinkPath);
-    this.unlinkPath = undefined;
+    if (this.listener === undefined) return this;
+    this.listener.close();
+    this.listener = undefined;
     this.closing = true;
     this.maybeEmitClose();
     return this;
@@ -169,44 +143,24 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
 
   ref(): this {
     this.unrefed = false;
-    this.poller?.ref();
+    this.listener?.ref();
     return this;
   }
 
   unref(): this {
     this.unrefed = true;
-    this.poller?.unref();
+    this.listener?.unref();
     return this;
   }
 
-  private boundAddress(requested: VmAddress): VmAddress {
-    if (requested.family !== 'vsock') return requested;
-    const raw = this.binding!.getsockname(this.fd);
-    return (typeof raw === 'number' ? undefined : decodeSockaddr(raw)) ?? requested;
-  }
-
-  private onAcceptable(status: number): void {
-    if (this.fd < 0) return;
-    if (status < 0) return this.acceptFailed(pollFailureCode(this.binding!, this.fd, status));
-    const binding = this.binding!;
-    for (;;) {
-      const fd = binding.accept(this.fd);
-      if (fd === EAGAIN) return;
-      if (fd === ECONNABORTED) continue;
-      if (fd < 0) return this.acceptFailed(fd);
-      this.handleAccepted(binding, fd);
-      if (this.fd < 0) return;
-    }
-  }
-
-  private handleAccepted(binding: NativeBinding, fd: number): void {
-    const remote = this.peerOf(binding, fd);
+  private handleAccepted(connected: ConnectedFd): void {
+    const listener = this.listener!;
     if (this.connections.size >= this.maxConnections) {
-      binding.close(fd);
-      this.emit('drop', remote);
+      listener.discard(connected.fd);
+      this.emit('drop', connected.remote);
       return;
     }
-    const socket = this.acceptedSocket(binding, { fd, remote, local: this.local });
+    const socket = this.acceptedSocket(listener.binding, connected);
     this.connections.add(socket);
     socket.once('close', () => {
       this.connections.delete(socket);
@@ -216,38 +170,15 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
   }
 
   /** Wraps an accepted fd in the socket type of this server. */
-  protected acceptedSocket(binding: NativeBinding, connected: ConnectedFd): S {
+  protected acceptedSocket(binding: NativeBinding | Win32Binding, connected: ConnectedFd): S {
     const socket = createDataPathSocket(binding, this.options.dataPath, this.options.allowHalfOpen);
     socket.adopt(connected, { pauseOnConnect: this.options.pauseOnConnect === true });
     return socket as unknown as S;
   }
 
-  // For hybrid vsock every connection on <path>_<port> comes from the VMM of that socket, which
-  // stands for its guest; for the other families the kernel reports the peer.
-  private peerOf(binding: NativeBinding, fd: number): VmAddress | undefined {
-    if (this.local?.family === 'hybrid-vsock') return this.local;
-    const raw = binding.getpeername(fd);
-    return typeof raw === 'number' ? undefined : decodeSockaddr(raw);
-  }
-
-  private acceptFailed(code: number): void {
-    // Out of descriptors or memory: pause accepting rather than spin on a level-triggered poll.
-    this.poller?.stop();
-    this.backoff = setTimeout(() => {
-      this.backoff = undefined;
-      this.poller?.start(this.binding!.pollEvents.READABLE);
-    }, ACCEPT_BACKOFF_MS);
-    this.backoff.unref();
-    const error = systemError(code, 'accept', this.local && formatTarget(this.local));
+  private acceptFailed(error: Error, retryMs: number): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(`VmServer: ${error.message}; accepting resumes in ${ACCEPT_BACKOFF_MS} ms`);
-  }
-
-  private stopAccepting(): void {
-    if (this.backoff !== undefined) clearTimeout(this.backoff);
-    this.backoff = undefined;
-    this.poller?.close();
-    this.poller = undefined;
+    else process.emitWarning(`VmServer: ${error.message}; accepting resumes in ${retryMs} ms`);
   }
 
   private maybeEmitClose(): void {
@@ -267,12 +198,4 @@ export function createServer(
 ): VmServer {
   if (typeof optionsOrListener === 'function') return new VmServer(undefined, optionsOrListener);
   return new VmServer(optionsOrListener, onConnection);
-}
-
-function removeSocketFile(path: string): void {
-  try {
-    fs.rmSync(path, { force: true });
-  } catch {
-    // Already gone or not ours to remove: nothing listens there any more either way.
-  }
 }

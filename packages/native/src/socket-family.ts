@@ -6,6 +6,7 @@ import type { VmAddress } from './addresses';
 import { socketBinding, type NativeBinding } from './binding';
 import { VMADDR_FLAG_TO_HOST, VSOCK_PRIVILEGED_PORT_LIMIT } from './constants';
 import { VmError } from './errors';
+import { hvsockBinding } from './hvsock-family';
 import { AF_UNIX, AF_VSOCK, encodeUnix, encodeVsock } from './sockaddr';
 import { formatTarget } from './target';
 
@@ -40,11 +41,10 @@ export function planSocket(address: VmAddress, role: 'connect' | 'listen', toHos
         target,
       };
     case 'hvsock':
-      throw new VmError(
-        'ERR_VMRPC_UNSUPPORTED_PLATFORM',
-        `${target}: Hyper-V sockets need Windows (this is ${process.platform}); from a Linux guest of Hyper-V or WSL 2, ` +
-          `use vsock:2:PORT to reach a Windows host listening on hvsock:VMID:PORT`,
-      );
+      // Hyper-V stream sockets have their own path (dial-win32.ts, listener-win32.ts): only
+      // seqpacket sockets get here, and those do not exist on Windows either.
+      hvsockBinding(target);
+      throw new VmError('ERR_VMRPC_UNSUPPORTED_PLATFORM', `${target}: Hyper-V sockets are stream sockets only (no SOCK_SEQPACKET)`);
   }
 }
 

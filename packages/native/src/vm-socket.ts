@@ -4,7 +4,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { VmAddress, VmAddressFamily } from './addresses';
-import type { ConnectedFd, PendingConnect } from './dial';
+import type { ConnectAttempt, ConnectedFd } from './connect-attempt';
 import { VmError, abortError } from './errors';
 import { formatTarget } from './target';
 
@@ -47,7 +47,7 @@ export interface AdoptingSocket extends VmSocket {
   /** Takes ownership of a connected fd and starts the stream ('connect' follows). */
   adopt(connected: ConnectedFd, options?: { pauseOnConnect?: boolean }): void;
   /** Waits for `pending` and adopts its fd, or is destroyed with its error. */
-  connectWith(pending: PendingConnect): void;
+  connectWith(pending: ConnectAttempt): void;
 }
 
 /** Defines node:net's string address accessors on a socket class from its VM addresses. */
@@ -83,7 +83,7 @@ function portOf(address: VmAddress | undefined): number | undefined {
  */
 export function runPendingConnect(
   socket: AdoptingSocket,
-  pending: PendingConnect,
+  pending: ConnectAttempt,
   closeFd: (fd: number) => void,
 ): (error: Error | null) => void {
   pending.start().then(
