@@ -29,6 +29,19 @@ export type { CallContext } from './server/context';
 export type { BidiStreamingHandler, ClientStreamingHandler, ServerStreamingHandler, UnaryHandler } from './server/handlers';
 export type { ServerErrorListener } from './server/status';
 export { createServer, type RpcServer, type ServerMethod, type ServerOptions, type ServiceImplementation } from './server/create-server';
+export {
+  ServerReflectionService,
+  ServerReflectionV1AlphaService,
+  type ErrorResponse,
+  type ExtensionNumberResponse,
+  type ExtensionRequest,
+  type FileDescriptorResponse,
+  type ListServiceResponse,
+  type ServerReflectionRequest,
+  type ServerReflectionResponse,
+  type ServerReflectionServiceDescriptor,
+  type ServiceResponse,
+} from './reflection/reflection-proto';
 export const version = '0.1.0';
 export { generate, staleGenerated, writeGenerated, type GenerateOptions, type GeneratedFile } from './codegen/generate';
 export { lintProtos, type LintFinding } from './lint/lint';

@@ -7,6 +7,7 @@ import { Server, type ChannelOptions, type UntypedServiceImplementation } from '
 import type { VmAddress } from '@vmrpc/native';
 import { listen, type ListenOptions, type VmGrpcListener } from '@vmrpc/transport';
 import type { MethodDescriptor, ServiceDescriptor } from '../descriptor';
+import { ReflectionRegistry } from '../reflection/registry';
 import {
   bidiStreamingHandler,
   clientStreamingHandler,
@@ -38,6 +39,12 @@ export interface ServerOptions {
   grpc?: ChannelOptions;
   /** Told of handler errors that are not RpcError (the peer gets INTERNAL without them); use it to log. */
   onError?: ServerErrorListener;
+  /**
+   * Serve gRPC server reflection (`grpc.reflection.v1.ServerReflection` and `v1alpha`) for the
+   * services added with add(), so `vmrpc list`, `vmrpc call` and grpcurl need no .proto files.
+   * Default true; false leaves it out.
+   */
+  reflection?: boolean;
 }
 
 export interface RpcServer {
@@ -63,6 +70,7 @@ function handlerFor(method: MethodDescriptor<unknown, unknown, boolean, boolean>
 export function createServer(options: ServerOptions = {}): RpcServer {
   const grpcServer = new Server(options.grpc);
   const listeners: VmGrpcListener[] = [];
+  const reflection = options.reflection === false ? undefined : new ReflectionRegistry();
   let closed = false;
   const server: RpcServer = {
     grpcServer,
@@ -75,6 +83,7 @@ export function createServer(options: ServerOptions = {}): RpcServer {
         handlers[name] = handlerFor(method, typeof fn === 'function' ? fn.bind(implementation) : fn, name, options.onError);
       }
       grpcServer.addService(service, handlers);
+      reflection?.record(service);
       return server;
     },
     async listen(target, listenOptions) {
@@ -89,5 +98,6 @@ export function createServer(options: ServerOptions = {}): RpcServer {
       grpcServer.forceShutdown();
     },
   };
+  for (const [service, implementation] of reflection?.reflectionServices() ?? []) server.add(service, implementation);
   return server;
 }
