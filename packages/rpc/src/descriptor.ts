@@ -30,6 +30,10 @@ export type ServiceDescriptor = { readonly [method: string]: AnyMethodDescriptor
 export type RequestOf<M> = M extends MethodDescriptor<infer Req, unknown, boolean, boolean> ? Req : never;
 export type ResponseOf<M> = M extends MethodDescriptor<unknown, infer Res, boolean, boolean> ? Res : never;
 
+/**
+ * The descriptor of method `method` of service `service` (full name, `pkg.Service`) from its
+ * message types: what generated code builds, and what dynamic clients (`vmrpc call`) build.
+ */
 export function methodDescriptor<Req, Res, RequestStream extends boolean, ResponseStream extends boolean>(
   service: string,
   method: string,
