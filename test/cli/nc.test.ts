@@ -1,12 +1,11 @@
 // vmrpc nc over Unix sockets: bytes both ways (sha256-checked), half-close both ways, -l, -k,
 // and the errors an operator meets first.
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { payload, sha256, socketPath, within } from '../support/checks.js';
-import { runCli, startCli } from './run-cli.js';
+import { collect, runCli, startCli } from './run-cli.js';
 
 const MiB = 1024 * 1024;
 
@@ -16,20 +15,6 @@ async function unixServer(handler: (socket: net.Socket) => void): Promise<{ path
   const server = net.createServer({ allowHalfOpen: true }, handler);
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return { path, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** Everything a socket sends until its end, with the hash. */
-function collect(socket: net.Socket): Promise<{ bytes: number; hash: string }> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    socket.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-    });
-    socket.once('end', () => resolve({ bytes, hash: hash.digest('hex') }));
-    socket.once('error', reject);
-  });
 }
 
 describe('vmrpc nc', function () {

@@ -1,5 +1,6 @@
 /** Runs the built `vmrpc` bin as a child process, the way an operator does, with a bound on the wait. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +82,24 @@ export function startCli(args: readonly string[], input?: Buffer | string | Read
   return { child, done, stderrMatches, stdoutIncludes };
 }
 
-/** Runs `vmrpc ARGS` to the end (stdin: `input`, or empty). */
-export function runCli(args: readonly string[], input: Buffer | string | Readable = ''): Promise<CliResult> {
-  return startCli(args, input).done;
+/** Runs `vmrpc ARGS` to the end (stdin: `input`, or empty), for at most `ms`. */
+export function runCli(args: readonly string[], input: Buffer | string | Readable = '', ms?: number): Promise<CliResult> {
+  return startCli(args, input, ms).done;
+}
+
+/**
+ * Everything a socket sends until its end, with the hash. Listens for 'data' rather than
+ * iterating with for-await, which destroys the socket at the end and so would cut a reply.
+ */
+export function collect(socket: Readable): Promise<{ bytes: number; hash: string }> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    socket.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      bytes += chunk.length;
+    });
+    socket.once('end', () => resolve({ bytes, hash: hash.digest('hex') }));
+    socket.once('error', reject);
+  });
 }
