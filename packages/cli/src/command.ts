@@ -42,7 +42,9 @@ export interface CommandSpec<O extends OptionSpecs> {
   readonly help: string;
   /** Printed after the options (exit codes, notes). */
   readonly footer?: string;
+  /** parseArgs declarations of the command's own options. */
   readonly options: O;
+  /** Does the work with the parsed options and positional arguments; resolves with the exit code, or throws (reported in one line). */
   run(values: OptionValues<O>, positionals: string[], io: CommandIo): Promise<number>;
 }
 

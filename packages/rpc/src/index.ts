@@ -42,6 +42,7 @@ export {
   type ServerReflectionServiceDescriptor,
   type ServiceResponse,
 } from './reflection/reflection-proto';
+/** The version of @vmrpc/rpc. */
 export const version = '0.1.0';
 export { generate, staleGenerated, writeGenerated, type GenerateOptions, type GeneratedFile } from './codegen/generate';
 export { lintProtos, type LintFinding } from './lint/lint';

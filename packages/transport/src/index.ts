@@ -9,4 +9,5 @@ export { VmChannel, clientOptions, createChannel, type ConnectionWaiter } from '
 export type { ChannelTarget, SocketFactory } from './client/connector';
 export type { VmChannelOptions } from './client/options';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
+/** The version of @vmrpc/transport. */
 export const version = '0.1.0';

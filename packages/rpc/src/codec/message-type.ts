@@ -3,6 +3,7 @@ import type { Type } from 'protobufjs';
 import type { DeepPartial } from '../types';
 import { converterFor } from './convert';
 
+/** A message type's codec: what generated code exports next to each message interface. */
 export interface MessageType<T> {
   /** The full protobuf name, without a leading dot (`vmrpc.echo.v1.EchoRequest`). */
   readonly typeName: string;

@@ -20,6 +20,7 @@ import {
 } from './handlers';
 import type { ServerErrorListener } from './status';
 
+/** The handler type of a method descriptor, by its streaming shape. */
 export type ServerMethod<M> =
   M extends MethodDescriptor<infer Req, infer Res, infer RequestStream, infer ResponseStream>
     ? [RequestStream, ResponseStream] extends [false, false]
@@ -34,6 +35,7 @@ export type ServerMethod<M> =
 /** The implementation of service S: one async function or async generator per RPC. */
 export type ServiceImplementation<S extends ServiceDescriptor> = { readonly [K in keyof S]: ServerMethod<S[K]> };
 
+/** Options of createServer(). */
 export interface ServerOptions {
   /** grpc-js server options (message size limits, keepalive...). */
   grpc?: ChannelOptions;
@@ -47,6 +49,7 @@ export interface ServerOptions {
   reflection?: boolean;
 }
 
+/** A server of typed services (what createServer() returns). */
 export interface RpcServer {
   /** Serves `service` with `implementation`; call before or after listen(). */
   add<S extends ServiceDescriptor>(service: S, implementation: ServiceImplementation<S>): this;
@@ -67,6 +70,7 @@ function handlerFor(method: MethodDescriptor<unknown, unknown, boolean, boolean>
   return bidiStreamingHandler(fn as BidiStreamingHandler<unknown, unknown>, onError);
 }
 
+/** A server for typed services over VM sockets; add() services, then listen() on targets. */
 export function createServer(options: ServerOptions = {}): RpcServer {
   const grpcServer = new Server(options.grpc);
   const listeners: VmGrpcListener[] = [];

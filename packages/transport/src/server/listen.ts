@@ -7,6 +7,7 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 
+/** Options of listen(): who may connect, how many at once, and how accepted sockets are set up. */
 export interface ListenOptions {
   /** Server credentials; insecure by default, createSsl() for TLS over the VM socket. */
   credentials?: ServerCredentials;
@@ -23,6 +24,7 @@ export interface ListenOptions {
   dataPath?: DataPathOption;
 }
 
+/** A grpc-js Server listening on one VM socket target (what listen() resolves with). */
 export interface VmGrpcListener {
   /** The bound address (for `vsock:any:any`, with the port the kernel chose). */
   address(): VmAddress | null;
