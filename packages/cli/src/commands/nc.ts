@@ -55,14 +55,12 @@ async function listenMode(target: string, keepOpen: boolean, session: Session): 
     waiting.push(socket);
     wake?.();
   });
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop).once('SIGTERM', stop);
-    server.once('close', () => {
-      process.removeListener('SIGINT', stop).removeListener('SIGTERM', stop);
-    });
-  });
   await server.listen(target);
+  // Ctrl-C or SIGTERM while waiting for a connection closes the server (removing a unix: socket file).
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  server.once('close', () => process.removeListener('SIGINT', stop).removeListener('SIGTERM', stop));
   const address = server.address();
   if (session.verbose) session.io.stderr.write(`vmrpc nc: listening on ${address === null ? target : formatTarget(address)}\n`);
   let input: CommandIo['stdin'] | undefined = session.io.stdin;
