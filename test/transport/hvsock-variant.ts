@@ -15,7 +15,7 @@ export const hvsockVariant: ConformanceVariant = {
     return { clientTarget: target, stop: () => listener.close(1000) };
   },
   makeClient: (target, options) => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: options })) as never,
-  // Windows sockets are Duplexes of this package: Node's HTTP/2 wraps them and grpc-js cannot
-  // see the peer (docs/transport.md); authorize() still gets the verified VM id.
-  expectedPeer: /^unknown$/,
+  // Windows sockets take the portable data path; serverSocket() still shows grpc-js the peer
+  // (loopback: the VM id and the client's service id).
+  expectedPeer: /^hvsock:(loopback|[0-9a-f-]{36}):[0-9a-f-]{36}$/,
 };

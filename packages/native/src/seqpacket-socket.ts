@@ -21,6 +21,7 @@ const MAX_MESSAGES_PER_EVENT = 64;
 /** Default receive limit per message: the default vsock buffer size (256 KiB). */
 export const DEFAULT_MAX_MESSAGE_SIZE = 256 * 1024;
 
+/** The events of a SeqpacketSocket and their listener arguments. */
 export interface SeqpacketSocketEvents {
   message: [message: Buffer];
   /** The peer closed its sending side; no more messages will come. */
@@ -45,6 +46,7 @@ interface QueuedSend {
   reject: (error: Error) => void;
 }
 
+/** A connected SOCK_SEQPACKET socket: each send() is one message, each `message` event one whole message (connectSeqpacket(), or accepted by a seqpacket server). */
 export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   readonly remoteVmAddress: VmAddress | undefined;
   readonly localVmAddress: VmAddress | undefined;
@@ -109,6 +111,7 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     return this;
   }
 
+  /** Starts (or restarts) delivering `message` events after pause(). */
   resume(): this {
     this.paused = false;
     this.updateInterest();

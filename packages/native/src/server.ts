@@ -50,6 +50,7 @@ export interface ListenOptions {
   signal?: AbortSignal;
 }
 
+/** The events of a VmServer and their listener arguments, as net.Server emits them. */
 export interface VmServerEvents<S = VmSocket> {
   listening: [];
   connection: [socket: S];
@@ -141,12 +142,14 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     return this;
   }
 
+  /** Keeps the process alive while the server listens (the default), as net.Server#ref. */
   ref(): this {
     this.unrefed = false;
     this.listener?.ref();
     return this;
   }
 
+  /** Lets the process exit while the server still listens, as net.Server#unref. */
   unref(): this {
     this.unrefed = true;
     this.listener?.unref();

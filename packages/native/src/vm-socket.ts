@@ -39,6 +39,7 @@ export interface VmSocket extends Duplex {
   setTimeout(ms: number, callback?: () => void): this;
   /** Lets the process exit while this socket is open (as net.Socket#unref). */
   unref(): this;
+  /** Undoes unref(): the socket keeps the process alive again. */
   ref(): this;
 }
 

@@ -6,6 +6,7 @@
 import type { MessageType } from './codec/message-type';
 import type { DeepPartial } from './types';
 
+/** One method of a service: its path, streaming shape and message codecs (also a grpc-js MethodDefinition). */
 export interface MethodDescriptor<Req, Res, RequestStream extends boolean, ResponseStream extends boolean> {
   /** `/package.Service/Method`, the HTTP/2 path. */
   readonly path: string;
@@ -16,20 +17,31 @@ export interface MethodDescriptor<Req, Res, RequestStream extends boolean, Respo
   readonly requestType: MessageType<Req>;
   readonly responseType: MessageType<Res>;
   // Method syntax on purpose: it keeps descriptors assignable to AnyMethodDescriptor.
+  /** The wire encoding of a request. */
   requestSerialize(value: DeepPartial<Req>): Buffer;
+  /** A request from its wire encoding. */
   requestDeserialize(bytes: Buffer): Req;
+  /** The wire encoding of a response. */
   responseSerialize(value: DeepPartial<Res>): Buffer;
+  /** A response from its wire encoding. */
   responseDeserialize(bytes: Buffer): Res;
 }
 
+/** A method descriptor of any message types and shape. */
 export type AnyMethodDescriptor = MethodDescriptor<unknown, unknown, boolean, boolean>;
 
 /** A service: method name (lowerCamelCase) to descriptor. */
 export type ServiceDescriptor = { readonly [method: string]: AnyMethodDescriptor };
 
+/** The request type of a method descriptor. */
 export type RequestOf<M> = M extends MethodDescriptor<infer Req, unknown, boolean, boolean> ? Req : never;
+/** The response type of a method descriptor. */
 export type ResponseOf<M> = M extends MethodDescriptor<unknown, infer Res, boolean, boolean> ? Res : never;
 
+/**
+ * The descriptor of method `method` of service `service` (full name, `pkg.Service`) from its
+ * message types: what generated code builds, and what dynamic clients (`vmrpc call`) build.
+ */
 export function methodDescriptor<Req, Res, RequestStream extends boolean, ResponseStream extends boolean>(
   service: string,
   method: string,
@@ -55,6 +67,7 @@ export function methodDescriptor<Req, Res, RequestStream extends boolean, Respon
 /** The method kinds, named as gRPC names them. */
 export type MethodKind = 'unary' | 'serverStreaming' | 'clientStreaming' | 'bidiStreaming';
 
+/** The kind of a method, from its streaming flags. */
 export function methodKind(method: AnyMethodDescriptor): MethodKind {
   if (method.requestStream) return method.responseStream ? 'bidiStreaming' : 'clientStreaming';
   return method.responseStream ? 'serverStreaming' : 'unary';

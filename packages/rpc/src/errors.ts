@@ -17,6 +17,7 @@ export function statusName(code: number): string {
   return statusNames.get(code) ?? `STATUS_${code}`;
 }
 
+/** A gRPC status as an Error: thrown by handlers to answer with it, and what client calls reject with when a call does not end OK. */
 export class RpcError extends Error {
   /** The gRPC status code (never OK). */
   readonly code: Status;

@@ -6,6 +6,20 @@
  */
 export * from './runtime';
 export * from './agent';
+export {
+  ServerReflectionService,
+  ServerReflectionV1AlphaService,
+  type ErrorResponse,
+  type ExtensionNumberResponse,
+  type ExtensionRequest,
+  type FileDescriptorResponse,
+  type ListServiceResponse,
+  type ServerReflectionRequest,
+  type ServerReflectionResponse,
+  type ServerReflectionServiceDescriptor,
+  type ServiceResponse,
+} from './reflection/reflection-proto';
+/** The version of @vmrpc/rpc. */
 export const version = '0.1.0';
 export { generate, staleGenerated, writeGenerated, type GenerateOptions, type GeneratedFile } from './codegen/generate';
 export { lintProtos, type LintFinding } from './lint/lint';

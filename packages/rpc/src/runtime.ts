@@ -11,7 +11,7 @@ export type { MetadataInit } from './metadata';
 export { defineFile, type ProtoDescriptor, type ProtoFile } from './codec/proto-file';
 export type { MessageType } from './codec/message-type';
 export * from './codec/well-known';
-export { methodKind, type AnyMethodDescriptor, type MethodDescriptor, type MethodKind, type RequestOf, type ResponseOf, type ServiceDescriptor } from './descriptor';
+export { methodDescriptor, methodKind, type AnyMethodDescriptor, type MethodDescriptor, type MethodKind, type RequestOf, type ResponseOf, type ServiceDescriptor } from './descriptor';
 export type { CallOptions } from './client/call-options';
 export {
   closeClient,

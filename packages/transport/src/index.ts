@@ -11,4 +11,5 @@ export type { VmChannelOptions } from './client/options';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
 export { serverSocket } from './server/server-socket';
 export { Backoff, type BackoffOptions } from './protocol/backoff';
+/** The version of @vmrpc/transport. */
 export const version = '0.1.0';

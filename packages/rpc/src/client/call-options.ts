@@ -3,6 +3,7 @@ import { Metadata, status, type CallOptions as GrpcCallOptions, type StatusObjec
 import { RpcError } from '../errors';
 import { toMetadata, type MetadataInit } from '../metadata';
 
+/** Per-call options of typed clients: deadline, cancellation, metadata, and callbacks for headers and trailers. */
 export interface CallOptions {
   /** Absolute deadline (Date or ms since the epoch). The call fails with DEADLINE_EXCEEDED after it. */
   deadline?: Date | number;

@@ -12,11 +12,16 @@ import { clientStreamingCall } from './client-streaming';
 import { serverStreamingCall } from './server-streaming';
 import { unaryCall } from './unary';
 
+/** A unary method of a typed client: one request, a promise of the response. */
 export type UnaryClientMethod<Req, Res> = (request: DeepPartial<Req>, options?: CallOptions) => Promise<Res>;
+/** A server-streaming method of a typed client: one request, the responses as an async iterable. */
 export type ServerStreamingClientMethod<Req, Res> = (request: DeepPartial<Req>, options?: CallOptions) => AsyncIterable<Res>;
+/** A client-streaming method of a typed client: requests as an (async) iterable, a promise of the response. */
 export type ClientStreamingClientMethod<Req, Res> = (requests: AsyncIterable<DeepPartial<Req>> | Iterable<DeepPartial<Req>>, options?: CallOptions) => Promise<Res>;
+/** A bidi-streaming method of a typed client: requests as an (async) iterable, responses as an async iterable. */
 export type BidiStreamingClientMethod<Req, Res> = (requests: AsyncIterable<DeepPartial<Req>> | Iterable<DeepPartial<Req>>, options?: CallOptions) => AsyncIterable<Res>;
 
+/** The client method type of a method descriptor, by its streaming shape. */
 export type ClientMethod<M> =
   M extends MethodDescriptor<infer Req, infer Res, infer RequestStream, infer ResponseStream>
     ? [RequestStream, ResponseStream] extends [false, false]
@@ -31,6 +36,7 @@ export type ClientMethod<M> =
 /** The typed client of service S: one method per RPC. */
 export type Client<S extends ServiceDescriptor> = { readonly [K in keyof S]: ClientMethod<S[K]> };
 
+/** Options of createClient(): the channel options of @vmrpc/transport and default call options. */
 export interface ClientOptions extends VmChannelOptions {
   /** Call options applied to every call; a call's own options win (metadata is combined). */
   defaultCallOptions?: CallOptions;

@@ -3,6 +3,7 @@ import type { Type } from 'protobufjs';
 import type { DeepPartial } from '../types';
 import { converterFor } from './convert';
 
+/** A message type's codec: what generated code exports next to each message interface. */
 export interface MessageType<T> {
   /** The full protobuf name, without a leading dot (`vmrpc.echo.v1.EchoRequest`). */
   readonly typeName: string;
@@ -18,6 +19,14 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+// The reflection type behind each MessageType made here, for server reflection.
+const reflectionTypes = new WeakMap<object, () => Type>();
+
+/** The protobufjs type behind `messageType`, or undefined if it was not made by messageTypeOf(). */
+export function reflectionTypeOf(messageType: MessageType<unknown>): Type | undefined {
+  return reflectionTypes.get(messageType)?.();
+}
+
 /** A MessageType backed by a protobufjs reflection type, resolved on first use. */
 export function messageTypeOf<T>(typeName: string, resolve: () => Type): MessageType<T> {
   let type: Type | undefined;
@@ -31,10 +40,12 @@ export function messageTypeOf<T>(typeName: string, resolve: () => Type): Message
     const resolved = get();
     return converterFor(resolved).fromWire(resolved.decode(bytes)) as T;
   };
-  return {
+  const messageType: MessageType<T> = {
     typeName,
     encode,
     decode,
     create: (partial) => decode(encode(partial ?? ({} as DeepPartial<T>))),
   };
+  reflectionTypes.set(messageType, get);
+  return messageType;
 }

@@ -8,11 +8,17 @@ import type { MethodDescriptor } from '../descriptor';
 import { methodDescriptor } from '../descriptor';
 import { messageTypeOf, type MessageType } from './message-type';
 
+/** What defineFile() returns: the message types and method descriptors of one generated file. */
 export interface ProtoFile {
+  /** The codec of message `typeName` (full name, no leading dot). */
   message<T>(typeName: string): MessageType<T>;
+  /** The descriptor of a unary method. */
   unary<Req, Res>(service: string, method: string, request: MessageType<Req>, response: MessageType<Res>): MethodDescriptor<Req, Res, false, false>;
+  /** The descriptor of a server-streaming method. */
   serverStreaming<Req, Res>(service: string, method: string, request: MessageType<Req>, response: MessageType<Res>): MethodDescriptor<Req, Res, false, true>;
+  /** The descriptor of a client-streaming method. */
   clientStreaming<Req, Res>(service: string, method: string, request: MessageType<Req>, response: MessageType<Res>): MethodDescriptor<Req, Res, true, false>;
+  /** The descriptor of a bidi-streaming method. */
   bidiStreaming<Req, Res>(service: string, method: string, request: MessageType<Req>, response: MessageType<Res>): MethodDescriptor<Req, Res, true, true>;
 }
 
@@ -21,6 +27,7 @@ export interface ProtoDescriptor {
   nested?: { readonly [name: string]: object };
 }
 
+/** The runtime side of a generated file, from the descriptor it embeds (called by generated code). */
 export function defineFile(descriptor: ProtoDescriptor): ProtoFile {
   let root: Root | undefined;
   const lookup = (typeName: string): Type => {

@@ -4,7 +4,7 @@ import { docComment } from './comments';
 import { typeName } from './naming';
 
 export function emitEnum(enumType: Enum): string[] {
-  const lines = [...docComment(enumType.comment), `export enum ${typeName(enumType)} {`];
+  const lines = [...docComment(enumType.comment ?? `The ${enumType.fullName.replace(/^\./, '')} enum.`), `export enum ${typeName(enumType)} {`];
   for (const [name, value] of Object.entries(enumType.values)) {
     lines.push(...docComment(enumType.comments[name], '  '), `  ${name} = ${value},`);
   }

@@ -37,10 +37,10 @@ export function emitMessage(type: Type, scope: FileScope): string[] {
   const name = typeName(type);
   const messageType = scope.useRuntime('MessageType');
   const fields = emitFields(type, scope);
-  const lines = [...docComment(type.comment)];
+  const lines = [...docComment(type.comment ?? `The ${protoName(type)} message.`)];
   if (fields.length === 0) lines.push(`export interface ${name} {}`);
   else lines.push(`export interface ${name} {`, ...fields, '}');
-  lines.push(`export const ${name}: ${messageType}<${name}> = file.message<${name}>(${quote(protoName(type))});`);
+  lines.push(`/** Encodes, decodes and converts ${protoName(type)} messages. */`, `export const ${name}: ${messageType}<${name}> = file.message<${name}>(${quote(protoName(type))});`);
   for (const nested of type.nestedArray) {
     if (nested instanceof Enum) lines.push('', ...emitEnum(nested));
     else if (nested instanceof Type && !isMapEntry(nested)) lines.push('', ...emitMessage(nested, scope));

@@ -20,7 +20,7 @@ function kindOf(method: Method): string {
 
 export function emitService(service: Service, scope: FileScope, consts: MessageConsts): string[] {
   const name = serviceConstName(service);
-  const lines = [...docComment(service.comment), `export const ${name} = {`];
+  const lines = [...docComment(service.comment ?? `The ${protoName(service)} service: one descriptor per method.`), `export const ${name} = {`];
   for (const method of service.methodsArray) {
     method.resolve();
     const request = method.resolvedRequestType;
@@ -38,7 +38,9 @@ export function emitService(service: Service, scope: FileScope, consts: MessageC
   }
   lines.push(
     '} as const;',
+    `/** A typed client of ${protoName(service)} (createClient()). */`,
     `export type ${name}Client = ${scope.useRuntime('Client')}<typeof ${name}>;`,
+    `/** An implementation of ${protoName(service)} (createServer().add()). */`,
     `export type ${name}Implementation = ${scope.useRuntime('ServiceImplementation')}<typeof ${name}>;`,
   );
   return lines;

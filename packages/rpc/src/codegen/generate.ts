@@ -9,6 +9,7 @@ import { emitFile, type FileUnit } from './emit-file';
 import { expandInputs, isBundled, loadProtos } from './load';
 import { isPackage, packageOf, topLevelOf } from './naming';
 
+/** Options of generate(): the .proto inputs, include paths and the runtime module generated code imports. */
 export interface GenerateOptions {
   /** .proto files, or directories to search for them. */
   inputs: readonly string[];
@@ -18,6 +19,7 @@ export interface GenerateOptions {
   runtimeModule?: string;
 }
 
+/** One generated module: its path relative to the output directory, and its text. */
 export interface GeneratedFile {
   /** Output path relative to the output directory (`vmrpc/echo/v1/echo.ts`). */
   path: string;
@@ -45,6 +47,7 @@ function definitionsByFile(root: Root, names: Map<string, string>): Map<string, 
 
 const moduleName = (protoFile: string): string => protoFile.replace(/\.proto$/, '');
 
+/** TypeScript modules for .proto files (one per file, imports included), without writing anything. */
 export function generate(options: GenerateOptions): GeneratedFile[] {
   const files = expandInputs(options.inputs);
   if (files.length === 0) throw new Error('no .proto files to generate from');
@@ -74,6 +77,7 @@ export function generate(options: GenerateOptions): GeneratedFile[] {
   });
 }
 
+/** Writes generated modules under `outDir`, creating directories as needed. */
 export function writeGenerated(files: readonly GeneratedFile[], outDir: string): void {
   for (const file of files) {
     const target = path.join(outDir, file.path);

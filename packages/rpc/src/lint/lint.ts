@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Enum, Namespace, Service, Type, parse, type ReflectionObject } from 'protobufjs';
 import { expandInputs, relativeName } from '../codegen/load';
 
+/** One lint problem: the file and what is wrong. */
 export interface LintFinding {
   /** The include-relative file name. */
   file: string;

@@ -13,6 +13,7 @@ export interface ServerSurfaceCall {
 }
 import { RpcError } from '../errors';
 
+/** What a handler gets besides the request: metadata, peer, deadline, cancellation signal, headers and trailers to send. */
 export interface CallContext {
   /** The method's path, `/package.Service/Method`. */
   readonly method: string;

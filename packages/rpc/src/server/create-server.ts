@@ -7,6 +7,7 @@ import { Server, type ChannelOptions, type UntypedServiceImplementation } from '
 import type { VmAddress } from '@vmrpc/native';
 import { listen, type ListenOptions, type VmGrpcListener } from '@vmrpc/transport';
 import type { MethodDescriptor, ServiceDescriptor } from '../descriptor';
+import { ReflectionRegistry } from '../reflection/registry';
 import {
   bidiStreamingHandler,
   clientStreamingHandler,
@@ -19,6 +20,7 @@ import {
 } from './handlers';
 import type { ServerErrorListener } from './status';
 
+/** The handler type of a method descriptor, by its streaming shape. */
 export type ServerMethod<M> =
   M extends MethodDescriptor<infer Req, infer Res, infer RequestStream, infer ResponseStream>
     ? [RequestStream, ResponseStream] extends [false, false]
@@ -33,13 +35,21 @@ export type ServerMethod<M> =
 /** The implementation of service S: one async function or async generator per RPC. */
 export type ServiceImplementation<S extends ServiceDescriptor> = { readonly [K in keyof S]: ServerMethod<S[K]> };
 
+/** Options of createServer(). */
 export interface ServerOptions {
   /** grpc-js server options (message size limits, keepalive...). */
   grpc?: ChannelOptions;
   /** Told of handler errors that are not RpcError (the peer gets INTERNAL without them); use it to log. */
   onError?: ServerErrorListener;
+  /**
+   * Serve gRPC server reflection (`grpc.reflection.v1.ServerReflection` and `v1alpha`) for the
+   * services added with add(), so `vmrpc list`, `vmrpc call` and grpcurl need no .proto files.
+   * Default true; false leaves it out.
+   */
+  reflection?: boolean;
 }
 
+/** A server of typed services (what createServer() returns). */
 export interface RpcServer {
   /** Serves `service` with `implementation`; call before or after listen(). */
   add<S extends ServiceDescriptor>(service: S, implementation: ServiceImplementation<S>): this;
@@ -60,9 +70,11 @@ function handlerFor(method: MethodDescriptor<unknown, unknown, boolean, boolean>
   return bidiStreamingHandler(fn as BidiStreamingHandler<unknown, unknown>, onError);
 }
 
+/** A server for typed services over VM sockets; add() services, then listen() on targets. */
 export function createServer(options: ServerOptions = {}): RpcServer {
   const grpcServer = new Server(options.grpc);
   const listeners: VmGrpcListener[] = [];
+  const reflection = options.reflection === false ? undefined : new ReflectionRegistry();
   let closed = false;
   const server: RpcServer = {
     grpcServer,
@@ -75,6 +87,7 @@ export function createServer(options: ServerOptions = {}): RpcServer {
         handlers[name] = handlerFor(method, typeof fn === 'function' ? fn.bind(implementation) : fn, name, options.onError);
       }
       grpcServer.addService(service, handlers);
+      reflection?.record(service);
       return server;
     },
     async listen(target, listenOptions) {
@@ -89,5 +102,6 @@ export function createServer(options: ServerOptions = {}): RpcServer {
       grpcServer.forceShutdown();
     },
   };
+  for (const [service, implementation] of reflection?.reflectionServices() ?? []) server.add(service, implementation);
   return server;
 }

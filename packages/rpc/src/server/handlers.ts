@@ -10,9 +10,13 @@ import type { DeepPartial } from '../types';
 import { createContext, type CallContext, type HandlerContext } from './context';
 import { errorToStatus, type ServerErrorListener } from './status';
 
+/** A unary handler: the request in, the response (or a promise of it) out. */
 export type UnaryHandler<Req, Res> = (request: Req, context: CallContext) => Promise<DeepPartial<Res>> | DeepPartial<Res>;
+/** A server-streaming handler: the request in, an (async) generator of responses out. */
 export type ServerStreamingHandler<Req, Res> = (request: Req, context: CallContext) => AsyncIterable<DeepPartial<Res>> | Iterable<DeepPartial<Res>>;
+/** A client-streaming handler: the requests as an async iterable in, the response out. */
 export type ClientStreamingHandler<Req, Res> = (requests: AsyncIterable<Req>, context: CallContext) => Promise<DeepPartial<Res>> | DeepPartial<Res>;
+/** A bidi-streaming handler: the requests as an async iterable in, an (async) generator of responses out. */
 export type BidiStreamingHandler<Req, Res> = (requests: AsyncIterable<Req>, context: CallContext) => AsyncIterable<DeepPartial<Res>> | Iterable<DeepPartial<Res>>;
 
 /** The requests of a streaming call; a cancelled call ends the loop with RpcError CANCELLED. */

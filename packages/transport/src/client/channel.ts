@@ -31,7 +31,9 @@ import { resolveOptions, type ResolvedChannelOptions, type VmChannelOptions } fr
 /** Something waiting for a READY connection: a call that has started. */
 export interface ConnectionWaiter {
   readonly waitForReady: boolean;
+  /** Called with the READY connection the call is to use. */
   ready(connection: Http2Connection): void;
+  /** Called when no connection can be had: the call ends with this status. */
   fail(status: Pick<StatusObject, 'code' | 'details'>): void;
 }
 

@@ -11,6 +11,7 @@
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import type { ConnectOptions } from '@vmrpc/native';
 
+/** Options of createChannel() and clientOptions(). */
 export interface VmChannelOptions {
   /** How each connection is opened (timeout, data path, toHost, buffer size). `signal` is the channel's own. */
   connect?: Omit<ConnectOptions, 'signal'>;

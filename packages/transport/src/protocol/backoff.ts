@@ -10,6 +10,7 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
+/** Jittered exponential backoff (gRPC's connection-backoff spec): next() gives each wait. */
 export class Backoff {
   private readonly initialMs: number;
   private readonly maxMs: number;

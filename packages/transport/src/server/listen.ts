@@ -8,6 +8,7 @@ import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import { serverSocket } from './server-socket';
 import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 
+/** Options of listen(): who may connect, how many at once, and how accepted sockets are set up. */
 export interface ListenOptions {
   /** Server credentials; insecure by default, createSsl() for TLS over the VM socket. */
   credentials?: ServerCredentials;
@@ -24,6 +25,7 @@ export interface ListenOptions {
   dataPath?: DataPathOption;
 }
 
+/** A grpc-js Server listening on one VM socket target (what listen() resolves with). */
 export interface VmGrpcListener {
   /** The bound address (for `vsock:any:any`, with the port the kernel chose). */
   address(): VmAddress | null;

@@ -30,6 +30,7 @@ import { CallLinkServer } from './call-link-server';
 import { channelReady } from './channel-ready';
 import { SessionLinkSource } from './session-link-source';
 
+/** Options of {@link GuestAgent}: who it is, and how it reaches and serves its host. */
 export interface GuestAgentOptions {
   /** Unique per host: letters, digits and . _ : @ - (e.g. the VM's name). */
   id: string;
@@ -52,6 +53,7 @@ export interface GuestAgentOptions {
   logger?: AgentLogger;
 }
 
+/** Options of {@link GuestAgent.listen}. */
 export interface AgentListenOptions {
   /** Decides, before any byte is read, whether a peer may connect. Default: any peer that reaches the port. */
   authorize?: LinkAuthorizer;
@@ -60,6 +62,7 @@ export interface AgentListenOptions {
   dataPath?: DataPathOption;
 }
 
+/** Options of {@link GuestAgent.connect}. */
 export interface AgentConnectOptions {
   /** Gives up waiting for the first registration (the agent keeps trying until close()). */
   signal?: AbortSignal;
@@ -78,8 +81,10 @@ export interface AgentRegistration {
   readonly hostProtocolVersion: string;
 }
 
+/** Where the agent is in its life: `connecting` also covers the waits between attempts. */
 export type GuestAgentState = 'idle' | 'connecting' | 'registered' | 'draining' | 'closed';
 
+/** The events of {@link GuestAgent}. */
 export interface GuestAgentEvents {
   /** Registered (again): the host can call the agent. */
   registered: [registration: AgentRegistration];
@@ -105,6 +110,10 @@ interface LiveSession {
   readonly linkIdentity: string | undefined;
 }
 
+/**
+ * The guest side of agents: registers with a host, serves its services to the host over links
+ * the guest opens (or the host dials), and keeps the session alive across restarts of either side.
+ */
 export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   readonly id: string;
   private name: string;

@@ -14,6 +14,7 @@ import type { AgentInfo } from './agent-info';
 /** Opens a call link to the agent's current session, or rejects saying why there is none. */
 export type CallLinkOpener = (agentId: string, signal: AbortSignal) => Promise<Duplex>;
 
+/** One agent, as `host.agent(id)` gives it: its info and typed clients of its services. */
 export class AgentHandle {
   private channel: VmChannel | undefined;
 
@@ -50,6 +51,7 @@ export class AgentHandle {
     this.channel?.dropConnection(`agent ${this.id} went offline (${reason})`);
   }
 
+  /** Closes the handle's channel (the host does this when it closes). */
   close(): void {
     this.channel?.close();
     this.channel = undefined;

@@ -33,6 +33,7 @@ import { HostDialer } from './host-dialer';
 import { Registry } from './registry';
 import { sessionHandler, type RegistrationAuthorizer } from './session-handler';
 
+/** Options of {@link AgentHost}; every limit and timeout has a default suited to local VM sockets. */
 export interface AgentHostOptions {
   /** How often agents send heartbeats. Default 5000 ms. */
   heartbeatIntervalMs?: number;
@@ -63,6 +64,7 @@ export interface AgentHostOptions {
   logger?: AgentLogger;
 }
 
+/** Options of {@link AgentHost.listen}. */
 export interface AgentListenOptions {
   /** Serve AgentDirectory (the agent list, for `vmrpc agents`) on this listener. Use on host-only targets. */
   admin?: boolean;
@@ -71,12 +73,14 @@ export interface AgentListenOptions {
   dataPath?: DataPathOption;
 }
 
+/** Bounds of a wait for an agent. */
 export interface WaitForAgentOptions {
   signal?: AbortSignal;
   /** Default 30000 ms. */
   timeoutMs?: number;
 }
 
+/** The events of {@link AgentHost}. */
 export interface AgentHostEvents {
   online: [agent: AgentInfo];
   offline: [agent: AgentInfo, reason: OfflineReason];
@@ -85,6 +89,10 @@ export interface AgentHostEvents {
 
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5000 };
 
+/**
+ * The host side of guest agents: listens for agents (or dials agents that listen), keeps the
+ * registry, and gives typed clients of each agent's services (`host.agent(id).client(S)`).
+ */
 export class AgentHost extends EventEmitter<AgentHostEvents> {
   private readonly options: Required<Pick<AgentHostOptions, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'registrationTimeoutMs' | 'callLinkTimeoutMs'>> & AgentHostOptions;
   private readonly server: RpcServer;
@@ -216,6 +224,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
     return this.registry.list();
   }
 
+  /** Agent `id` as the host knows it (online, draining, or offline and still remembered). */
   get(id: string): AgentInfo | undefined {
     return this.registry.get(id);
   }

@@ -1,5 +1,6 @@
 /** What a host knows of an agent: an immutable snapshot, replaced on every change. */
 
+/** `online`, `draining` (said goodbye, calls in progress finish) or `offline`. */
 export type AgentState = 'online' | 'draining' | 'offline';
 
 /**
@@ -13,6 +14,7 @@ export type AgentState = 'online' | 'draining' | 'offline';
  */
 export type OfflineReason = 'disconnected' | 'heartbeat-timeout' | 'shutdown' | 'replaced' | 'refused' | 'host-closed';
 
+/** An agent as the host knows it: an immutable snapshot, replaced on every change. */
 export interface AgentInfo {
   readonly id: string;
   readonly name: string;

@@ -2,8 +2,10 @@
  * The logger agents and hosts write to: any object with some of these methods (console, pino,
  * winston and most others fit). Nothing is logged unless one is given.
  */
+/** How much a log line matters. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** Any object with some of these methods: each gets a message and structured fields. */
 export type AgentLogger = { readonly [L in LogLevel]?: (message: string, fields?: Record<string, unknown>) => void };
 
 export function logTo(logger: AgentLogger | undefined, prefix: string): (level: LogLevel, message: string, fields?: Record<string, unknown>) => void {

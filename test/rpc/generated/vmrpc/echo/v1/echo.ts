@@ -33,11 +33,14 @@ const file = defineFile({
   }
 });
 
+/** The vmrpc.echo.v1.SayRequest message. */
 export interface SayRequest {
   message: string;
 }
+/** Encodes, decodes and converts vmrpc.echo.v1.SayRequest messages. */
 export const SayRequest: MessageType<SayRequest> = file.message<SayRequest>('vmrpc.echo.v1.SayRequest');
 
+/** The vmrpc.echo.v1.SayResponse message. */
 export interface SayResponse {
   message: string;
   /** The caller as the server saw it (`vsock:3:1024`, `unix:unnamed-peer`...). */
@@ -45,20 +48,26 @@ export interface SayResponse {
   receivedAt?: Timestamp;
   sequence: bigint;
 }
+/** Encodes, decodes and converts vmrpc.echo.v1.SayResponse messages. */
 export const SayResponse: MessageType<SayResponse> = file.message<SayResponse>('vmrpc.echo.v1.SayResponse');
 
+/** The vmrpc.echo.v1.RepeatRequest message. */
 export interface RepeatRequest {
   message: string;
   count: number;
   intervalMs: number;
 }
+/** Encodes, decodes and converts vmrpc.echo.v1.RepeatRequest messages. */
 export const RepeatRequest: MessageType<RepeatRequest> = file.message<RepeatRequest>('vmrpc.echo.v1.RepeatRequest');
 
+/** The vmrpc.echo.v1.Echo service: one descriptor per method. */
 export const EchoService = {
   /** Answers with the message and who sent it. */
   say: file.unary<SayRequest, SayResponse>('vmrpc.echo.v1.Echo', 'Say', SayRequest, SayResponse),
   /** Answers `count` times, `interval_ms` apart. */
   repeat: file.serverStreaming<RepeatRequest, SayResponse>('vmrpc.echo.v1.Echo', 'Repeat', RepeatRequest, SayResponse),
 } as const;
+/** A typed client of vmrpc.echo.v1.Echo (createClient()). */
 export type EchoServiceClient = Client<typeof EchoService>;
+/** An implementation of vmrpc.echo.v1.Echo (createServer().add()). */
 export type EchoServiceImplementation = ServiceImplementation<typeof EchoService>;

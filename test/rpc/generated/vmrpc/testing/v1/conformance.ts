@@ -23,6 +23,7 @@ const file = defineFile({
   }
 });
 
+/** The vmrpc.testing.v1.Request message. */
 export interface Request {
   payload: Uint8Array;
   /** Answer with this status code (0: OK) and message. */
@@ -34,8 +35,10 @@ export interface Request {
   responseCount: number;
   responseSize: number;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Request messages. */
 export const Request: MessageType<Request> = file.message<Request>('vmrpc.testing.v1.Request');
 
+/** The vmrpc.testing.v1.Response message. */
 export interface Response {
   payload: Uint8Array;
   /** What the server saw: the peer (call.getPeer()) and request metadata "x-echo" values. */
@@ -44,13 +47,17 @@ export interface Response {
   index: number;
   bytesReceived: bigint;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Response messages. */
 export const Response: MessageType<Response> = file.message<Response>('vmrpc.testing.v1.Response');
 
+/** The vmrpc.testing.v1.Conformance service: one descriptor per method. */
 export const ConformanceService = {
   unary: file.unary<Request, Response>('vmrpc.testing.v1.Conformance', 'Unary', Request, Response),
   serverStream: file.serverStreaming<Request, Response>('vmrpc.testing.v1.Conformance', 'ServerStream', Request, Response),
   clientStream: file.clientStreaming<Request, Response>('vmrpc.testing.v1.Conformance', 'ClientStream', Request, Response),
   bidi: file.bidiStreaming<Request, Response>('vmrpc.testing.v1.Conformance', 'Bidi', Request, Response),
 } as const;
+/** A typed client of vmrpc.testing.v1.Conformance (createClient()). */
 export type ConformanceServiceClient = Client<typeof ConformanceService>;
+/** An implementation of vmrpc.testing.v1.Conformance (createServer().add()). */
 export type ConformanceServiceImplementation = ServiceImplementation<typeof ConformanceService>;

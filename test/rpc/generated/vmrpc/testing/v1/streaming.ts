@@ -65,8 +65,10 @@ export interface Action {
   key: string;
   delayMs: number;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Action messages. */
 export const Action: MessageType<Action> = file.message<Action>('vmrpc.testing.v1.Action');
 
+/** The vmrpc.testing.v1.Outcome message. */
 export interface Outcome {
   value: bigint;
   index: number;
@@ -74,19 +76,23 @@ export interface Outcome {
   echoed: string[];
   peer: string;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Outcome messages. */
 export const Outcome: MessageType<Outcome> = file.message<Outcome>('vmrpc.testing.v1.Outcome');
 
+/** The vmrpc.testing.v1.CountRequest message. */
 export interface CountRequest {
   count: number;
   /** Fail after this many responses (0: never). */
   failAfter: number;
   delayMs: number;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.CountRequest messages. */
 export const CountRequest: MessageType<CountRequest> = file.message<CountRequest>('vmrpc.testing.v1.CountRequest');
 
 const $google_protobuf_Empty: MessageType<Empty> = file.message<Empty>('google.protobuf.Empty');
 const $vmrpc_testing_v1_Everything: MessageType<Everything> = file.message<Everything>('vmrpc.testing.v1.Everything');
 
+/** The vmrpc.testing.v1.Streaming service: one descriptor per method. */
 export const StreamingService = {
   /** Returns what it is sent. */
   echo: file.unary<Everything, Everything>('vmrpc.testing.v1.Streaming', 'Echo', $vmrpc_testing_v1_Everything, $vmrpc_testing_v1_Everything),
@@ -96,5 +102,7 @@ export const StreamingService = {
   chat: file.bidiStreaming<Action, Outcome>('vmrpc.testing.v1.Streaming', 'Chat', Action, Outcome),
   ping: file.unary<Empty, Empty>('vmrpc.testing.v1.Streaming', 'Ping', $google_protobuf_Empty, $google_protobuf_Empty),
 } as const;
+/** A typed client of vmrpc.testing.v1.Streaming (createClient()). */
 export type StreamingServiceClient = Client<typeof StreamingService>;
+/** An implementation of vmrpc.testing.v1.Streaming (createServer().add()). */
 export type StreamingServiceImplementation = ServiceImplementation<typeof StreamingService>;

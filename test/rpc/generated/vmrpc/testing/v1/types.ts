@@ -46,6 +46,7 @@ const file = defineFile({
   }
 });
 
+/** The vmrpc.testing.v1.Color enum. */
 export enum Color {
   COLOR_UNSPECIFIED = 0,
   COLOR_RED = 1,
@@ -71,8 +72,10 @@ export interface Scalars {
   stringValue: string;
   bytesValue: Uint8Array;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Scalars messages. */
 export const Scalars: MessageType<Scalars> = file.message<Scalars>('vmrpc.testing.v1.Scalars');
 
+/** The vmrpc.testing.v1.Repeated message. */
 export interface Repeated {
   /** Packed on the wire (proto3's default for numeric types). */
   int32Values: number[];
@@ -85,8 +88,10 @@ export interface Repeated {
   bytesValues: Uint8Array[];
   messages: Scalars[];
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Repeated messages. */
 export const Repeated: MessageType<Repeated> = file.message<Repeated>('vmrpc.testing.v1.Repeated');
 
+/** The vmrpc.testing.v1.Maps message. */
 export interface Maps {
   stringToString: { [key: string]: string };
   int32ToInt64: { [key: number]: bigint };
@@ -94,26 +99,33 @@ export interface Maps {
   uint64ToColor: { [key: string]: Color };
   stringToMessage: { [key: string]: Scalars };
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Maps messages. */
 export const Maps: MessageType<Maps> = file.message<Maps>('vmrpc.testing.v1.Maps');
 
+/** The vmrpc.testing.v1.Tree message. */
 export interface Tree {
   root?: Tree_Node;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Tree messages. */
 export const Tree: MessageType<Tree> = file.message<Tree>('vmrpc.testing.v1.Tree');
 
+/** The vmrpc.testing.v1.Tree.Node message. */
 export interface Tree_Node {
   name: string;
   kind: Tree_Node_Kind;
   children: Tree_Node[];
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Tree.Node messages. */
 export const Tree_Node: MessageType<Tree_Node> = file.message<Tree_Node>('vmrpc.testing.v1.Tree.Node');
 
+/** The vmrpc.testing.v1.Tree.Node.Kind enum. */
 export enum Tree_Node_Kind {
   KIND_UNSPECIFIED = 0,
   KIND_LEAF = 1,
   KIND_BRANCH = 2,
 }
 
+/** The vmrpc.testing.v1.Choice message. */
 export interface Choice {
   value?:
     | { $case: 'text'; text: string }
@@ -126,8 +138,10 @@ export interface Choice {
   maybeText?: string;
   plain: string;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Choice messages. */
 export const Choice: MessageType<Choice> = file.message<Choice>('vmrpc.testing.v1.Choice');
 
+/** The vmrpc.testing.v1.WellKnown message. */
 export interface WellKnown {
   timestamp?: Timestamp;
   duration?: Duration;
@@ -138,8 +152,10 @@ export interface WellKnown {
   wrappedInt64?: Int64Value;
   wrappedString?: StringValue;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.WellKnown messages. */
 export const WellKnown: MessageType<WellKnown> = file.message<WellKnown>('vmrpc.testing.v1.WellKnown');
 
+/** The vmrpc.testing.v1.Everything message. */
 export interface Everything {
   scalars?: Scalars;
   repeated?: Repeated;
@@ -150,4 +166,5 @@ export interface Everything {
   color: Color;
   kind: Tree_Node_Kind;
 }
+/** Encodes, decodes and converts vmrpc.testing.v1.Everything messages. */
 export const Everything: MessageType<Everything> = file.message<Everything>('vmrpc.testing.v1.Everything');

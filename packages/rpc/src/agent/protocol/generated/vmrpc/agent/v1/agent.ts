@@ -44,10 +44,12 @@ const file = defineFile({
   }
 });
 
+/** The vmrpc.agent.v1.ProtocolVersion message. */
 export interface ProtocolVersion {
   major: number;
   minor: number;
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.ProtocolVersion messages. */
 export const ProtocolVersion: MessageType<ProtocolVersion> = file.message<ProtocolVersion>('vmrpc.agent.v1.ProtocolVersion');
 
 /** What an agent sends on its session. */
@@ -58,6 +60,7 @@ export interface AgentMessage {
     | { $case: 'update'; update: Update }
     | { $case: 'drain'; drain: Drain };
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.AgentMessage messages. */
 export const AgentMessage: MessageType<AgentMessage> = file.message<AgentMessage>('vmrpc.agent.v1.AgentMessage');
 
 /** What the host sends on a session. */
@@ -68,8 +71,10 @@ export interface HostMessage {
     | { $case: 'openCallLink'; openCallLink: OpenCallLink }
     | { $case: 'drain'; drain: Drain };
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.HostMessage messages. */
 export const HostMessage: MessageType<HostMessage> = file.message<HostMessage>('vmrpc.agent.v1.HostMessage');
 
+/** The vmrpc.agent.v1.Register message. */
 export interface Register {
   protocol?: ProtocolVersion;
   /** Unique per host; bound to the kernel-verified peer of the first session that claims it. */
@@ -87,8 +92,10 @@ export interface Register {
   localCid: number;
   hostname: string;
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.Register messages. */
 export const Register: MessageType<Register> = file.message<Register>('vmrpc.agent.v1.Register');
 
+/** The vmrpc.agent.v1.Registered message. */
 export interface Registered {
   protocol?: ProtocolVersion;
   sessionId: string;
@@ -102,11 +109,14 @@ export interface Registered {
   /** Services the host serves to agents (on the session's link). */
   hostServices: string[];
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.Registered messages. */
 export const Registered: MessageType<Registered> = file.message<Registered>('vmrpc.agent.v1.Registered');
 
+/** The vmrpc.agent.v1.Heartbeat message. */
 export interface Heartbeat {
   sequence: bigint;
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.Heartbeat messages. */
 export const Heartbeat: MessageType<Heartbeat> = file.message<Heartbeat>('vmrpc.agent.v1.Heartbeat');
 
 /** Replaces the agent's name, labels and services. */
@@ -115,12 +125,14 @@ export interface Update {
   labels: { [key: string]: string };
   services: string[];
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.Update messages. */
 export const Update: MessageType<Update> = file.message<Update>('vmrpc.agent.v1.Update');
 
 /** Asks the agent to open one call link (agent-dialed sessions only). */
 export interface OpenCallLink {
   requestId: bigint;
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.OpenCallLink messages. */
 export const OpenCallLink: MessageType<OpenCallLink> = file.message<OpenCallLink>('vmrpc.agent.v1.OpenCallLink');
 
 /** The sender is going away: no new calls; calls in progress may finish within `grace`. */
@@ -128,18 +140,24 @@ export interface Drain {
   reason: string;
   grace?: Duration;
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.Drain messages. */
 export const Drain: MessageType<Drain> = file.message<Drain>('vmrpc.agent.v1.Drain');
 
+/** The vmrpc.agent.v1.ListAgentsRequest message. */
 export interface ListAgentsRequest {
   includeOffline: boolean;
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.ListAgentsRequest messages. */
 export const ListAgentsRequest: MessageType<ListAgentsRequest> = file.message<ListAgentsRequest>('vmrpc.agent.v1.ListAgentsRequest');
 
+/** The vmrpc.agent.v1.ListAgentsResponse message. */
 export interface ListAgentsResponse {
   agents: AgentRecord[];
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.ListAgentsResponse messages. */
 export const ListAgentsResponse: MessageType<ListAgentsResponse> = file.message<ListAgentsResponse>('vmrpc.agent.v1.ListAgentsResponse');
 
+/** The vmrpc.agent.v1.AgentState enum. */
 export enum AgentState {
   AGENT_STATE_UNSPECIFIED = 0,
   AGENT_STATE_ONLINE = 1,
@@ -147,6 +165,7 @@ export enum AgentState {
   AGENT_STATE_OFFLINE = 3,
 }
 
+/** The vmrpc.agent.v1.AgentRecord message. */
 export interface AgentRecord {
   agentId: string;
   name: string;
@@ -162,6 +181,7 @@ export interface AgentRecord {
   hostname: string;
   protocol?: ProtocolVersion;
 }
+/** Encodes, decodes and converts vmrpc.agent.v1.AgentRecord messages. */
 export const AgentRecord: MessageType<AgentRecord> = file.message<AgentRecord>('vmrpc.agent.v1.AgentRecord');
 
 /** Served by the host on every link an agent speaks HTTP/2 client on. */
@@ -173,7 +193,9 @@ export const AgentRegistryService = {
    */
   session: file.bidiStreaming<AgentMessage, HostMessage>('vmrpc.agent.v1.AgentRegistry', 'Session', AgentMessage, HostMessage),
 } as const;
+/** A typed client of vmrpc.agent.v1.AgentRegistry (createClient()). */
 export type AgentRegistryServiceClient = Client<typeof AgentRegistryService>;
+/** An implementation of vmrpc.agent.v1.AgentRegistry (createServer().add()). */
 export type AgentRegistryServiceImplementation = ServiceImplementation<typeof AgentRegistryService>;
 
 /** Served by the host to operators, on listeners opened with `admin: true` only. */
@@ -181,5 +203,7 @@ export const AgentDirectoryService = {
   /** The agents the host knows, online ones first. */
   listAgents: file.unary<ListAgentsRequest, ListAgentsResponse>('vmrpc.agent.v1.AgentDirectory', 'ListAgents', ListAgentsRequest, ListAgentsResponse),
 } as const;
+/** A typed client of vmrpc.agent.v1.AgentDirectory (createClient()). */
 export type AgentDirectoryServiceClient = Client<typeof AgentDirectoryService>;
+/** An implementation of vmrpc.agent.v1.AgentDirectory (createServer().add()). */
 export type AgentDirectoryServiceImplementation = ServiceImplementation<typeof AgentDirectoryService>;

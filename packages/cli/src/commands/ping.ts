@@ -1,0 +1,140 @@
+/**
+ * `vmrpc ping`: round trips to a gRPC server, like ping(8). One connection; each probe is an
+ * HTTP/2 PING frame, which every gRPC server answers at once without running any handler, so
+ * the time is the transport's round trip (socket, kernel, HTTP/2), not a service's.
+ */
+import { connect } from '@vmrpc/native';
+import * as http2 from 'node:http2';
+import { defineCommand } from '../command';
+import { parseCount, parseDuration } from '../durations';
+import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { atMost, targetArgument } from '../targets';
+
+const HELP = `usage: vmrpc ping [OPTIONS] TARGET
+
+Opens one connection to the gRPC server at TARGET, sends HTTP/2 PING frames over it and prints
+each round-trip time, then min/avg/max. Every gRPC server answers PING frames, with no handler
+involved. Stops after --count pings, or on Ctrl-C.
+
+  vmrpc ping -c 5 vsock:3:5000
+
+  -c, --count N               stop after N pings (default: until Ctrl-C)
+  -i, --interval DUR          wait DUR between pings (default 1s)
+      --timeout DUR           a ping not answered within DUR is lost (default 5s)
+  -w, --connect-timeout DUR   give up connecting after DUR (default 10s)
+  -q, --quiet                 only the summary
+`;
+
+const FOOTER = 'exit codes: 0 every ping answered; 1 a ping lost, or no connection (the error says why); 2 usage error';
+
+interface Stats {
+  sent: number;
+  received: number;
+  times: number[];
+}
+
+function openSession(socket: Awaited<ReturnType<typeof connect>>, target: string, timeoutMs: number): Promise<http2.ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect('http://localhost', { createConnection: () => socket });
+    const timer = setTimeout(() => fail(new CliError(`${target} accepted the connection but did not answer HTTP/2 within ${timeoutMs} ms: is it a gRPC server?`)), timeoutMs);
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      session.destroy();
+      reject(error.message.includes('Protocol error') || (error as { code?: string }).code === 'ERR_HTTP2_ERROR' ? new CliError(`${target} does not speak HTTP/2: is it a gRPC server? (${error.message})`) : error);
+    };
+    session.once('error', fail);
+    session.once('close', () => fail(new CliError(`${target} closed the connection before HTTP/2 started: is it a gRPC server?`)));
+    session.once('remoteSettings', () => {
+      clearTimeout(timer);
+      session.removeAllListeners('error').removeAllListeners('close');
+      resolve(session);
+    });
+  });
+}
+
+function ping(session: http2.ClientHttp2Session, timeoutMs: number): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    const started = process.hrtime.bigint();
+    const sent = session.ping((error) => {
+      clearTimeout(timer);
+      // The callback's own duration has millisecond granularity; measure in nanoseconds instead.
+      if (error === null) resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      else reject(error);
+    });
+    if (!sent) {
+      clearTimeout(timer);
+      reject(new CliError('too many unanswered pings'));
+    }
+  });
+}
+
+function summary(target: string, stats: Stats, elapsedMs: number): string {
+  const loss = stats.sent === 0 ? 0 : Math.round((100 * (stats.sent - stats.received)) / stats.sent);
+  let text = `--- ${target} ping statistics ---\n${stats.sent} sent, ${stats.received} received, ${loss}% loss, time ${Math.round(elapsedMs)} ms\n`;
+  if (stats.times.length > 0) {
+    const min = Math.min(...stats.times);
+    const max = Math.max(...stats.times);
+    const avg = stats.times.reduce((sum, time) => sum + time, 0) / stats.times.length;
+    text += `rtt min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms\n`;
+  }
+  return text;
+}
+
+export const command = defineCommand({
+  name: 'ping',
+  summary: 'round-trip times to a gRPC server (HTTP/2 PING frames)',
+  help: HELP,
+  footer: FOOTER,
+  options: {
+    count: { type: 'string', short: 'c' },
+    interval: { type: 'string', short: 'i' },
+    timeout: { type: 'string' },
+    'connect-timeout': { type: 'string', short: 'w' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
+  async run(values, positionals, io) {
+    const { target } = targetArgument(positionals);
+    atMost(positionals, 1);
+    const count = values.count === undefined ? Infinity : parseCount(values.count, '--count');
+    const intervalMs = values.interval === undefined ? 1000 : parseDuration(values.interval, '--interval');
+    const timeoutMs = values.timeout === undefined ? 5000 : parseDuration(values.timeout, '--timeout');
+    const connectTimeout = values['connect-timeout'] === undefined ? 10_000 : parseDuration(values['connect-timeout'], '--connect-timeout');
+    const socket = await connect(target, { connectTimeout });
+    const session = await openSession(socket, target, connectTimeout);
+    const stats: Stats = { sent: 0, received: 0, times: [] };
+    const started = Date.now();
+    let stop: () => void = () => undefined;
+    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    process.once('SIGINT', stop);
+    let lost: Error | undefined;
+    session.once('close', () => {
+      lost = new CliError(`${target} closed the connection`);
+      stop();
+    });
+    try {
+      if (values.quiet !== true) io.stdout.write(`PING ${target} (HTTP/2 PING frames)\n`);
+      for (let sequence = 1; sequence <= count && lost === undefined; sequence++) {
+        stats.sent++;
+        const time = await ping(session, timeoutMs);
+        if (time === undefined) {
+          if (values.quiet !== true) io.stdout.write(`no reply from ${target}: seq=${sequence} (timeout ${timeoutMs} ms)\n`);
+        } else {
+          stats.received++;
+          stats.times.push(time);
+          if (values.quiet !== true) io.stdout.write(`reply from ${target}: seq=${sequence} time=${time.toFixed(3)} ms\n`);
+        }
+        if (sequence >= count) break;
+        const pause = new Promise<boolean>((resolve) => setTimeout(resolve, intervalMs, false).unref());
+        if (await Promise.race([pause, interrupted.then(() => true)])) break;
+      }
+    } finally {
+      process.removeListener('SIGINT', stop);
+      session.removeAllListeners('close');
+      session.destroy();
+    }
+    io.stdout.write(summary(target, stats, Date.now() - started));
+    if (lost !== undefined) throw lost;
+    return stats.received === stats.sent ? EXIT_OK : EXIT_FAILURE;
+  },
+});

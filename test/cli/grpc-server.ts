@@ -1,0 +1,25 @@
+/** The test services (Streaming and Echo from protos/) on a fresh Unix socket, for the CLI tests. */
+import { createServer, type RpcServer, type ServerOptions } from '@vmrpc/rpc';
+import { socketPath } from '../support/checks.js';
+import { EchoService } from '../rpc/generated/vmrpc/echo/v1/echo.js';
+import { StreamingService } from '../rpc/generated/vmrpc/testing/v1/streaming.js';
+import { newLog, streamingImplementation } from '../rpc/streaming-service.js';
+
+export interface TestServer {
+  target: string;
+  server: RpcServer;
+}
+
+export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
+  const target = `unix:${socketPath('cli-grpc')}`;
+  const server = createServer(options);
+  server.add(StreamingService, streamingImplementation(newLog()));
+  server.add(EchoService, {
+    say: (request, context) => ({ message: request.message, peer: context.peer }),
+    async *repeat(request) {
+      for (let index = 0; index < request.count; index++) yield { message: request.message, sequence: BigInt(index) };
+    },
+  });
+  await server.listen(target);
+  return { target, server };
+}
