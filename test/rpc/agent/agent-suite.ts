@@ -154,24 +154,29 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       const agent = newAgent('vm-drain');
       await within(5000, 'registration', agent.connect(targets.agentConnect));
       const echo = host.agent('vm-drain').client(EchoService);
-      // A call in progress when the drain starts is allowed to finish.
+      // A call in progress (its first message arrived) when the drain starts is allowed to finish.
+      let first!: () => void;
+      const started = new Promise<void>((resolve) => (first = resolve));
       const slow = (async () => {
         const items: string[] = [];
-        for await (const item of echo.repeat({ message: 'slow', count: 3, intervalMs: 50 })) items.push(item.message);
+        for await (const item of echo.repeat({ message: 'slow', count: 3, intervalMs: 100 })) {
+          items.push(item.message);
+          first();
+        }
         return items;
       })();
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await within(5000, 'first message', started);
       const offline = nextOffline(host, 'vm-drain');
       await within(5000, 'agent close', agent.close(3000));
       expect(await within(3000, 'call in progress', slow)).to.have.length(3);
       const [info, reason] = await within(2000, 'offline', offline);
       expect(reason).to.equal('shutdown');
       expect(info.state).to.equal('offline');
-      const started = Date.now();
+      const calledAt = Date.now();
       const error = await rpcError(echo.say({ message: 'anyone?' }));
       expect(error.code).to.equal(Status.UNAVAILABLE);
       expect(error.details).to.match(/vm-drain is offline \(shutdown\)/);
-      expect(Date.now() - started).to.be.below(500);
+      expect(Date.now() - calledAt).to.be.below(500);
     });
 
     it('ends calls in progress with UNAVAILABLE when the agent goes away', async function () {

@@ -6,6 +6,8 @@
  * 1. connect to the outer guest (CID 2) port 5201, echo 1 MiB, check sha256
  * 1b. connect again with VMADDR_FLAG_TO_HOST (the `toHost` option), echo 64 KiB
  * 2. listen on port 5202, echo one connection, which must come from CID 2
+ * 3. run a GuestAgent that registers with the outer guest's AgentHost (vsock:2:5203), serve the
+ *    host's one call, then drain
  */
 import {
   echo,
@@ -21,6 +23,7 @@ import {
   withTimeout,
 } from './exchange.js';
 import { assertInsideHarnessGuest, loadNative } from './native.js';
+import { AGENT_ID, AGENT_PORT, loadEchoService, loadRpc } from './agent.js';
 
 assertInsideHarnessGuest('nested/inner.js');
 
@@ -72,7 +75,24 @@ async function main(): Promise<void> {
   say('inner', INNER_READY_LINE);
   const echoed = await withTimeout(served, WAIT_FOR_OUTER_MS, 'waiting for the outer guest to connect');
   server.close();
-  say('inner', `echoed ${echoed} bytes back to CID ${OUTER_CID}; done`);
+  say('inner', `echoed ${echoed} bytes back to CID ${OUTER_CID}`);
+
+  // 3. The agent: the outer guest's host calls Echo.say once; then the agent drains.
+  const { GuestAgent } = loadRpc();
+  let called!: () => void;
+  const hostCalled = new Promise<void>((resolvePromise) => (called = resolvePromise));
+  const agent = new GuestAgent({ id: AGENT_ID, version: 'nested', reconnect: { initialMs: 500, maxMs: 3000 } }).add(await loadEchoService(), {
+    async say(request: { message: string }, context: { peer: string }) {
+      called();
+      return { message: `inner: ${request.message}`, peer: context.peer };
+    },
+    async *repeat() {},
+  } as never);
+  const registration = await withTimeout(agent.connect(`vsock:${OUTER_CID}:${AGENT_PORT}`), WAIT_FOR_OUTER_MS, 'agent registration');
+  say('inner', `agent registered; the host sees it as ${registration.peer}`);
+  await withTimeout(hostCalled, WAIT_FOR_OUTER_MS, 'waiting for the host to call the agent');
+  await agent.close(5_000);
+  say('inner', 'agent served the host and drained; done');
 }
 
 main().then(

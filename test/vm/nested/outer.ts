@@ -8,6 +8,8 @@
  * 2. once inner.js listens on 5202, connects to vsock:3:5202, echoes 1 MiB, checks sha256
  * 2b. accepts the inner guest's second connection, made with VMADDR_FLAG_TO_HOST
  * 3. requires inner.js to exit 0 (it checked its own echo and peer CID)
+ * 4. runs an AgentHost on vsock:any:5203: the inner guest's agent must register as peer
+ *    vsock:3, answer a call, and drain (offline reason `shutdown`)
  */
 import { formatMs } from '../harness/progress.js';
 import { runInGuest, type GuestRunResult } from '../harness/run-in-guest.js';
@@ -22,8 +24,10 @@ import {
   peerCid,
   say,
   sendAndVerifyEcho,
+  withTimeout,
 } from './exchange.js';
 import { assertInsideHarnessGuest, loadNative, type VmSocket } from './native.js';
+import { AGENT_ID, AGENT_PORT, loadEchoService, loadRpc, type EchoClient } from './agent.js';
 
 assertInsideHarnessGuest('nested/outer.js');
 
@@ -81,6 +85,13 @@ async function main(): Promise<void> {
   await server.listen(`vsock:any:${OUTER_PORT}`);
   say('outer', `listening on vsock:any:${OUTER_PORT}`);
 
+  // 1c. The agent host, up before the inner guest boots too.
+  const { AgentHost } = loadRpc();
+  const host = new AgentHost({ heartbeatIntervalMs: 2_000, registrationTimeoutMs: 60_000, callLinkTimeoutMs: 60_000 });
+  await host.listen(`vsock:any:${AGENT_PORT}`);
+  const agentDrained = new Promise<string>((resolvePromise) => host.on('offline', (agent, reason) => agent.id === AGENT_ID && resolvePromise(reason)));
+  say('outer', `agent host listening on vsock:any:${AGENT_PORT}`);
+
   // 2. Boot the inner guest; watch its output for the line saying its listener is up.
   let markReady: () => void = () => undefined;
   const innerReady = new Promise<void>((resolvePromise) => {
@@ -128,6 +139,18 @@ async function main(): Promise<void> {
   if (to !== INNER_CID) checks.push(`connected socket reports peer CID ${to}, expected ${INNER_CID}`);
   const sent = await sendAndVerifyEcho(socket, PAYLOAD_BYTES, 180_000);
   say('outer', `echo of ${PAYLOAD_BYTES} bytes via CID ${INNER_CID}:${INNER_PORT} verified in ${sent.ms} ms (sha256 ${sent.digest.slice(0, 16)}...)`);
+
+  // 3b. The inner guest's agent registers; the host calls it over a call link the agent dialed.
+  const agent = await host.waitFor(AGENT_ID, { timeoutMs: 300_000 });
+  say('outer', `agent ${agent.id} online from ${agent.peer} (it reports CID ${agent.localCid ?? 'unknown'})`);
+  if (agent.peer !== `vsock:${INNER_CID}`) checks.push(`agent registered from ${agent.peer}, expected vsock:${INNER_CID}`);
+  const echoClient = host.agent(AGENT_ID).client(await loadEchoService()) as unknown as EchoClient;
+  const answer = await echoClient.say({ message: 'hello from the outer guest' });
+  say('outer', `agent answered ${JSON.stringify(answer.message)} (it saw the host as ${answer.peer})`);
+  if (answer.message !== 'inner: hello from the outer guest') checks.push(`the agent answered ${JSON.stringify(answer.message)}`);
+  const reason = await withTimeout(agentDrained, 300_000, 'the agent going offline');
+  if (reason !== 'shutdown') checks.push(`the agent went offline with reason ${reason}, expected shutdown`);
+  await host.close(1_000);
 
   // 4. The inner guest's verdict, and what our server saw of it.
   const result = await inner;

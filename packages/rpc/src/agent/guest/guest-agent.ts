@@ -382,6 +382,8 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   private async openCallLink(live: LiveSession): Promise<void> {
     const target = this.hostTarget;
     if (target === undefined) return this.log('warn', 'the host asked a listening agent to dial a call link; ignored');
+    // Draining: no new call links, so calls not yet started fail at the host with UNAVAILABLE.
+    if (this.draining) return;
     try {
       const socket = await dialLink<Duplex & { remoteVmAddress?: VmAddress }>(
         target,
