@@ -12,7 +12,7 @@ const commandNames = fs
 
 describe('vmrpc: help, version, usage errors', () => {
   it('has the commands this package promises', () => {
-    expect(commandNames).to.include.members(['call', 'cid', 'list', 'nc', 'ping']);
+    expect(commandNames).to.include.members(['agents', 'call', 'cid', 'hvsock', 'list', 'nc', 'ping', 'vms']);
   });
 
   it('vmrpc --help lists every command with its summary, and the exit codes', async () => {
