@@ -101,6 +101,8 @@ export interface GuestAgentEvents {
 // Answers that will not change by trying again: the agent stops.
 const FINAL_CODES = new Set<number>([Status.INVALID_ARGUMENT, Status.FAILED_PRECONDITION, Status.PERMISSION_DENIED, Status.UNIMPLEMENTED, Status.UNAUTHENTICATED]);
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5000 };
+/** A host needs one call link per channel; a few more cover reconnects that overlap. */
+const MAX_CALL_LINKS = 16;
 
 interface LiveSession {
   readonly registration: AgentRegistration;
@@ -384,6 +386,7 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     if (target === undefined) return this.log('warn', 'the host asked a listening agent to dial a call link; ignored');
     // Draining: no new call links, so calls not yet started fail at the host with UNAVAILABLE.
     if (this.draining) return;
+    if (this.callLinks.openLinks >= MAX_CALL_LINKS) return this.log('warn', `the host asked for more than ${MAX_CALL_LINKS} call links; ignored`);
     try {
       const socket = await dialLink<Duplex & { remoteVmAddress?: VmAddress }>(
         target,

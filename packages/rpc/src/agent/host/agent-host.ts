@@ -319,12 +319,21 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
     if (agent.state === 'draining') throw new Error(`agent ${agentId} is draining`);
     if (!session.link.dialed) return session.requestCallLink(this.options.callLinkTimeoutMs, signal);
     // The host dialed this agent: it dials the call link too, with the session's token.
-    const timeout = AbortSignal.timeout(this.options.callLinkTimeoutMs);
-    const socket = await dialLink<VmSocket>(session.link.address, { kind: 'calls', sessionId: session.id, token: session.token }, {
-      signal: AbortSignal.any([signal, timeout]),
-      connect: this.options.connect,
-      handshakeTimeoutMs: this.options.callLinkTimeoutMs,
-    });
+    const bounded = new AbortController();
+    const timer = setTimeout(() => bounded.abort(new Error(`no call link to agent ${agentId} within ${this.options.callLinkTimeoutMs} ms`)), this.options.callLinkTimeoutMs);
+    const onAbort = (): void => bounded.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let socket: VmSocket;
+    try {
+      socket = await dialLink<VmSocket>(session.link.address, { kind: 'calls', sessionId: session.id, token: session.token }, {
+        signal: bounded.signal,
+        connect: this.options.connect,
+        handshakeTimeoutMs: this.options.callLinkTimeoutMs,
+      });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
     const link = this.links.add(socket, session.link.address, true);
     if (link === undefined) {
       socket.destroy();

@@ -76,11 +76,7 @@ export class Registry {
 
     const session = new AgentSession(id, link, this.limits.heartbeatTimeoutMs);
     const now = new Date();
-    const entry: Entry = existing ?? { info: undefined as unknown as AgentInfo, session: undefined, retainTimer: undefined };
-    clearTimeout(entry.retainTimer);
-    entry.retainTimer = undefined;
-    entry.session = session;
-    entry.info = Object.freeze({
+    const info: AgentInfo = Object.freeze({
       id,
       name: register.name,
       labels: Object.freeze({ ...register.labels }),
@@ -96,6 +92,8 @@ export class Registry {
       protocolVersion: formatVersion(register.protocol),
       dialed: link.dialed,
     });
+    if (existing !== undefined) clearTimeout(existing.retainTimer);
+    const entry: Entry = { info, session, retainTimer: undefined };
     this.entries.set(id, entry);
     this.sessions.set(session.id, session);
     session.onEnd((reason) => this.closed(entry, session, reason));

@@ -33,6 +33,9 @@ export interface SessionHandlerOptions {
   log: (level: 'debug' | 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** Host messages one agent may leave unread before its session is ended. */
+const MAX_QUEUED_TO_AGENT = 256;
+
 export function sessionHandler(options: SessionHandlerOptions) {
   return async function* session(requests: AsyncIterable<AgentMessage>, context: CallContext): AsyncGenerator<HostMessage> {
     const link = options.links.get(context.peer);
@@ -121,6 +124,11 @@ async function relayIncoming(incoming: AsyncIterator<AgentMessage>, session: Age
       const kind = next.value.kind;
       switch (kind?.$case) {
         case 'heartbeat':
+          // An agent that sends without reading would grow the host's queue without end.
+          if (session.outgoing.size >= MAX_QUEUED_TO_AGENT) {
+            session.end('refused', new RpcError(Status.RESOURCE_EXHAUSTED, `agent ${session.agentId} does not read its session stream`));
+            return;
+          }
           session.outgoing.push({ kind: { $case: 'heartbeat', heartbeat: { sequence: kind.heartbeat.sequence } } });
           break;
         case 'update': {

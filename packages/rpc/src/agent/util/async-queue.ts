@@ -10,6 +10,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private ended = false;
   private error: Error | undefined;
 
+  /** Items waiting to be taken. */
+  get size(): number {
+    return this.items.length;
+  }
+
   get closed(): boolean {
     return this.ended || this.error !== undefined;
   }
