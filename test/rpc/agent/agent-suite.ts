@@ -5,8 +5,9 @@
  * (agents.test.ts) and over vsock loopback in the VM harness (agents.vsock.test.ts).
  */
 import { once } from 'node:events';
-import { AgentHost, GuestAgent, RpcError, Status, agentProtocol, closeClient, createClient, type AgentInfo, type DeepPartial } from '@vmrpc/rpc';
+import { AgentHost, GuestAgent, RpcError, Status, agentProtocol, closeClient, createChannel, createClient, type AgentInfo, type DeepPartial } from '@vmrpc/rpc';
 import { connect, type VmSocket } from '@vmrpc/native';
+import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { expectNoFdLeak, openFdCount, rejection, within } from '../../support/checks.js';
 import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
@@ -274,20 +275,29 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
     });
 
     it('lets an agent of a newer minor version register and ignores what it does not know', async function () {
-      const registry = createClient(agentProtocol.AgentRegistryService, targets.agentConnect);
-      const outgoing = queue<DeepPartial<agentProtocol.AgentMessage>>();
-      outgoing.push({ kind: { $case: 'register', register: { protocol: { major: 1, minor: 9 }, agentId: 'vm-newer', version: '9' } } });
-      const responses = registry.session(outgoing.iterable)[Symbol.asyncIterator]();
-      const first = await within(5000, 'registered', responses.next());
-      expect(first.value?.kind?.$case).to.equal('registered');
+      // A 1.9 agent as it would be on the wire: fields and a message kind this host has never
+      // seen, sent by a plain grpc-js client with hand-made bytes.
+      const channel = createChannel(targets.agentConnect);
+      const raw = new grpc.Client('agent-host', grpc.credentials.createInsecure(), { channelOverride: channel });
+      const call = raw.makeBidiStreamRequest('/vmrpc.agent.v1.AgentRegistry/Session', (bytes: Buffer) => bytes, (bytes: Buffer) => agentProtocol.HostMessage.decode(bytes));
+      const responses: agentProtocol.HostMessage[] = [];
+      call.on('data', (message: agentProtocol.HostMessage) => responses.push(message));
+      call.on('error', () => undefined);
+      // AgentMessage.register (field 1) holding a Register with an unknown field 99.
+      const register = Buffer.concat([agentProtocol.Register.encode({ protocol: { major: 1, minor: 9 }, agentId: 'vm-newer', version: '9' }), varintField(99, 1)]);
+      call.write(lengthField(1, register));
+      await within(5000, 'registered', until(() => responses.length >= 1));
+      expect(responses[0]?.kind?.$case).to.equal('registered');
       expect(host.get('vm-newer')?.protocolVersion).to.equal('1.9');
-      // A message kind the host does not know (an empty oneof on the wire) is ignored; heartbeats still answer.
-      outgoing.push({});
-      outgoing.push({ kind: { $case: 'heartbeat', heartbeat: { sequence: 7n } } });
-      const next = await within(2000, 'heartbeat answer', responses.next());
-      expect(next.value?.kind).to.deep.equal({ $case: 'heartbeat', heartbeat: { sequence: 7n } });
-      outgoing.end();
-      closeClient(registry);
+      // An AgentMessage of a kind added in 1.9 (oneof field 10), then a heartbeat: the first is
+      // ignored, the second answered, and the session stays up.
+      call.write(lengthField(10, Buffer.from('metrics')));
+      call.write(agentProtocol.AgentMessage.encode({ kind: { $case: 'heartbeat', heartbeat: { sequence: 7n } } }));
+      await within(2000, 'heartbeat answer', until(() => responses.some((message) => message.kind?.$case === 'heartbeat')));
+      expect(responses.find((message) => message.kind?.$case === 'heartbeat')?.kind).to.deep.equal({ $case: 'heartbeat', heartbeat: { sequence: 7n } });
+      expect(host.get('vm-newer')?.state).to.equal('online');
+      call.end();
+      raw.close();
     });
 
     it('refuses another major version and malformed registrations with a reason', async function () {
@@ -344,6 +354,26 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       closeClient(guestSide);
     });
   });
+}
+
+/** Protocol-buffer wire format by hand, for messages a newer version of the protocol would send. */
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  for (; value > 0x7f; value >>>= 7) bytes.push((value & 0x7f) | 0x80);
+  bytes.push(value);
+  return bytes;
+}
+
+function varintField(field: number, value: number): Buffer {
+  return Buffer.from([...varint(field << 3), ...varint(value)]);
+}
+
+function lengthField(field: number, value: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([...varint((field << 3) | 2), ...varint(value.length)]), value]);
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 function asPattern(value: string | RegExp): RegExp {
