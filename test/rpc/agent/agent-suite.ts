@@ -216,6 +216,19 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       expect(answer.message).to.equal('vm-restart: again');
     });
 
+    it('closes at once while it has no host yet, and connect() says why', async function () {
+      const agent = newAgent('vm-lonely');
+      const reconnecting = once(agent, 'reconnecting');
+      const connecting = agent.connect(targets.otherConnect);
+      connecting.catch(() => undefined);
+      await within(3000, 'a retry', reconnecting);
+      const started = Date.now();
+      await agent.close(5000);
+      expect(Date.now() - started).to.be.below(500);
+      expect(agent.state).to.equal('closed');
+      expect((await rejection(connecting)).message).to.match(/closed before it registered/);
+    });
+
     it('waitFor() is bounded', async function () {
       const error = await rejection(host.waitFor('nobody', { timeoutMs: 100 }));
       expect(error.code).to.equal('ETIMEDOUT');

@@ -134,6 +134,7 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   private live: LiveSession | undefined;
   private currentState: GuestAgentState = 'idle';
   private loop: Promise<void> | undefined;
+  private lastConnectError: Error | undefined;
   private firstRegistration: { promise: Promise<AgentRegistration>; resolve(r: AgentRegistration): void; reject(e: Error): void } | undefined;
 
   constructor(private readonly options: GuestAgentOptions) {
@@ -191,9 +192,11 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     this.hostTarget = address;
     this.channel = createChannel(
       (signal) => {
-        if (typeof address === 'function') return address(signal);
-        this.log('debug', `dialing ${formatTarget(address)}`);
-        return connect(address, { ...this.options.connect, signal });
+        const opening = typeof address === 'function' ? address(signal) : connect(address, { ...this.options.connect, signal });
+        return opening.catch((error: Error) => {
+          this.lastConnectError = error;
+          throw error;
+        });
       },
       { ...this.options.channel, grpc: { ...this.reconnectChannelOptions(), ...this.options.channel?.grpc } },
     );
@@ -246,11 +249,15 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     if (this.currentState === 'closed') return;
     const live = this.live;
     this.currentState = 'draining';
-    live?.outgoing.push({ kind: { $case: 'drain', drain: { reason: 'shutdown', grace: durationFromMillis(graceMs) } } });
-    await this.callLinks.drain(graceMs);
-    live?.outgoing.end();
-    // The host answers the end of the session by ending its side; bounded, as everything here.
-    await withTimeout(this.loop ?? Promise.resolve(), Math.min(graceMs, 2000), () => new Error('session end')).catch(() => undefined);
+    if (live !== undefined) {
+      live.outgoing.push({ kind: { $case: 'drain', drain: { reason: 'shutdown', grace: durationFromMillis(graceMs) } } });
+      await this.callLinks.drain(graceMs);
+      live.outgoing.end();
+      // The host answers the end of the session by ending its side; bounded, as everything here.
+      await withTimeout(this.loop ?? Promise.resolve(), Math.min(graceMs, 2000), () => new Error('session end')).catch(() => undefined);
+    } else {
+      await this.callLinks.drain(0);
+    }
     this.shutdown(undefined);
   }
 
@@ -314,7 +321,9 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   /** One session: connect, register, heartbeats and host messages until it ends; returns why it ended. */
   private async runSession(onRegistered: () => void): Promise<Error> {
     const channel = this.channel!;
-    await channelReady(channel, this.lifetime.signal);
+    // The agent's loop paces attempts (and reports them), not the channel's own backoff.
+    channel.resetConnectBackoff();
+    await channelReady(channel, this.lifetime.signal, () => this.lastConnectError ?? new Error('cannot connect to the host'));
     const outgoing = new AsyncQueue<AgentMessage>();
     outgoing.push({ kind: { $case: 'register', register: this.registerMessage() } });
     const session = new AbortController();
