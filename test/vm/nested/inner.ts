@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const { GuestAgent } = loadRpc();
   let called!: () => void;
   const hostCalled = new Promise<void>((resolvePromise) => (called = resolvePromise));
-  const agent = new GuestAgent({ id: AGENT_ID, version: 'nested', reconnect: { initialMs: 500, maxMs: 3000 } }).add(await loadEchoService(), {
+  const agent = new GuestAgent({ id: AGENT_ID, version: 'nested', registrationTimeoutMs: 120_000, reconnect: { initialMs: 500, maxMs: 3000 } }).add(await loadEchoService(), {
     async say(request: { message: string }, context: { peer: string }) {
       called();
       return { message: `inner: ${request.message}`, peer: context.peer };

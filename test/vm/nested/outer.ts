@@ -87,7 +87,8 @@ async function main(): Promise<void> {
 
   // 1c. The agent host, up before the inner guest boots too.
   const { AgentHost } = loadRpc();
-  const host = new AgentHost({ heartbeatIntervalMs: 2_000, registrationTimeoutMs: 60_000, callLinkTimeoutMs: 60_000 });
+  // Two levels of TCG make the inner guest very slow: generous heartbeats, or it looks frozen.
+  const host = new AgentHost({ heartbeatIntervalMs: 15_000, heartbeatTimeoutMs: 180_000, registrationTimeoutMs: 120_000, callLinkTimeoutMs: 120_000 });
   await host.listen(`vsock:any:${AGENT_PORT}`);
   const agentDrained = new Promise<string>((resolvePromise) => host.on('offline', (agent, reason) => agent.id === AGENT_ID && resolvePromise(reason)));
   say('outer', `agent host listening on vsock:any:${AGENT_PORT}`);
