@@ -63,7 +63,7 @@ export function abortedError(signal: AbortSignal): RpcError {
   return new RpcError(status.CANCELLED, 'Cancelled by the caller', new Metadata(), { cause: signal.reason });
 }
 
-interface Cancellable {
+export interface Cancellable {
   cancel(): void;
   on(event: 'metadata', listener: (metadata: Metadata) => void): unknown;
   on(event: 'status', listener: (status: StatusObject) => void): unknown;

@@ -1,8 +1,8 @@
-import type { Client as GrpcClient } from '@grpc/grpc-js';
+import type { ClientWritableStream, Client as GrpcClient } from '@grpc/grpc-js';
 import type { MethodDescriptor } from '../descriptor';
-import { fromServiceError } from '../errors';
 import type { DeepPartial } from '../types';
-import { abortedError, observeCall, prepareCall, type CallOptions } from './call-options';
+import { abortedError, prepareCall, type CallOptions } from './call-options';
+import { singleResponse } from './single-response';
 import { pumpRequests } from './request-pump';
 
 /** Client streaming: a stream of requests, one response. */
@@ -14,24 +14,15 @@ export async function clientStreamingCall<Req, Res>(
 ): Promise<Res> {
   if (options.signal?.aborted) throw abortedError(options.signal);
   const { metadata, options: grpcOptions } = prepareCall(options);
-  let unhook = (): void => undefined;
   let pump: ReturnType<typeof pumpRequests<DeepPartial<Req>>> | undefined;
-  const result = new Promise<Res>((resolve, reject) => {
-    const call = client.makeClientStreamRequest<DeepPartial<Req>, Res>(
-      method.path,
-      (value) => method.requestSerialize(value),
-      (bytes) => method.responseDeserialize(bytes),
-      metadata,
-      grpcOptions,
-      (error, response) => {
-        unhook();
-        if (error) reject(fromServiceError(error));
-        else resolve(response!);
-      },
-    );
-    unhook = observeCall(call, options);
-    pump = pumpRequests(requests, call);
-  });
+  const result = singleResponse<Res, ClientWritableStream<DeepPartial<Req>>>(
+    (callback) =>
+      client.makeClientStreamRequest<DeepPartial<Req>, Res>(method.path, (value) => method.requestSerialize(value), (bytes) => method.responseDeserialize(bytes), metadata, grpcOptions, callback),
+    options,
+    (call) => {
+      pump = pumpRequests(requests, call);
+    },
+  );
   try {
     return await result;
   } catch (error) {
