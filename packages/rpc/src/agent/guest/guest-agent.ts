@@ -4,19 +4,19 @@
  * heartbeats, reconnects with jittered backoff (re-registering after a host restart), and
  * drains gracefully on close(). docs/agents.md has the protocol.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { hostname as osHostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { connect, formatTarget, localCid, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
+import { connect, formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
 import { Backoff, createChannel, type BackoffOptions, type SocketFactory, type VmChannel, type VmChannelOptions } from '@vmrpc/transport';
 import { RpcError, Status } from '../../errors';
 import { toMetadata } from '../../metadata';
 import { createClient, type Client, type ClientOptions } from '../../client/create-client';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { ServiceDescriptor } from '../../descriptor';
-import { durationFromMillis, durationToMillis } from '../../codec/well-known';
-import { AgentRegistryService, type AgentMessage, type HostMessage, type Registered } from '../protocol/generated/vmrpc/agent/v1/agent';
-import { AGENT_ID_METADATA, AGENT_PROTOCOL_VERSION, DEFAULT_HOST_TARGET, formatVersion } from '../protocol/version';
+import { durationFromMillis } from '../../codec/well-known';
+import { AgentRegistryService, type AgentMessage, type HostMessage } from '../protocol/generated/vmrpc/agent/v1/agent';
+import { AGENT_ID_METADATA, DEFAULT_HOST_TARGET } from '../protocol/version';
 import { checkAgentId, descriptionProblem } from '../protocol/registration';
 import { serviceNamesOf } from '../protocol/service-names';
 import { dialLink } from '../link/dial-link';
@@ -27,6 +27,10 @@ import { AsyncQueue } from '../util/async-queue';
 import { logTo, type AgentLogger } from '../util/logger';
 import { delay, withTimeout } from '../util/timers';
 import { CallLinkServer } from './call-link-server';
+import { Heartbeat } from './heartbeat';
+import { registerMessage, toRegistration, type AgentRegistration } from './registration';
+
+export type { AgentRegistration } from './registration';
 import { channelReady } from './channel-ready';
 import { SessionLinkSource } from './session-link-source';
 
@@ -68,18 +72,6 @@ export interface AgentConnectOptions {
   signal?: AbortSignal;
 }
 
-/** The host's answer to the agent's registration. */
-export interface AgentRegistration {
-  readonly sessionId: string;
-  /** The agent's identity as the host's kernel reports it (`vsock:3`, ...). */
-  readonly peer: string;
-  readonly heartbeatIntervalMs: number;
-  readonly heartbeatTimeoutMs: number;
-  /** Services the host serves to agents (use hostClient()). */
-  readonly hostServices: readonly string[];
-  /** The host's protocol version, e.g. `1.0`. */
-  readonly hostProtocolVersion: string;
-}
 
 /** Where the agent is in its life: `connecting` also covers the waits between attempts. */
 export type GuestAgentState = 'idle' | 'connecting' | 'registered' | 'draining' | 'closed';
@@ -325,13 +317,15 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     channel.resetConnectBackoff();
     await channelReady(channel, this.lifetime.signal, () => this.lastConnectError ?? new Error('cannot connect to the host'));
     const outgoing = new AsyncQueue<AgentMessage>();
-    outgoing.push({ kind: { $case: 'register', register: this.registerMessage() } });
+    outgoing.push({
+      kind: { $case: 'register', register: registerMessage({ id: this.id, name: this.name, labels: this.labels, version: this.options.version ?? '', services: [...this.services], hostname: this.options.hostname }) },
+    });
     const session = new AbortController();
     const stop = (): void => session.abort();
     this.lifetime.signal.addEventListener('abort', stop, { once: true });
     const responses = createClient(AgentRegistryService, channel).session(outgoing, { signal: session.signal })[Symbol.asyncIterator]();
     const timeoutMs = this.options.registrationTimeoutMs ?? 10_000;
-    let heartbeat: NodeJS.Timeout | undefined;
+    let heartbeat: Heartbeat | undefined;
     try {
       const first = await withTimeout(responses.next(), timeoutMs, () => new Error(`the host did not answer the registration within ${timeoutMs} ms`));
       const registered = first.done === true ? undefined : first.value.kind?.$case === 'registered' ? first.value.kind.registered : undefined;
@@ -344,31 +338,29 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
       this.emit('registered', live.registration);
       this.firstRegistration?.resolve(live.registration);
 
-      let lastHeard = Date.now();
-      let sequence = 0n;
       const { heartbeatIntervalMs, heartbeatTimeoutMs } = live.registration;
-      heartbeat = setInterval(() => {
-        if (Date.now() - lastHeard > heartbeatTimeoutMs) {
-          // A host that went silent: the link is dead even if the socket does not know it yet.
+      heartbeat = new Heartbeat(
+        heartbeatIntervalMs,
+        heartbeatTimeoutMs,
+        (sequence) => outgoing.push({ kind: { $case: 'heartbeat', heartbeat: { sequence } } }),
+        () => {
           channel.dropConnection(`no heartbeat from the host for ${heartbeatTimeoutMs} ms`);
-          return session.abort(new Error('heartbeat timeout'));
-        }
-        outgoing.push({ kind: { $case: 'heartbeat', heartbeat: { sequence: ++sequence } } });
-      }, heartbeatIntervalMs);
-      heartbeat.unref();
+          session.abort(new Error('heartbeat timeout'));
+        },
+      );
 
       let drainReason: string | undefined;
       for (;;) {
         const next = await responses.next();
         if (next.done === true) return new Error(drainReason === undefined ? 'the host ended the session' : `the host is draining (${drainReason})`);
-        lastHeard = Date.now();
+        heartbeat.heard();
         drainReason = this.onHostMessage(next.value, live) ?? drainReason;
       }
     } catch (error) {
       if (session.signal.aborted && session.signal.reason instanceof Error) return session.signal.reason;
       throw error;
     } finally {
-      clearInterval(heartbeat);
+      heartbeat?.stop();
       this.lifetime.signal.removeEventListener('abort', stop);
       session.abort();
     }
@@ -412,31 +404,12 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   private acceptCallLink(link: Link, sessionId: string, token: Buffer): void {
     const live = this.live;
     const expected = live === undefined ? undefined : Buffer.from(live.token);
-    if (live === undefined || live.registration.sessionId !== sessionId || expected === undefined || !token.equals(expected)) {
+    if (live === undefined || live.registration.sessionId !== sessionId || expected === undefined || expected.length !== token.length || !timingSafeEqual(token, expected)) {
       return refuse(link.socket, 'no such session');
     }
     if (live.linkIdentity !== link.identity) return refuse(link.socket, 'call link from another peer than the session');
     link.socket.write('OK\n');
     this.callLinks.serve(link.socket, link.peer);
-  }
-
-  private registerMessage() {
-    let cid = 0;
-    try {
-      cid = localCid();
-    } catch {
-      // No vsock here (a Unix socket or hybrid vsock set-up): the CID is informational anyway.
-    }
-    return {
-      protocol: { ...AGENT_PROTOCOL_VERSION },
-      agentId: this.id,
-      name: this.name,
-      labels: { ...this.labels },
-      version: this.options.version ?? '',
-      services: [...this.services],
-      localCid: cid === 0xffffffff ? 0 : cid,
-      hostname: this.options.hostname ?? osHostname(),
-    };
   }
 
   private sendUpdate(): void {
@@ -456,15 +429,3 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     this.emit('close', error);
   }
 }
-
-function toRegistration(registered: Registered): AgentRegistration {
-  return Object.freeze({
-    sessionId: registered.sessionId,
-    peer: registered.peer,
-    heartbeatIntervalMs: durationToMillis(registered.heartbeatInterval ?? {}) || 5000,
-    heartbeatTimeoutMs: durationToMillis(registered.heartbeatTimeout ?? {}) || 15_000,
-    hostServices: Object.freeze([...registered.hostServices]),
-    hostProtocolVersion: formatVersion(registered.protocol),
-  });
-}
-
