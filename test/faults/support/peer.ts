@@ -67,3 +67,12 @@ export class PeerProcess {
     await this.exited;
   }
 }
+
+/** Resolves once `condition()` holds, polling every 20 ms; rejects after `ms`. */
+export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
