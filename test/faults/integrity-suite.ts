@@ -79,7 +79,7 @@ export function integritySuite(kind: CarrierKind): void {
       try {
         const client = fixture.client({ grpc: { 'grpc.max_receive_message_length': 1 << 20 } });
         for (let round = 0; round < scale.integrityRounds; round++) {
-          const sizes = Array.from({ length: random.int(1, 400) }, () => (random.next() < 0.2 ? 4 : random.int(4, 256 * 1024)));
+          const sizes = Array.from({ length: random.int(1, 200) }, () => (random.next() < 0.2 ? 4 : random.int(4, 64 * 1024)));
           const messages = sizes.map((size, index) => sequencedMessage(index, size));
           const upload = await client.clientStream(messages.map((payload) => ({ payload })));
           expect(upload.index, `messages counted by the server (seed ${seed})`).to.equal(messages.length);
@@ -99,7 +99,7 @@ export function integritySuite(kind: CarrierKind): void {
       }
       recordFigure({
         group: 'integrity',
-        what: `${scale.integrityRounds} rounds of a client stream and a bidi echo of 1-400 messages of 4 B-256 KiB`,
+        what: `${scale.integrityRounds} rounds of a client stream and a bidi echo of 1-200 messages of 4 B-64 KiB`,
         carrier,
         result: `${formatBytes(verified)} verified (server hash of the upload, each echoed message compared), order and count exact`,
         counts: { bytesVerified: verified },

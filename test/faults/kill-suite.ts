@@ -15,6 +15,8 @@ import { PeerProcess, until } from './support/peer.js';
 import { expectNoGrowth, snapshot } from './support/resources.js';
 import { generous } from './support/scale.js';
 import { closeClient, createClient } from '@vmrpc/rpc';
+import { createChannel } from '@vmrpc/transport';
+import { connectivityState } from '@grpc/grpc-js';
 import { ConformanceService } from '../rpc/generated/vmrpc/testing/v1/conformance.js';
 
 async function startServerPeer(at: Endpoint): Promise<PeerProcess> {
@@ -104,10 +106,14 @@ export function killSuite(kind: CarrierKind): void {
       let peer = await startServerPeer(at);
       cleanups.push(() => peer.stop());
       const backoff = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 300 };
-      const clients = Array.from({ length: 10 }, () => createClient(ConformanceService, at.dial, { grpc: backoff }));
-      cleanups.push(() => clients.forEach((client) => closeClient(client)));
+      const channels = Array.from({ length: 10 }, () => createChannel(at.dial, { grpc: backoff }));
+      const clients = channels.map((channel) => createClient(ConformanceService, channel));
+      cleanups.push(() => channels.forEach((channel) => channel.close()));
       await Promise.all(clients.map((client) => client.unary({ payload: Buffer.from('before') })));
       await peer.stop();
+      // A call started before its channel saw the connection drop was already sent on it, and
+      // fails with UNAVAILABLE like any call in flight (grpc-js does the same): wait for the drop.
+      await until(() => channels.every((channel) => channel.getConnectivityState(false) !== connectivityState.READY), generous(5000), 'the channels to see the loss');
       const waiting = clients.map((client, i) =>
         client.unary({ payload: Buffer.from(`during ${i}`) }, { waitForReady: true, timeoutMs: generous(20_000) }),
       );

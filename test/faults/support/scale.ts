@@ -3,7 +3,7 @@
  * `pnpm test:faults -- --long`), and the VM guest, where TCG makes CPU work ~10x slower.
  */
 export interface Scale {
-  readonly name: 'ci' | 'long' | 'guest';
+  readonly name: 'ci' | 'long' | 'guest' | 'guest-long';
   readonly concurrentCalls: number;
   readonly concurrentConnections: number;
   readonly connectCycles: number;
@@ -46,14 +46,17 @@ const GUEST: Scale = {
   stormSize: 200,
 };
 
+const GUEST_LONG: Scale = { ...GUEST, name: 'guest-long', connectCycles: 5000, bigStreamBytes: 512 << 20, integrityRounds: 20, fuzzInputs: 20_000, stormSize: 500 };
+
 export function faultScale(): Scale {
-  if (process.env.VMRPC_FAULTS_LONG === '1') return LONG;
-  if (process.env.VMRPC_HARNESS_GUEST === '1') return GUEST;
-  return CI;
+  const long = process.env.VMRPC_FAULTS_LONG === '1';
+  if (process.env.VMRPC_HARNESS_GUEST === '1') return long ? GUEST_LONG : GUEST;
+  return long ? LONG : CI;
 }
 
 /** Milliseconds scaled for the guest (TCG) and the long run, for bounds on waits. */
 export function generous(ms: number): number {
   const scale = faultScale();
-  return scale.name === 'guest' ? ms * 6 : scale.name === 'long' ? ms * 4 : ms;
+  if (scale.name === 'guest' || scale.name === 'guest-long') return ms * 6;
+  return scale.name === 'long' ? ms * 4 : ms;
 }
