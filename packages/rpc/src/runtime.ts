@@ -28,4 +28,5 @@ export {
 export type { CallContext } from './server/context';
 export type { BidiStreamingHandler, ClientStreamingHandler, ServerStreamingHandler, UnaryHandler } from './server/handlers';
 export type { ServerErrorListener } from './server/status';
+export { serverDefaults } from './server/defaults';
 export { createServer, type RpcServer, type ServerMethod, type ServerOptions, type ServiceImplementation } from './server/create-server';

@@ -18,6 +18,7 @@ import {
   type ServerStreamingHandler,
   type UnaryHandler,
 } from './handlers';
+import { serverDefaults } from './defaults';
 import type { ServerErrorListener } from './status';
 
 /** The handler type of a method descriptor, by its streaming shape. */
@@ -37,7 +38,10 @@ export type ServiceImplementation<S extends ServiceDescriptor> = { readonly [K i
 
 /** Options of createServer(). */
 export interface ServerOptions {
-  /** grpc-js server options (message size limits, keepalive...). */
+  /**
+   * grpc-js server options (message size limits, keepalive...), on top of {@link serverDefaults}:
+   * 4 MiB received messages, 256 concurrent calls per connection, keepalive pings after 2 minutes.
+   */
   grpc?: ChannelOptions;
   /** Told of handler errors that are not RpcError (the peer gets INTERNAL without them); use it to log. */
   onError?: ServerErrorListener;
@@ -72,7 +76,7 @@ function handlerFor(method: MethodDescriptor<unknown, unknown, boolean, boolean>
 
 /** A server for typed services over VM sockets; add() services, then listen() on targets. */
 export function createServer(options: ServerOptions = {}): RpcServer {
-  const grpcServer = new Server(options.grpc);
+  const grpcServer = new Server({ ...serverDefaults, ...options.grpc });
   const listeners: VmGrpcListener[] = [];
   const reflection = options.reflection === false ? undefined : new ReflectionRegistry();
   let closed = false;

@@ -5,6 +5,8 @@
  * guest), and `authorize` sees it before any HTTP/2 byte is read.
  */
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
+import { HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD, awaitPreface } from './client-preface';
+import { PeerCounter, peerIdentity } from './peer-identity';
 import { serverSocket } from './server-socket';
 import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 
@@ -21,6 +23,17 @@ export interface ListenOptions {
   authorizeTimeoutMs?: number;
   /** Most connections open at once; more are closed on arrival. Default: no limit. */
   maxConnections?: number;
+  /**
+   * Most connections open at once from one peer (one VM: a vsock CID, a Hyper-V VM id, a hybrid
+   * vsock VMM socket; every Unix client of the listener counts as one peer). More are closed on
+   * arrival, so one guest cannot use up the host's descriptors. Default 64.
+   */
+  maxConnectionsPerPeer?: number;
+  /**
+   * How long a new connection may take to send the HTTP/2 client preface (with TLS: to start its
+   * handshake), after `authorize`. Silent or non-HTTP/2 peers are closed. Default 10000 ms.
+   */
+  handshakeTimeoutMs?: number;
   /** Data path for accepted connections. */
   dataPath?: DataPathOption;
 }
@@ -29,7 +42,7 @@ export interface ListenOptions {
 export interface VmGrpcListener {
   /** The bound address (for `vsock:any:any`, with the port the kernel chose). */
   address(): VmAddress | null;
-  /** Connections refused by `authorize` or the connection limit so far. */
+  /** Connections refused so far: by `authorize`, a connection limit, or a missing or wrong HTTP/2 preface. */
   readonly refusedConnections: number;
   /**
    * Stops accepting, lets calls in progress finish for up to `graceMs`, then closes what is left.
@@ -42,17 +55,28 @@ export interface VmGrpcListener {
 export async function listen(server: Server, target: string | VmAddress, options: ListenOptions = {}): Promise<VmGrpcListener> {
   const injector = server.createConnectionInjector(options.credentials ?? ServerCredentials.createInsecure());
   const authorizeTimeoutMs = options.authorizeTimeoutMs ?? 5000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const perPeer = new PeerCounter(options.maxConnectionsPerPeer ?? 64);
+  const preface = options.credentials?._isSecure() === true ? TLS_HANDSHAKE_RECORD : HTTP2_CLIENT_PREFACE;
   let refused = 0;
   const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
     socket.on('error', () => undefined);
+    const address = socket.remoteVmAddress ?? socket.localVmAddress;
+    const identity = address === undefined ? 'unknown' : peerIdentity(address);
+    if (!perPeer.take(identity)) {
+      refused++;
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => perPeer.release(identity));
     void admit(socket).then((ok) => {
-      if (!ok) {
+      if (!ok || socket.destroyed) {
         refused++;
         socket.destroy();
         return;
       }
-      // Accepted paused so nothing is read before authorize(); HTTP/2 does not resume it.
-      socket.resume();
+      // Accepted paused, so nothing was read before authorize(); the preface read above is put
+      // back in the stream, which node:http2 reads from there on (no resume(): see serverSocket).
       const peer = socket.remoteVmAddress === undefined ? 'unix:unnamed-peer' : formatTarget(socket.remoteVmAddress);
       injector.injectConnection(serverSocket(socket, peer) as VmSocket);
     });
@@ -61,6 +85,16 @@ export async function listen(server: Server, target: string | VmAddress, options
   if (options.maxConnections !== undefined) vmServer.maxConnections = options.maxConnections;
 
   async function admit(socket: VmSocket): Promise<boolean> {
+    if (!(await authorized(socket))) return false;
+    try {
+      await awaitPreface(socket, preface, handshakeTimeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function authorized(socket: VmSocket): Promise<boolean> {
     if (options.authorize === undefined) return true;
     let timer: NodeJS.Timeout | undefined;
     try {
