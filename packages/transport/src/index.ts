@@ -11,6 +11,7 @@ export type { VmChannelOptions } from './client/options';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
 export { serverSocket } from './server/server-socket';
 export { peerIdentity } from './server/peer-identity';
+export { awaitPreface, HTTP2_CLIENT_PREFACE } from './server/client-preface';
 export { Backoff, type BackoffOptions } from './protocol/backoff';
 /** The version of @vmrpc/transport. */
 export const version = '0.1.0';

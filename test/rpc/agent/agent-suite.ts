@@ -341,7 +341,8 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       expect(error.code).to.equal(Status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).to.be.within(1500, 4000);
       closeClient(registry);
-      for (const garbage of ['VMRPC-LINK/1 calls x\n', 'VMRPC-LINK/1 session\n', 'V'.repeat(300), 'VMRPC-LINK/1 calls abcdefgh AAAAAAAAAAAAAAAAAAAAAA\n']) {
+      // 'P' alone and then silence: one right byte must not buy a connection held for ever.
+      for (const garbage of ['VMRPC-LINK/1 calls x\n', 'VMRPC-LINK/1 session\n', 'V'.repeat(300), 'VMRPC-LINK/1 calls abcdefgh AAAAAAAAAAAAAAAAAAAAAA\n', 'P', 'PRI * HTTP/1.1\r\n\r\n']) {
         const socket = await connect(targets.agentConnect);
         socket.write(garbage);
         socket.on('error', () => undefined);

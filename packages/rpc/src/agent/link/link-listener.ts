@@ -5,6 +5,7 @@
  * peer sends can make the listener wait without a bound or keep a connection it refused.
  */
 import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
+import { awaitPreface, HTTP2_CLIENT_PREFACE } from '@vmrpc/transport';
 import type { LinkTable, Link } from './link-table';
 import { readOpening, refuse, type LinkOpening } from './preface';
 
@@ -50,8 +51,12 @@ export async function listenForLinks(target: string | VmAddress, options: LinkLi
       return refuseWith(socket, address, `peer ${link.identity} not authorized`);
     }
     let opening: LinkOpening;
+    const started = Date.now();
     try {
       opening = await readOpening(socket, options.handshakeTimeoutMs);
+      // One right first byte is not a connection: plain gRPC must send HTTP/2's whole preface
+      // within the same bound before grpc-js holds a session for it.
+      if (opening.kind === 'grpc') await awaitPreface(socket, HTTP2_CLIENT_PREFACE, Math.max(1, options.handshakeTimeoutMs - (Date.now() - started)));
     } catch (error) {
       return refuseWith(socket, address, (error as Error).message);
     }
