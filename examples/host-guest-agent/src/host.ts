@@ -15,7 +15,8 @@ const DEFAULT_LISTEN = `vsock:any:${DEFAULT_AGENT_PORT}`;
 const USAGE = `usage: node dist/host.js [options]
 
   --listen TARGET    where agents register (default ${DEFAULT_LISTEN}: any guest of this host)
-  --run "CMD ARGS"   a command to run on each agent, split at spaces; repeatable (default "uname -a")
+  --run "CMD ARGS"   a command to run on each agent, split at spaces, or a JSON array of
+                     arguments ('["sh","-c","echo hi; sleep 1"]'); repeatable (default "uname -a")
   --read PATH        a file to read from each agent; repeatable (default /etc/os-release)
   --once             exit after calling the first agent (exit code 1 if a call failed)
   --wait S           with --once: how long to wait for an agent (default 60)
@@ -30,9 +31,21 @@ const options = parseCommandLine(NAME, USAGE, {
   wait: { type: 'string' },
 });
 const plan: VisitPlan = {
-  commands: options.run.map((command) => command.split(' ').filter((word) => word !== '')),
+  commands: options.run.map(commandArgv),
   files: options.read,
 };
+/** `uname -a` or `["sh","-c","echo hi"]` as argv. */
+function commandArgv(command: string): string[] {
+  if (!command.startsWith('[')) return command.split(' ').filter((word) => word !== '');
+  try {
+    const argv: unknown = JSON.parse(command);
+    if (Array.isArray(argv) && argv.every((word) => typeof word === 'string')) return argv;
+  } catch {
+    // Reported below, as any other malformed array.
+  }
+  return exitWith(NAME, `--run ${command}: not a JSON array of strings`, 2);
+}
+
 const waitMs = seconds(NAME, 'wait', options.wait, 60);
 
 /** The first visit's outcome, or an error after `ms` without any agent. */

@@ -33,13 +33,22 @@ export async function* runCommand(request: RunCommandRequest, context: CallConte
   }
   const timeoutMs = request.timeoutMs === 0 ? policy.timeoutMs : Math.min(request.timeoutMs, policy.timeoutMs);
   const started = Date.now();
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, so a kill reaches what the command started too (`sh -c 'sleep 9'`
+  // would otherwise hold the output pipes open, and the call, after sh is gone).
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killAll = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+  };
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    killAll();
   }, timeoutMs);
-  const cancel = (): void => void child.kill('SIGKILL');
+  const cancel = (): void => killAll();
   context.signal.addEventListener('abort', cancel, { once: true });
   try {
     for await (const event of childEvents(child)) {
@@ -52,9 +61,9 @@ export async function* runCommand(request: RunCommandRequest, context: CallConte
       }
     }
   } finally {
-    // Also reached when the host stops reading: the command must not outlive its call.
+    // Also reached when the host stops reading: the command (and what it started) must not outlive its call.
     clearTimeout(timer);
     context.signal.removeEventListener('abort', cancel);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killAll();
   }
 }
