@@ -15,7 +15,7 @@ const port = Number(values.port);
 /** Registers the port's service id when this process may; otherwise says how, if it is missing. */
 async function ensureRegistered(): Promise<void> {
   if ((await listHvsockServices()).some((service) => service.port === port)) return;
-  if (!(await isElevated())) throw new Error(`vsock port ${port} is not registered with Hyper-V: run this once as administrator (or \`vmrpc hvsock register ${port}\`)`);
+  if (!(await isElevated())) throw new Error(`vsock port ${port} is not registered with Hyper-V: run this once as administrator`);
   await registerHvsockService({ service: port, name: 'vmrpc WSL example' });
   console.log(`windows: registered vsock port ${port} as a Hyper-V guest communication service`);
 }
