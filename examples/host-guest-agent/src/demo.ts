@@ -7,6 +7,7 @@
  *   node dist/demo.js --vm      # with the project's microVM (test/vm/run-demo.ts)
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_AGENT_PORT } from '@vmrpc/rpc';
 import { exitWith, HELP, parseCommandLine, say } from './cli';
@@ -77,7 +78,11 @@ async function runLocally(transport: DemoTransport): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  if (options.vm) return runAttached(join(CHECKOUT, 'test', '.build', 'vm', 'run-demo.js'), []);
+  if (options.vm) {
+    const runner = join(CHECKOUT, 'test', '.build', 'vm', 'run-demo.js');
+    if (!existsSync(runner)) exitWith(NAME, `--vm needs ${runner}: run \`pnpm build\` (it compiles test/vm) first`);
+    return runAttached(runner, []);
+  }
   if (options.role !== undefined) {
     if (options.target === undefined) exitWith(NAME, '--role needs --target', 2);
     if (options.role === 'host') return runAttached(HOST_JS, demoHostArgs(options.target, 120));

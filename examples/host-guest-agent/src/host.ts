@@ -39,7 +39,7 @@ function commandArgv(command: string): string[] {
   if (!command.startsWith('[')) return command.split(' ').filter((word) => word !== '');
   try {
     const argv: unknown = JSON.parse(command);
-    if (Array.isArray(argv) && argv.every((word) => typeof word === 'string')) return argv;
+    if (Array.isArray(argv) && argv.every((word: unknown): word is string => typeof word === 'string')) return argv;
   } catch {
     // Reported below, as any other malformed array.
   }
