@@ -229,6 +229,15 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       expect((await rejection(connecting)).message).to.match(/closed before it registered/);
     });
 
+    it('rejects (never throws) on a malformed target, naming it', async function () {
+      const agent = newAgent('vm-typo');
+      let result: Promise<unknown> | undefined;
+      expect(() => (result = agent.connect('vsock:two:22093'))).to.not.throw();
+      const error = await rejection(result!);
+      expect(error.code).to.equal('ERR_VMRPC_INVALID_TARGET');
+      expect(error.message).to.match(/two/);
+    });
+
     it('waitFor() is bounded', async function () {
       const error = await rejection(host.waitFor('nobody', { timeoutMs: 100 }));
       expect(error.code).to.equal('ETIMEDOUT');

@@ -25,9 +25,14 @@ export interface GuestRunOptions {
   timeoutMs: number;
   /**
    * Gives the guest a virtio-vsock device with this CID, backed by this
-   * machine's /dev/vhost-vsock. Only allowed inside a harness guest.
+   * machine's /dev/vhost-vsock. Only allowed inside a harness guest (or see vsockFromThisMachine).
    */
   vsockGuestCid?: number;
+  /**
+   * Also allows vsockGuestCid on this machine itself, outside a harness guest, when it is not
+   * a vsock guest of another hypervisor (vhostVsockVeto): pnpm demo --vm on a KVM host.
+   */
+  vsockFromThisMachine?: boolean;
   /** Load vhost_vsock in the guest so it gets /dev/vhost-vsock and can host a nested guest. */
   vhostVsock?: boolean;
   memoryMiB?: number;
@@ -143,7 +148,7 @@ async function runExclusive(options: GuestRunOptions): Promise<GuestRunResult> {
     if (!Number.isInteger(options.vsockGuestCid) || options.vsockGuestCid < 3) {
       throw new HarnessError(`vsockGuestCid must be an integer >= 3, not ${options.vsockGuestCid}`);
     }
-    const veto = vhostVsockVeto();
+    const veto = vhostVsockVeto(options.vsockFromThisMachine === true);
     if (veto !== undefined) throw new HarnessError(veto);
     groups.push('g2h');
   }

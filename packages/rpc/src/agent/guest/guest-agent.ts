@@ -179,8 +179,14 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
    * (PERMISSION_DENIED, INVALID_ARGUMENT, FAILED_PRECONDITION) or `signal` aborts.
    */
   connect(target: string | VmAddress | SocketFactory = DEFAULT_HOST_TARGET, options: AgentConnectOptions = {}): Promise<AgentRegistration> {
-    this.startMode();
-    const address = typeof target === 'string' ? parseTarget(target) : target;
+    let address: VmAddress | SocketFactory;
+    try {
+      this.startMode();
+      address = typeof target === 'string' ? parseTarget(target) : target;
+    } catch (error) {
+      // A promise API reports bad input by rejecting, never by throwing.
+      return Promise.reject(error as Error);
+    }
     this.hostTarget = address;
     this.channel = createChannel(
       (signal) => {
