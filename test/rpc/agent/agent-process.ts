@@ -8,7 +8,9 @@ import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
 import { echoImplementation } from './echo-agent.js';
 
 const [target = '', id = ''] = process.argv.slice(2);
-const agent = new GuestAgent({ id, reconnect: { initialMs: 50, maxMs: 200 } }).add(EchoService, echoImplementation(id));
+// VMRPC_AGENT_LOG=1 shows the agent's log on stderr (debugging a test).
+const logger = process.env.VMRPC_AGENT_LOG === '1' ? console : undefined;
+const agent = new GuestAgent({ id, reconnect: { initialMs: 50, maxMs: 200 }, ...(logger === undefined ? {} : { logger }) }).add(EchoService, echoImplementation(id));
 agent.on('registered', (registration) => process.stdout.write(`registered ${registration.sessionId}\n`));
 agent.on('close', (error) => {
   process.stdout.write(`closed ${error?.message ?? ''}\n`);

@@ -127,6 +127,8 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   private currentState: GuestAgentState = 'idle';
   private loop: Promise<void> | undefined;
   private lastConnectError: Error | undefined;
+  /** Settles when the registration of the session being opened is answered (or not). */
+  private registering: Promise<unknown> | undefined;
   private firstRegistration: { promise: Promise<AgentRegistration>; resolve(r: AgentRegistration): void; reject(e: Error): void } | undefined;
 
   constructor(private readonly options: GuestAgentOptions) {
@@ -245,9 +247,14 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
    */
   async close(graceMs = 5000): Promise<void> {
     if (this.currentState === 'closed') return;
-    const live = this.live;
     this.currentState = 'draining';
+    // A registration in flight may already count at the host: let it land, then drain it.
+    if (this.live === undefined && this.registering !== undefined) {
+      await withTimeout(this.registering, Math.min(graceMs, 2000), () => new Error('registration')).catch(() => undefined);
+    }
+    const live = this.live;
     if (live !== undefined) {
+      this.log('info', `draining (grace ${graceMs} ms)`);
       live.outgoing.push({ kind: { $case: 'drain', drain: { reason: 'shutdown', grace: durationFromMillis(graceMs) } } });
       await this.callLinks.drain(graceMs);
       live.outgoing.end();
@@ -333,12 +340,15 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     const timeoutMs = this.options.registrationTimeoutMs ?? 10_000;
     let heartbeat: Heartbeat | undefined;
     try {
-      const first = await withTimeout(responses.next(), timeoutMs, () => new Error(`the host did not answer the registration within ${timeoutMs} ms`));
+      const answer = withTimeout(responses.next(), timeoutMs, () => new Error(`the host did not answer the registration within ${timeoutMs} ms`));
+      this.registering = answer.catch(() => undefined);
+      const first = await answer;
       const registered = first.done === true ? undefined : first.value.kind?.$case === 'registered' ? first.value.kind.registered : undefined;
       if (registered === undefined) throw new Error('the host did not answer the registration with `registered`');
       const live: LiveSession = { registration: toRegistration(registered), token: registered.linkToken, outgoing, linkIdentity: this.sessionLinkIdentity };
       this.live = live;
-      this.currentState = 'registered';
+      // close() may have begun while the answer was on its way: it drains this session.
+      if (!this.draining) this.currentState = 'registered';
       onRegistered();
       this.log('info', `registered as ${live.registration.peer}`, { session: live.registration.sessionId });
       this.emit('registered', live.registration);
