@@ -10,6 +10,7 @@ export type { ChannelTarget, SocketFactory } from './client/connector';
 export type { VmChannelOptions } from './client/options';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
 export { serverSocket } from './server/server-socket';
+export { injectConnection, type ConnectionInjector } from './server/inject';
 export { peerIdentity } from './server/peer-identity';
 export { awaitPreface, HTTP2_CLIENT_PREFACE } from './server/client-preface';
 export { Backoff, type BackoffOptions } from './protocol/backoff';

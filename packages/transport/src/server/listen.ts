@@ -7,7 +7,7 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import { HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD, awaitPreface } from './client-preface';
 import { PeerCounter, peerIdentity } from './peer-identity';
-import { serverSocket } from './server-socket';
+import { injectConnection } from './inject';
 import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 
 /** Options of listen(): who may connect, how many at once, and how accepted sockets are set up. */
@@ -78,7 +78,7 @@ export async function listen(server: Server, target: string | VmAddress, options
       // Accepted paused, so nothing was read before authorize(); the preface read above is put
       // back in the stream, which node:http2 reads from there on (no resume(): see serverSocket).
       const peer = socket.remoteVmAddress === undefined ? 'unix:unnamed-peer' : formatTarget(socket.remoteVmAddress);
-      injector.injectConnection(serverSocket(socket, peer) as VmSocket);
+      injectConnection(injector, socket, peer);
     });
   });
   vmServer.on('drop', () => refused++);

@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { RpcServer } from '../../server/create-server';
-import { serverSocket } from '@vmrpc/transport';
+import { injectConnection } from '@vmrpc/transport';
 
 export class CallLinkServer {
   private readonly injector;
@@ -23,7 +23,7 @@ export class CallLinkServer {
   serve(socket: Duplex, peer: string): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    this.injector.injectConnection(serverSocket(socket, peer) as never);
+    injectConnection(this.injector, socket, peer);
   }
 
   /** GOAWAY on every link, then waits up to `graceMs` for them to close; the rest are destroyed. */

@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { parseTarget, type ConnectOptions, type DataPathOption, type VmAddress, type VmSocket } from '@vmrpc/native';
-import { serverSocket, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
+import { injectConnection, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
 import type { ServiceDescriptor } from '../../descriptor';
@@ -296,7 +296,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       this.adminPeers.add(link.peer);
       link.socket.once('close', () => this.adminPeers.delete(link.peer));
     }
-    this.injector.injectConnection(serverSocket(link.socket, link.peer) as never);
+    injectConnection(this.injector, link.socket, link.peer);
   }
 
   private acceptCallLink(link: Link, preface: Extract<LinkPreface, { kind: 'calls' }>): void {
