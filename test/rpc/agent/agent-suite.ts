@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { AgentHost, GuestAgent, RpcError, Status, agentProtocol, closeClient, createChannel, createClient, type AgentInfo, type DeepPartial } from '@vmrpc/rpc';
 import { connect, type VmSocket } from '@vmrpc/native';
 import * as grpc from '@grpc/grpc-js';
+import * as http2 from 'node:http2';
 import { expect } from 'chai';
 import { expectNoFdLeak, openFdCount, rejection, within } from '../../support/checks.js';
 import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
@@ -361,6 +362,31 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       }
       const agent = newAgent('vm-after-garbage');
       await within(5000, 'still serving', agent.connect(targets.agentConnect));
+    });
+
+    it('ends the session of an agent that sends without reading (the host does not queue without end)', async function () {
+      // A raw HTTP/2 client with a 64-byte receive window that never reads: the host's answers
+      // to its heartbeats pile up until the host gives up on it.
+      const socket = await connect(targets.agentConnect);
+      const session = http2.connect('http://agent-host', { createConnection: () => socket, settings: { initialWindowSize: 64 } });
+      session.on('error', () => undefined);
+      const stream = session.request({ ':method': 'POST', ':path': '/vmrpc.agent.v1.AgentRegistry/Session', 'content-type': 'application/grpc', te: 'trailers' });
+      stream.on('error', () => undefined);
+      stream.pause();
+      const grpcMessage = (message: Parameters<typeof agentProtocol.AgentMessage.encode>[0]): Buffer => {
+        const body = agentProtocol.AgentMessage.encode(message);
+        const prefix = Buffer.alloc(5);
+        prefix.writeUInt32BE(body.length, 1);
+        return Buffer.concat([prefix, body]);
+      };
+      const wentOffline = nextOffline(host, 'vm-flood');
+      stream.write(grpcMessage({ kind: { $case: 'register', register: { protocol: { major: 1, minor: 0 }, agentId: 'vm-flood' } } }));
+      await within(5000, 'registration', host.waitFor('vm-flood'));
+      const heartbeats = Buffer.concat(Array.from({ length: 2000 }, (_, i) => grpcMessage({ kind: { $case: 'heartbeat', heartbeat: { sequence: BigInt(i) } } })));
+      stream.write(heartbeats);
+      const [, reason] = await within(5000, 'offline', wentOffline);
+      expect(reason).to.equal('refused');
+      session.destroy();
     });
 
     it('serves the agent list only on admin listeners', async function () {
