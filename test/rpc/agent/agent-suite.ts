@@ -366,7 +366,11 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
 
     it('ends the session of an agent that sends without reading (the host does not queue without end)', async function () {
       // A raw HTTP/2 client with a 64-byte receive window that never reads: the host's answers
-      // to its heartbeats pile up until the host gives up on it.
+      // to its heartbeats pile up until the host gives up on it. A long heartbeat timeout, so
+      // that only the bound can end the session (a slow guest could let a short one fire first).
+      await host.close(100);
+      host = new AgentHost({ ...FAST, heartbeatIntervalMs: 5000, heartbeatTimeoutMs: 60_000 });
+      await host.listen(targets.hostListen);
       const socket = await connect(targets.agentConnect);
       const session = http2.connect('http://agent-host', { createConnection: () => socket, settings: { initialWindowSize: 64 } });
       session.on('error', () => undefined);
