@@ -59,7 +59,11 @@ async function readLine(socket: VmSocket): Promise<string> {
   return text;
 }
 
-export function agentSuite(makeTargets: () => AgentTargets): void {
+/** Host timings of a suite run: FAST by default; slower carriers (a TCG guest) pass their own. */
+export type SuiteTiming = { readonly heartbeatIntervalMs: number; readonly heartbeatTimeoutMs: number };
+
+export function agentSuite(makeTargets: () => AgentTargets, timing: SuiteTiming = FAST): void {
+  const HOST = { ...FAST, ...timing };
   let targets: AgentTargets;
   let host: AgentHost;
   const agents: GuestAgent[] = [];
@@ -74,7 +78,7 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
   beforeEach(async function () {
     fdBaseline = openFdCount();
     targets = makeTargets();
-    host = new AgentHost(FAST);
+    host = new AgentHost(HOST);
     await host.listen(targets.hostListen);
   });
 
@@ -206,7 +210,7 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       const draining = once(agent, 'hostDraining');
       await host.close(100);
       await within(2000, 'agent told of the drain', draining);
-      host = new AgentHost(FAST);
+      host = new AgentHost(HOST);
       await host.listen(targets.hostListen);
       const started = Date.now();
       const info = await within(5000, 'registered again', host.waitFor('vm-restart'));
@@ -283,7 +287,7 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
 
     it('asks authorize, and limits agents per peer', async function () {
       await host.close(100);
-      host = new AgentHost({ ...FAST, maxAgentsPerPeer: 1, authorize: (_peer, registration) => registration.agentId !== 'vm-denied' });
+      host = new AgentHost({ ...HOST, maxAgentsPerPeer: 1, authorize: (_peer, registration) => registration.agentId !== 'vm-denied' });
       await host.listen(targets.hostListen);
       const denied = await rpcError(within(5000, 'denied', newAgent('vm-denied').connect(targets.agentConnect)));
       expect(denied.code).to.equal(Status.PERMISSION_DENIED);
@@ -369,7 +373,7 @@ export function agentSuite(makeTargets: () => AgentTargets): void {
       // to its heartbeats pile up until the host gives up on it. A long heartbeat timeout, so
       // that only the bound can end the session (a slow guest could let a short one fire first).
       await host.close(100);
-      host = new AgentHost({ ...FAST, heartbeatIntervalMs: 5000, heartbeatTimeoutMs: 60_000 });
+      host = new AgentHost({ ...HOST, heartbeatIntervalMs: 5000, heartbeatTimeoutMs: 60_000 });
       await host.listen(targets.hostListen);
       const socket = await connect(targets.agentConnect);
       const session = http2.connect('http://agent-host', { createConnection: () => socket, settings: { initialWindowSize: 64 } });

@@ -21,5 +21,6 @@ describe('agents over vsock: (loopback)', function () {
       hostDial: `vsock:1:${agentPort}`,
       identity: 'vsock:1',
     };
-  });
+    // Under TCG a pause of a few hundred ms is ordinary: heartbeats that tolerate it.
+  }, { heartbeatIntervalMs: 500, heartbeatTimeoutMs: 3000 });
 });
