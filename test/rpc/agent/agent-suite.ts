@@ -397,6 +397,21 @@ export function agentSuite(makeTargets: () => AgentTargets, timing: SuiteTiming 
       session.destroy();
     });
 
+    it('refuses a peer the listener\'s authorize rejects, before reading a byte', async function () {
+      const seen: string[] = [];
+      await host.listen(targets.otherListen, {
+        authorize: (identity) => {
+          seen.push(identity);
+          return false;
+        },
+      });
+      const socket = await connect(targets.otherConnect);
+      socket.on('error', () => undefined);
+      expect(await within(3000, 'refusal', readLine(socket))).to.match(/^ERR peer .* not authorized/);
+      expect(seen).to.have.length(1);
+      socket.destroy();
+    });
+
     it('serves the agent list only on admin listeners', async function () {
       const agent = newAgent('vm-listed');
       await within(5000, 'registration', agent.connect(targets.agentConnect));

@@ -8,6 +8,7 @@ import { createServer, formatTarget, type DataPathOption, type VmAddress, type V
 import { awaitPreface, HTTP2_CLIENT_PREFACE } from '@vmrpc/transport';
 import type { LinkTable, Link } from './link-table';
 import { readOpening, refuse, type LinkOpening } from './preface';
+import { withTimeout } from '../util/timers';
 
 /** Decides whether a peer may connect; sees the peer's identity (`vsock:3`, ...) and address. */
 export type LinkAuthorizer = (identity: string, address: VmAddress) => boolean | Promise<boolean>;
@@ -85,15 +86,9 @@ export async function listenForLinks(target: string | VmAddress, options: LinkLi
 }
 
 async function authorized(authorize: LinkAuthorizer, link: Link, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    return (await Promise.race([Promise.resolve(authorize(link.identity, link.address)), timeout])) === true;
+    return (await withTimeout(Promise.resolve(authorize(link.identity, link.address)), timeoutMs, () => new Error('authorize timed out'))) === true;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
