@@ -4,6 +4,7 @@
  * Client: `new Client(target, credentials, clientOptions('vsock:3:5000'))`, or
  * `{ channelOverride: createChannel(target, options) }`.
  * Server: `await listen(server, 'vsock:any:5000', { authorize })`.
+ * Any other server (an http.Server, ...): `admitConnections(vmServer, options, onAdmitted)`.
  */
 export { VmChannel, clientOptions, createChannel, type ConnectionWaiter } from './client/channel';
 export type { ChannelTarget, SocketFactory } from './client/connector';
@@ -11,8 +12,18 @@ export type { VmChannelOptions } from './client/options';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
 export { serverSocket } from './server/server-socket';
 export { injectConnection, type ConnectionInjector } from './server/inject';
-export { peerIdentity } from './server/peer-identity';
-export { awaitPreface, HTTP2_CLIENT_PREFACE } from './server/client-preface';
+export { PeerCounter, peerIdentity } from './server/peer-identity';
+export { awaitPreface, HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD } from './server/client-preface';
+export {
+  admitConnections,
+  authorizeWithin,
+  grpcHandshake,
+  type Admission,
+  type AdmissionOptions,
+  type AdmittedConnection,
+  type ConnectionAuthorizer,
+  type Handshake,
+} from './server/admission';
 export { Backoff, type BackoffOptions } from './protocol/backoff';
 /** The version of @vmrpc/transport. */
 export const version = '0.1.0';

@@ -186,20 +186,30 @@ export function agentSuite(makeTargets: () => AgentTargets, timing: SuiteTiming 
     });
 
     it('ends calls in progress with UNAVAILABLE when the agent goes away', async function () {
+      // The agent dials through a socket factory (a public seam): every connection it opens,
+      // session and call links alike, is one the test can cut.
+      const opened: VmSocket[] = [];
       const agent = newAgent('vm-vanish');
-      await within(5000, 'registration', agent.connect(targets.agentConnect));
+      await within(5000, 'registration', agent.connect(async (signal) => {
+        const socket = await connect(targets.agentConnect, { signal });
+        opened.push(socket);
+        return socket;
+      }));
       const echo = host.agent('vm-vanish').client(EchoService);
-      const stream = echo.repeat({ message: 'long', count: 1000, intervalMs: 20 });
+      let first!: () => void;
+      const started = new Promise<void>((resolve) => (first = resolve));
       const consumed = (async () => {
         let count = 0;
-        for await (const _ of stream) count++;
+        for await (const _ of echo.repeat({ message: 'long', count: 1000, intervalMs: 20 })) {
+          count++;
+          first();
+        }
         return count;
       })();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      consumed.catch(() => undefined);
+      await within(5000, 'first message', started);
       // Abrupt: the agent's sockets close without a goodbye (as when its process dies).
-      (agent as unknown as { links: { destroyAll(): void } }).links.destroyAll();
-      (agent as unknown as { callLinks: { drain(ms: number): Promise<void> } }).callLinks.drain(0);
-      (agent as unknown as { channel: { dropConnection(): void } }).channel.dropConnection();
+      for (const socket of opened) socket.destroy();
       const error = await rpcError(within(3000, 'stream end', consumed));
       expect(error.code).to.equal(Status.UNAVAILABLE);
     });

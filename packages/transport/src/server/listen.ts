@@ -2,13 +2,13 @@
  * Serving a stock grpc-js Server over VM sockets: accept with @vmrpc/native, check the peer,
  * then hand the connection to the server through Server#createConnectionInjector. The peer
  * is decided by the kernel (vsock CID and port, Hyper-V VM id, the VMM socket of a hybrid vsock
- * guest), and `authorize` sees it before any HTTP/2 byte is read.
+ * guest), and `authorize` sees it before any HTTP/2 byte is read. The checks are the admission
+ * steps of admission.ts, which other listeners compose too.
  */
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
-import { HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD, awaitPreface } from './client-preface';
-import { PeerCounter, peerIdentity } from './peer-identity';
+import { admitConnections, grpcHandshake, type ConnectionAuthorizer } from './admission';
 import { injectConnection } from './inject';
-import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
+import { createServer, type DataPathOption, type VmAddress, type VmServer } from '@vmrpc/native';
 
 /** Options of listen(): who may connect, how many at once, and how accepted sockets are set up. */
 export interface ListenOptions {
@@ -18,7 +18,7 @@ export interface ListenOptions {
    * Decides whether a peer may connect, before any byte is read. `peer` is undefined for
    * unnamed peers (Unix clients). A false result or a throw refuses the connection.
    */
-  authorize?: (peer: VmAddress | undefined, socket: VmSocket) => boolean | Promise<boolean>;
+  authorize?: ConnectionAuthorizer;
   /** How long `authorize` may take before the connection is refused. Default 5000 ms. */
   authorizeTimeoutMs?: number;
   /** Most connections open at once; more are closed on arrival. Default: no limit. */
@@ -54,66 +54,25 @@ export interface VmGrpcListener {
 /** Accepts VM socket connections on `target` and serves them with `server`. */
 export async function listen(server: Server, target: string | VmAddress, options: ListenOptions = {}): Promise<VmGrpcListener> {
   const injector = server.createConnectionInjector(options.credentials ?? ServerCredentials.createInsecure());
-  const authorizeTimeoutMs = options.authorizeTimeoutMs ?? 5000;
-  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
-  const perPeer = new PeerCounter(options.maxConnectionsPerPeer ?? 64);
-  const preface = options.credentials?._isSecure() === true ? TLS_HANDSHAKE_RECORD : HTTP2_CLIENT_PREFACE;
-  let refused = 0;
-  const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
-    socket.on('error', () => undefined);
-    const address = socket.remoteVmAddress ?? socket.localVmAddress;
-    const identity = address === undefined ? 'unknown' : peerIdentity(address);
-    if (!perPeer.take(identity)) {
-      refused++;
-      socket.destroy();
-      return;
-    }
-    socket.once('close', () => perPeer.release(identity));
-    void admit(socket).then((ok) => {
-      if (!ok || socket.destroyed) {
-        refused++;
-        socket.destroy();
-        return;
-      }
-      // Accepted paused, so nothing was read before authorize(); the preface read above is put
-      // back in the stream, which node:http2 reads from there on (no resume(): see serverSocket).
-      const peer = socket.remoteVmAddress === undefined ? 'unix:unnamed-peer' : formatTarget(socket.remoteVmAddress);
-      injectConnection(injector, socket, peer);
-    });
-  });
-  vmServer.on('drop', () => refused++);
+  const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true });
   if (options.maxConnections !== undefined) vmServer.maxConnections = options.maxConnections;
-
-  async function admit(socket: VmSocket): Promise<boolean> {
-    if (!(await authorized(socket))) return false;
-    try {
-      await awaitPreface(socket, preface, handshakeTimeoutMs);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async function authorized(socket: VmSocket): Promise<boolean> {
-    if (options.authorize === undefined) return true;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), authorizeTimeoutMs);
-      });
-      return (await Promise.race([Promise.resolve(options.authorize(socket.remoteVmAddress, socket)), timeout])) === true;
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
+  const admission = admitConnections(
+    vmServer,
+    {
+      authorize: options.authorize,
+      authorizeTimeoutMs: options.authorizeTimeoutMs,
+      maxConnectionsPerPeer: options.maxConnectionsPerPeer ?? 64,
+      handshake: grpcHandshake(options.credentials?._isSecure() === true),
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+    },
+    // Still paused, with the preface put back: node:http2 reads it from there (no resume(): see serverSocket).
+    ({ socket, peer }) => injectConnection(injector, socket, peer),
+  );
   await vmServer.listen(target);
   return {
     address: () => vmServer.address(),
     get refusedConnections() {
-      return refused;
+      return admission.refusedConnections;
     },
     close: (graceMs = 5000) =>
       new Promise<void>((resolve) => {

@@ -48,6 +48,13 @@ export class PeerCounter {
     else this.open.set(identity, left);
   }
 
+  /** take(), and release() when `socket` closes: false (nothing counted) when `identity` is at the limit. */
+  track(identity: string, socket: { once(event: 'close', listener: () => void): unknown }): boolean {
+    if (!this.take(identity)) return false;
+    socket.once('close', () => this.release(identity));
+    return true;
+  }
+
   /** Open connections of `identity`. */
   count(identity: string): number {
     return this.open.get(identity) ?? 0;

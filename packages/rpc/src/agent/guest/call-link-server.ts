@@ -11,6 +11,7 @@ import { injectConnection } from '@vmrpc/transport';
 export class CallLinkServer {
   private readonly injector;
   private readonly sockets = new Set<Duplex>();
+  private draining: Promise<void> | undefined;
 
   constructor(server: RpcServer) {
     this.injector = server.grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
@@ -26,11 +27,19 @@ export class CallLinkServer {
     injectConnection(this.injector, socket, peer);
   }
 
-  /** GOAWAY on every link, then waits up to `graceMs` for them to close; the rest are destroyed. */
-  async drain(graceMs: number): Promise<void> {
+  /** GOAWAY on every link, then waits up to `graceMs` for them to close; the rest are destroyed. Once. */
+  drain(graceMs: number): Promise<void> {
+    this.draining ??= this.drainWithin(graceMs);
+    return this.draining;
+  }
+
+  private async drainWithin(graceMs: number): Promise<void> {
     this.injector.drain(graceMs);
-    const deadline = Date.now() + graceMs;
-    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const closed = [...this.sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(closed), grace]);
+    clearTimeout(timer);
     this.injector.destroy();
     for (const socket of this.sockets) socket.destroy();
   }

@@ -1,39 +1,47 @@
 /**
  * For an agent that listens: session links arrive when the host dials, and the agent's session
  * channel takes them one at a time as its connections. A newer link replaces one not yet taken
- * (the host dialed again).
+ * (the host dialed again). The link the channel took last is the one its session runs on: its
+ * identity is the session's, whatever arrives after it.
  */
 import type { Duplex } from 'node:stream';
+import type { Link } from '../link/link-table';
 
 export class SessionLinkSource {
-  private pending: Duplex | undefined;
-  private waiter: ((socket: Duplex) => void) | undefined;
+  private pending: Link | undefined;
+  private waiter: ((link: Link) => void) | undefined;
+  private current: Link | undefined;
 
-  offer(socket: Duplex): void {
+  /** The link the channel took last (the one a session opened now runs on). */
+  get taken(): Link | undefined {
+    return this.current;
+  }
+
+  offer(link: Link): void {
     const waiter = this.waiter;
     if (waiter !== undefined) {
       this.waiter = undefined;
-      return waiter(socket);
+      return waiter(link);
     }
-    this.pending?.destroy();
-    this.pending = socket;
+    this.pending?.socket.destroy();
+    this.pending = link;
   }
 
   /** The channel's socket factory: the next link, whenever the host dials. */
   next(signal: AbortSignal): Promise<Duplex> {
     const pending = this.pending;
-    if (pending !== undefined && !pending.destroyed) {
+    if (pending !== undefined && !pending.socket.destroyed) {
       this.pending = undefined;
-      return Promise.resolve(pending);
+      return Promise.resolve(this.take(pending));
     }
     return new Promise<Duplex>((resolve, reject) => {
       const onAbort = (): void => {
         if (this.waiter === take) this.waiter = undefined;
         reject(new Error('waiting for the host to dial was cancelled'));
       };
-      const take = (socket: Duplex): void => {
+      const take = (link: Link): void => {
         signal.removeEventListener('abort', onAbort);
-        resolve(socket);
+        resolve(this.take(link));
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -42,7 +50,12 @@ export class SessionLinkSource {
   }
 
   close(): void {
-    this.pending?.destroy();
+    this.pending?.socket.destroy();
     this.pending = undefined;
+  }
+
+  private take(link: Link): Duplex {
+    this.current = link;
+    return link.socket;
   }
 }

@@ -3,13 +3,14 @@
  * connections are call links of the agent's current session (opened on demand), so a client
  * made once keeps working across the agent's reconnects. While the agent is offline, calls fail
  * fast with UNAVAILABLE (or wait with waitForReady); when it goes offline, calls in progress
- * end with UNAVAILABLE.
+ * end with UNAVAILABLE; an id the host does not know is NOT_FOUND.
  */
 import type { Duplex } from 'node:stream';
 import { createChannel, type VmChannel, type VmChannelOptions } from '@vmrpc/transport';
 import { createClient, type Client, type ClientOptions } from '../../client/create-client';
 import type { ServiceDescriptor } from '../../descriptor';
 import type { AgentInfo } from './agent-info';
+import { agentCallError, explainCallErrors } from './agent-call-errors';
 
 /** Opens a call link to the agent's current session, or rejects saying why there is none. */
 export type CallLinkOpener = (agentId: string, signal: AbortSignal) => Promise<Duplex>;
@@ -30,9 +31,13 @@ export class AgentHandle {
     return this.lookup(this.id);
   }
 
-  /** A typed client of `service` on this agent. Clients share the handle's channel. */
+  /**
+   * A typed client of `service` on this agent. Clients share the handle's channel. Calls to an
+   * id the host does not know fail with NOT_FOUND; a deadline that passes while the agent is
+   * not online (waitForReady) says which agent and why.
+   */
   client<S extends ServiceDescriptor>(service: S, options: Pick<ClientOptions, 'defaultCallOptions'> = {}): Client<S> {
-    return createClient(service, this.callChannel(), options);
+    return explainCallErrors(createClient(service, this.callChannel(), options), (error) => agentCallError(error, this.id, this.info));
   }
 
   /** The channel to the agent (for grpc-js clients made the grpc-js way). */

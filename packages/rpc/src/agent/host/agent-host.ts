@@ -6,13 +6,12 @@
  *
  * Every connection is a "link" (link/): plain gRPC from an agent (its session, and its calls to
  * the host's services), or a call link an agent opened because the host asked, on which the
- * host is the HTTP/2 client. docs/agents.md has the protocol and its sequence diagram.
+ * host is the HTTP/2 client. docs/agents.md has the protocol; docs/architecture.md which
+ * object owns what.
  */
 import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
-import { ServerCredentials } from '@grpc/grpc-js';
-import { parseTarget, type ConnectOptions, type DataPathOption, type VmAddress, type VmSocket } from '@vmrpc/native';
-import { injectConnection, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
+import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
+import type { BackoffOptions, VmChannelOptions } from '@vmrpc/transport';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
 import type { ServiceDescriptor } from '../../descriptor';
@@ -20,16 +19,15 @@ import { AgentDirectoryService, AgentRegistryService } from '../protocol/generat
 import { AGENT_ID_METADATA } from '../protocol/version';
 import { checkAgentId } from '../protocol/registration';
 import { serviceNamesOf } from '../protocol/service-names';
-import { dialLink } from '../link/dial-link';
-import { LinkTable, type Link } from '../link/link-table';
-import { listenForLinks, type LinkAuthorizer, type LinkListener } from '../link/link-listener';
-import { refuse, type LinkPreface } from '../link/preface';
+import type { LinkAuthorizer } from '../link/link-listener';
 import { logTo, type AgentLogger } from '../util/logger';
-import { delay, withTimeout } from '../util/timers';
+import { withTimeout } from '../util/timers';
 import type { AgentInfo, OfflineReason } from './agent-info';
 import { AgentHandle } from './agent-handle';
+import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
+import { CallLinks } from './call-links';
 import { directoryService } from './directory';
-import { HostDialer } from './host-dialer';
+import { HostLinks } from './host-links';
 import { Registry } from './registry';
 import { sessionHandler, type RegistrationAuthorizer } from './session-handler';
 
@@ -73,12 +71,7 @@ export interface AgentListenOptions {
   dataPath?: DataPathOption;
 }
 
-/** Bounds of a wait for an agent. */
-export interface WaitForAgentOptions {
-  signal?: AbortSignal;
-  /** Default 30000 ms. */
-  timeoutMs?: number;
-}
+export type { WaitForAgentOptions } from './agent-waiters';
 
 /** The events of {@link AgentHost}. */
 export interface AgentHostEvents {
@@ -92,22 +85,21 @@ const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5000 };
 /**
  * The host side of guest agents: listens for agents (or dials agents that listen), keeps the
  * registry, and gives typed clients of each agent's services (`host.agent(id).client(S)`).
+ * It composes four pieces, each testable alone: the registry (agents, sessions, id bindings),
+ * the links (listeners, dialers, the gRPC server), call links, and waits for agents.
  */
 export class AgentHost extends EventEmitter<AgentHostEvents> {
   private readonly options: Required<Pick<AgentHostOptions, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'registrationTimeoutMs' | 'callLinkTimeoutMs'>> & AgentHostOptions;
   private readonly server: RpcServer;
-  private readonly injector;
-  private readonly links: LinkTable;
   private readonly registry: Registry;
+  private readonly links: HostLinks;
+  private readonly callLinks: CallLinks;
+  private readonly waiters: AgentWaiters;
   private readonly handles = new Map<string, AgentHandle>();
-  private readonly linkListeners: LinkListener[] = [];
-  private readonly adminPeers = new Set<string>();
-  private readonly registeredLinks = new WeakSet<Link>();
-  private readonly dialers = new Map<string, HostDialer>();
   private readonly hostServiceNames = new Set<string>();
   private readonly activeSessions = new Set<Promise<void>>();
   private readonly log;
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: AgentHostOptions = {}) {
     super();
@@ -120,7 +112,6 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       callLinkTimeoutMs: positive('callLinkTimeoutMs', options.callLinkTimeoutMs, 10_000),
     };
     this.log = logTo(options.logger, 'vmrpc agent host');
-    this.links = new LinkTable(positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32));
     this.registry = new Registry(
       {
         maxAgents: positive('maxAgents', options.maxAgents, 1024),
@@ -138,12 +129,23 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
           this.emit('offline', info, reason);
         },
         updated: (info) => this.emit('updated', info),
+        conflict: (info, from) => this.log('warn', `agent ${info.id} registered again from ${from} while its session there was live: the older session is replaced and its agent told to stop (two agents with one id?)`, { peer: from }),
       },
     );
     this.server = createServer(options.server);
+    this.links = new HostLinks(this.server, {
+      maxConnectionsPerPeer: positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32),
+      handshakeTimeoutMs: this.options.registrationTimeoutMs,
+      connect: options.connect,
+      reconnect: options.reconnect ?? DEFAULT_BACKOFF,
+      onCallLink: (link, preface) => this.callLinks.accept(link, preface),
+      log: this.log,
+    });
+    this.callLinks = new CallLinks({ registry: this.registry, links: this.links.table, callLinkTimeoutMs: this.options.callLinkTimeoutMs, connect: options.connect, log: this.log });
+    this.waiters = new AgentWaiters(this, () => this.registry.list().filter((agent) => agent.state === 'online'));
     this.server.add(AgentRegistryService, {
       session: sessionHandler({
-        links: this.links,
+        links: this.links.table,
         registry: this.registry,
         heartbeatIntervalMs: this.options.heartbeatIntervalMs,
         heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
@@ -151,12 +153,11 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
         authorize: options.authorize,
         hostServices: () => [...this.hostServiceNames],
         log: this.log,
-        onRegistered: (link) => this.registeredLinks.add(link),
+        onRegistered: (link) => this.links.registered(link),
         active: this.activeSessions,
       }),
     });
-    this.server.add(AgentDirectoryService, directoryService(() => this.registry.list(), (peer) => this.adminPeers.has(peer)));
-    this.injector = this.server.grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
+    this.server.add(AgentDirectoryService, directoryService(() => this.registry.list(), (peer) => this.links.isAdmin(peer)));
   }
 
   /** Serves `service` to agents (they call it with agent.hostClient()). */
@@ -168,22 +169,8 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
 
   /** Accepts agents on `target` (`vsock:any:PORT`, `hvsock:...`, `hybrid-vsock:PATH:PORT`, `unix:PATH`). */
   async listen(target: string | VmAddress, options: AgentListenOptions = {}): Promise<VmAddress> {
-    if (this.closed) throw new Error('the agent host is closed');
-    const admin = options.admin === true;
-    const listener = await listenForLinks(target, {
-      table: this.links,
-      handshakeTimeoutMs: this.options.registrationTimeoutMs,
-      authorize: options.authorize,
-      dataPath: options.dataPath,
-      onOpen: (link, opening) => {
-        if (opening.kind === 'grpc') return this.serve(link, admin);
-        if (opening.kind === 'calls') return this.acceptCallLink(link, opening);
-        refuse(link.socket, 'a host does not take session links');
-      },
-      onRefused: (address, reason) => this.log('warn', `connection refused: ${reason}`, { address }),
-    });
-    this.linkListeners.push(listener);
-    return listener.address() ?? parseTarget(String(target));
+    if (this.closing !== undefined) throw new Error('the agent host is closed');
+    return this.links.listen(target, options);
   }
 
   /**
@@ -191,32 +178,15 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
    * until disconnect() or close(). Resolves with the agent once it registered.
    */
   async connect(target: string | VmAddress, options: WaitForAgentOptions = {}): Promise<AgentInfo> {
-    if (this.closed) throw new Error('the agent host is closed');
+    if (this.closing !== undefined) throw new Error('the agent host is closed');
     const address = typeof target === 'string' ? parseTarget(target) : target;
-    const key = JSON.stringify(address);
-    let dialer = this.dialers.get(key);
-    if (dialer === undefined) {
-      dialer = new HostDialer(address, {
-        links: this.links,
-        connect: this.options.connect,
-        handshakeTimeoutMs: this.options.registrationTimeoutMs,
-        backoff: this.options.reconnect ?? DEFAULT_BACKOFF,
-        serve: (link) => this.serve(link, false),
-        registeredOn: (link) => this.registeredLinks.has(link),
-        log: (level, message) => this.log(level, `${String(target)}: ${message}`),
-      });
-      this.dialers.set(key, dialer);
-    }
-    const dialed = dialer;
-    const registered = this.waitForAgent((agent) => dialed.link !== undefined && this.registry.sessionOf(agent.id)?.link === dialed.link, options, `an agent at ${String(target)}`);
-    return registered;
+    const dialer = this.links.dial(address);
+    return this.waiters.wait((agent) => dialer.link !== undefined && this.registry.sessionOf(agent.id)?.link === dialer.link, options, `an agent at ${formatTarget(address)}`);
   }
 
   /** Stops dialing `target` and closes its session link. */
   disconnect(target: string | VmAddress): void {
-    const key = JSON.stringify(typeof target === 'string' ? parseTarget(target) : target);
-    this.dialers.get(key)?.close();
-    this.dialers.delete(key);
+    this.links.undial(typeof target === 'string' ? parseTarget(target) : target);
   }
 
   /** Every agent the host knows: online first, then draining, then offline ones still remembered. */
@@ -229,10 +199,10 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
     return this.registry.get(id);
   }
 
-  /** Resolves when agent `id` is online (at once if it is). */
+  /** Resolves when agent `id` is online (at once if it is); rejects on timeout, abort, or close(). */
   waitFor(id: string, options: WaitForAgentOptions = {}): Promise<AgentInfo> {
     checkAgentId(id);
-    return this.waitForAgent((agent) => agent.id === id, options, `agent ${id}`);
+    return this.waiters.wait((agent) => agent.id === id, options, `agent ${id}`);
   }
 
   /** Typed clients of agent `id`'s services; usable before the agent is online. */
@@ -240,7 +210,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
     checkAgentId(id);
     let handle = this.handles.get(id);
     if (handle === undefined) {
-      handle = new AgentHandle(id, (agentId) => this.registry.get(agentId), (agentId, signal) => this.openCallLink(agentId, signal), this.options.channel ?? {});
+      handle = new AgentHandle(id, (agentId) => this.registry.get(agentId), (agentId, signal) => this.callLinks.open(agentId, signal), this.options.channel ?? {});
       this.handles.set(id, handle);
     }
     return handle;
@@ -252,7 +222,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
    * name counts only if that agent is registered from the peer the call came from.
    */
   callerOf(context: CallContext): AgentInfo | undefined {
-    const link = this.links.get(context.peer);
+    const link = this.links.table.get(context.peer);
     if (link === undefined) return undefined;
     const named = context.metadata.get(AGENT_ID_METADATA)[0];
     if (typeof named === 'string') {
@@ -265,14 +235,17 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
 
   /**
    * Closes the host: agents are told to drain (they reconnect with backoff, e.g. to a restarted
-   * host), listeners and dialers stop, calls in progress get `graceMs` (default 5000) to finish.
+   * host), listeners and dialers stop, calls in progress get `graceMs` (default 5000) to finish,
+   * and waits for agents reject. Idempotent: later calls return the same promise.
    */
-  async close(graceMs = 5000): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const dialer of this.dialers.values()) dialer.close();
-    this.dialers.clear();
-    await Promise.all(this.linkListeners.splice(0).map((listener) => listener.close()));
+  close(graceMs = 5000): Promise<void> {
+    this.closing ??= this.drainAndClose(graceMs);
+    return this.closing;
+  }
+
+  private async drainAndClose(graceMs: number): Promise<void> {
+    this.waiters.close((what) => Object.assign(new Error(`the agent host closed while waiting for ${what}`), { code: 'ERR_AGENT_HOST_CLOSED' }));
+    await this.links.stopAccepting();
     for (const agent of this.registry.list()) {
       const session = this.registry.sessionOf(agent.id);
       session?.drain('host-closed', graceMs);
@@ -281,95 +254,10 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
     for (const handle of this.handles.values()) handle.close();
     this.handles.clear();
     // Sessions end after their Drain is written; calls on other links get GOAWAY and the grace.
-    const deadline = Date.now() + graceMs;
+    const started = Date.now();
     await withTimeout(Promise.all([...this.activeSessions]), graceMs, () => new Error('grace')).catch(() => undefined);
-    this.injector.drain(Math.max(0, deadline - Date.now()));
-    while (this.links.size > 0 && Date.now() < deadline) await delay(10);
-    await this.server.close(0);
-    this.injector.destroy();
-    this.links.destroyAll();
+    await this.links.drain(Math.max(0, graceMs - (Date.now() - started)));
     this.registry.clear();
-  }
-
-  private serve(link: Link, admin: boolean): void {
-    if (admin) {
-      this.adminPeers.add(link.peer);
-      link.socket.once('close', () => this.adminPeers.delete(link.peer));
-    }
-    injectConnection(this.injector, link.socket, link.peer);
-  }
-
-  private acceptCallLink(link: Link, preface: Extract<LinkPreface, { kind: 'calls' }>): void {
-    const session = this.registry.sessionById(preface.sessionId);
-    if (session === undefined || !session.tokenMatches(preface.token)) return refuse(link.socket, 'unknown session or wrong token');
-    if (session.link.identity !== link.identity) {
-      this.log('warn', `call link for agent ${session.agentId} from another peer refused`, { session: session.link.identity, link: link.identity });
-      return refuse(link.socket, `this session belongs to another peer`);
-    }
-    link.socket.write('OK\n');
-    if (!session.deliverCallLink(link.socket)) refuse(link.socket, 'no call link was requested');
-  }
-
-  private async openCallLink(agentId: string, signal: AbortSignal): Promise<Duplex> {
-    const agent = this.registry.get(agentId);
-    const session = this.registry.sessionOf(agentId);
-    if (agent === undefined || session === undefined) {
-      throw new Error(agent === undefined ? `agent ${agentId} is not registered` : `agent ${agentId} is offline (${agent.offlineReason ?? 'unknown'})`);
-    }
-    if (agent.state === 'draining') throw new Error(`agent ${agentId} is draining`);
-    if (!session.link.dialed) return session.requestCallLink(this.options.callLinkTimeoutMs, signal);
-    // The host dialed this agent: it dials the call link too, with the session's token.
-    const bounded = new AbortController();
-    const timer = setTimeout(() => bounded.abort(new Error(`no call link to agent ${agentId} within ${this.options.callLinkTimeoutMs} ms`)), this.options.callLinkTimeoutMs);
-    const onAbort = (): void => bounded.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    let socket: VmSocket;
-    try {
-      socket = await dialLink<VmSocket>(session.link.address, { kind: 'calls', sessionId: session.id, token: session.token }, {
-        signal: bounded.signal,
-        connect: this.options.connect,
-        handshakeTimeoutMs: this.options.callLinkTimeoutMs,
-      });
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
-    const link = this.links.add(socket, session.link.address, true);
-    if (link === undefined) {
-      socket.destroy();
-      throw new Error(`too many connections to agent ${agentId} (maxConnectionsPerPeer)`);
-    }
-    session.onEnd(() => socket.destroy());
-    return socket;
-  }
-
-  private waitForAgent(match: (agent: AgentInfo) => boolean, options: WaitForAgentOptions, what: string): Promise<AgentInfo> {
-    const now = this.registry.list().find((agent) => agent.state === 'online' && match(agent));
-    if (now !== undefined) return Promise.resolve(now);
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    return new Promise<AgentInfo>((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.removeListener('online', onOnline);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      const onOnline = (agent: AgentInfo): void => {
-        if (!match(agent)) return;
-        done();
-        resolve(agent);
-      };
-      const onAbort = (): void => {
-        done();
-        reject(options.signal!.reason as Error);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(Object.assign(new Error(`${what} did not come online within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-      }, timeoutMs);
-      if (options.signal?.aborted === true) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.on('online', onOnline);
-    });
   }
 }
 

@@ -49,7 +49,7 @@ export class HostDialer {
     while (!signal.aborted) {
       try {
         const socket = await dialLink<VmSocket>(this.target, { kind: 'session' }, { signal, connect: this.options.connect, handshakeTimeoutMs: this.options.handshakeTimeoutMs });
-        const link = this.options.links.add(socket, socket.remoteVmAddress ?? this.target, true);
+        const link = this.options.links.addDialed(socket, socket.remoteVmAddress ?? this.target);
         if (link === undefined) {
           socket.destroy();
           throw new Error('too many connections to this peer (maxConnectionsPerPeer)');

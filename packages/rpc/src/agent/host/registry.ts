@@ -22,6 +22,8 @@ export interface RegistryEvents {
   online(info: AgentInfo): void;
   offline(info: AgentInfo, reason: OfflineReason): void;
   updated(info: AgentInfo): void;
+  /** Agent `info.id` registered again from `peer` while its session there was live (two agents with one id, or a restart the host had not noticed). */
+  conflict(info: AgentInfo, peer: string): void;
 }
 
 interface Entry {
@@ -72,7 +74,12 @@ export class Registry {
     if (existing === undefined && this.entries.size >= this.limits.maxAgents) {
       throw new RpcError(Status.RESOURCE_EXHAUSTED, `the host has ${this.entries.size} agents (maxAgents)`);
     }
-    existing?.session?.end('replaced', new RpcError(Status.ABORTED, `agent ${id} registered again from the same peer; this session is replaced`));
+    const replaced = existing?.session;
+    if (replaced !== undefined) {
+      this.events.conflict(existing!.info, link.identity);
+      // Final for the replaced agent (it stops): two processes with one id settle on the newer.
+      replaced.end('replaced', new RpcError(Status.ALREADY_EXISTS, `agent ${id} registered again from ${link.identity} (another process with the same id, or this agent restarted); this session is replaced`));
+    }
 
     const session = new AgentSession(id, link, this.limits.heartbeatTimeoutMs);
     const now = new Date();

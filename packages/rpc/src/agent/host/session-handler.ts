@@ -11,6 +11,7 @@ import type { AgentMessage, HostMessage, Register } from '../protocol/generated/
 import { AGENT_PROTOCOL_VERSION, formatVersion } from '../protocol/version';
 import { checkRegister, descriptionProblem } from '../protocol/registration';
 import type { Link, LinkTable } from '../link/link-table';
+import { authorizeWithin } from '@vmrpc/transport';
 import { withTimeout } from '../util/timers';
 import type { AgentSession } from './agent-session';
 import type { Registry } from './registry';
@@ -103,13 +104,11 @@ async function checkAdmission(register: Register, link: Link, options: SessionHa
   if (major !== AGENT_PROTOCOL_VERSION.major) {
     throw new RpcError(Status.FAILED_PRECONDITION, `agent protocol ${formatVersion(register.protocol)} is not supported; this host speaks ${formatVersion(AGENT_PROTOCOL_VERSION)}`);
   }
-  if (options.authorize !== undefined) {
-    let allowed = false;
-    try {
-      allowed = (await withTimeout(Promise.resolve(options.authorize(link.identity, register)), options.registrationTimeoutMs, () => new Error('authorize timed out'))) === true;
-    } catch (error) {
-      options.log('warn', `authorize failed for agent ${register.agentId}: ${(error as Error).message}`, { peer: link.identity });
-    }
+  const authorize = options.authorize;
+  if (authorize !== undefined) {
+    const allowed = await authorizeWithin(() => authorize(link.identity, register), options.registrationTimeoutMs, (error) =>
+      options.log('warn', `authorize failed for agent ${register.agentId}: ${error.message}`, { peer: link.identity }),
+    );
     if (!allowed) throw new RpcError(Status.PERMISSION_DENIED, `peer ${link.identity} may not register agent ${register.agentId}`);
   }
 }

@@ -1,14 +1,16 @@
 /**
- * Accepting agent links: accept with @vmrpc/native, count the peer against its connection
- * limit, ask `authorize`, then read the opening bytes within the handshake bound and hand the
- * connection to its owner: a plain gRPC connection, or a link preface (preface.ts). Nothing a
- * peer sends can make the listener wait without a bound or keep a connection it refused.
+ * Accepting agent links: @vmrpc/transport's admission (the per-peer count shared through the
+ * link table, a bounded `authorize`, a bounded handshake) with the agent protocol's handshake:
+ * the opening bytes say whether the connection is plain gRPC (then HTTP/2's whole preface must
+ * follow within the same bound) or a link preface (preface.ts). Refusals are answered with
+ * `ERR <reason>`. Nothing a peer sends can make the listener wait without a bound or keep a
+ * connection it refused.
  */
-import { createServer, formatTarget, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
-import { awaitPreface, HTTP2_CLIENT_PREFACE } from '@vmrpc/transport';
+import { createServer, formatTarget, parseTarget, type DataPathOption, type VmAddress, type VmSocket } from '@vmrpc/native';
+import { admitConnections, awaitPreface, HTTP2_CLIENT_PREFACE } from '@vmrpc/transport';
+import { identityOf } from './identity';
 import type { LinkTable, Link } from './link-table';
 import { readOpening, refuse, type LinkOpening } from './preface';
-import { withTimeout } from '../util/timers';
 
 /** Decides whether a peer may connect; sees the peer's identity (`vsock:3`, ...) and address. */
 export type LinkAuthorizer = (identity: string, address: VmAddress) => boolean | Promise<boolean>;
@@ -34,61 +36,49 @@ export interface LinkListener {
   close(): Promise<void>;
 }
 
+/** The agent protocol's handshake: a link preface, or plain gRPC with its whole HTTP/2 preface. */
+async function linkHandshake(socket: VmSocket, timeoutMs: number): Promise<LinkOpening> {
+  const started = Date.now();
+  const opening = await readOpening(socket, timeoutMs);
+  // One right first byte is not a connection: plain gRPC must send HTTP/2's whole preface
+  // within the same bound before grpc-js holds a session for it.
+  if (opening.kind === 'grpc') await awaitPreface(socket, HTTP2_CLIENT_PREFACE, Math.max(1, timeoutMs - (Date.now() - started)));
+  return opening;
+}
+
 export async function listenForLinks(target: string | VmAddress, options: LinkListenerOptions): Promise<LinkListener> {
-  let refused = 0;
-  const refuseWith = (socket: VmSocket | undefined, address: VmAddress | undefined, reason: string): void => {
-    refused++;
-    options.onRefused?.(address, reason);
-    if (socket !== undefined) refuse(socket, reason);
-  };
-
-  async function admit(socket: VmSocket): Promise<void> {
-    socket.on('error', () => undefined);
-    const address = socket.remoteVmAddress ?? socket.localVmAddress;
-    if (address === undefined) return refuseWith(socket, undefined, 'peer address unknown');
-    const link = options.table.add(socket, address, false);
-    if (link === undefined) return refuseWith(socket, address, `too many connections from ${formatTarget(address)}`);
-    if (options.authorize !== undefined && !(await authorized(options.authorize, link, options.authorizeTimeoutMs ?? 5000))) {
-      return refuseWith(socket, address, `peer ${link.identity} not authorized`);
-    }
-    let opening: LinkOpening;
-    const started = Date.now();
-    try {
-      opening = await readOpening(socket, options.handshakeTimeoutMs);
-      // One right first byte is not a connection: plain gRPC must send HTTP/2's whole preface
-      // within the same bound before grpc-js holds a session for it.
-      if (opening.kind === 'grpc') await awaitPreface(socket, HTTP2_CLIENT_PREFACE, Math.max(1, options.handshakeTimeoutMs - (Date.now() - started)));
-    } catch (error) {
-      return refuseWith(socket, address, (error as Error).message);
-    }
-    if (socket.destroyed) return;
-    options.onOpen(link, opening);
-  }
-
-  const server: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => void admit(socket));
-  server.on('drop', (address?: VmAddress) => {
-    refused++;
-    options.onRefused?.(address, 'listener connection limit');
-  });
+  const server = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true });
+  const authorize = options.authorize;
+  const admission = admitConnections(
+    server,
+    {
+      peers: options.table.peers,
+      authorize: authorize === undefined ? undefined : (_peer, socket) => {
+        const address = socket.remoteVmAddress ?? socket.localVmAddress;
+        return address !== undefined && authorize(identityOf(address), address);
+      },
+      authorizeTimeoutMs: options.authorizeTimeoutMs,
+      handshake: linkHandshake,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      refuse,
+      onRefused: options.onRefused,
+    },
+    ({ socket, address, opening }) => {
+      if (address === undefined) return refuse(socket, 'peer address unknown');
+      options.onOpen(options.table.addAccepted(socket, address), opening);
+    },
+  );
   await server.listen(target);
   const bound = server.address();
   return {
     address: () => server.address(),
-    target: bound === null ? String(target) : formatTarget(bound),
+    target: formatTarget(bound ?? (typeof target === 'string' ? parseTarget(target) : target)),
     get refusedConnections() {
-      return refused;
+      return admission.refusedConnections;
     },
     close: async () => {
       // The listening socket closes at once; accepted links are their owners' to close.
       if (server.listening) server.close();
     },
   };
-}
-
-async function authorized(authorize: LinkAuthorizer, link: Link, timeoutMs: number): Promise<boolean> {
-  try {
-    return (await withTimeout(Promise.resolve(authorize(link.identity, link.address)), timeoutMs, () => new Error('authorize timed out'))) === true;
-  } catch {
-    return false;
-  }
 }

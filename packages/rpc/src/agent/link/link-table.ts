@@ -1,11 +1,13 @@
 /**
  * The live links of a host or an agent: one entry per connection, with the peer string grpc-js
- * reports for it and the identity of the VM behind it. The table enforces the per-peer
- * connection limit (one hostile guest must not use up the host's descriptors) and lets a call
- * handler find the connection its call arrived on from the call's peer string.
+ * reports for it and the identity of the VM behind it, so a call handler finds the connection
+ * its call arrived on from the call's peer string. Connections are counted per peer by
+ * @vmrpc/transport's PeerCounter, the one the listeners' admission uses: accepted links were
+ * counted there, links this side dials are counted here.
  */
 import type { Duplex } from 'node:stream';
 import { formatTarget, type VmAddress } from '@vmrpc/native';
+import { PeerCounter } from '@vmrpc/transport';
 import { identityOf } from './identity';
 
 export interface Link {
@@ -21,28 +23,23 @@ export interface Link {
 
 export class LinkTable {
   private readonly byPeer = new Map<string, Link>();
-  private readonly perIdentity = new Map<string, number>();
   private serial = 0;
+  /** Open connections per peer, all listeners and dialers together (maxConnectionsPerPeer). */
+  readonly peers: PeerCounter;
 
-  constructor(private readonly maxPerIdentity: number) {}
+  constructor(maxPerIdentity: number) {
+    this.peers = new PeerCounter(maxPerIdentity);
+  }
 
-  /** Adds a connected socket; undefined (and nothing added) when its peer is at the limit. */
-  add(socket: Duplex, address: VmAddress, dialed: boolean): Link | undefined {
-    const identity = identityOf(address);
-    const count = this.perIdentity.get(identity) ?? 0;
-    if (count >= this.maxPerIdentity) return undefined;
-    let peer = formatTarget(address);
-    if (this.byPeer.has(peer)) peer = `${peer}#${++this.serial}`;
-    const link: Link = { peer, identity, address, socket, dialed };
-    this.byPeer.set(peer, link);
-    this.perIdentity.set(identity, count + 1);
-    socket.once('close', () => {
-      this.byPeer.delete(peer);
-      const left = (this.perIdentity.get(identity) ?? 1) - 1;
-      if (left === 0) this.perIdentity.delete(identity);
-      else this.perIdentity.set(identity, left);
-    });
-    return link;
+  /** Adds a connection admitted by a listener sharing `peers` (counted there). */
+  addAccepted(socket: Duplex, address: VmAddress): Link {
+    return this.insert(socket, address, false);
+  }
+
+  /** Adds a connection this side dialed; undefined (nothing added) when its peer is at the limit. */
+  addDialed(socket: Duplex, address: VmAddress): Link | undefined {
+    if (!this.peers.track(identityOf(address), socket)) return undefined;
+    return this.insert(socket, address, true);
   }
 
   /** Live links. */
@@ -55,10 +52,26 @@ export class LinkTable {
   }
 
   connectionsOf(identity: string): number {
-    return this.perIdentity.get(identity) ?? 0;
+    return this.peers.count(identity);
+  }
+
+  /** Resolves once no link is left (at once when there is none). */
+  empty(): Promise<void> {
+    // A link leaves the table on its socket's 'close', so every one listed is still to close.
+    const closing = [...this.byPeer.values()].map((link) => new Promise<void>((resolve) => link.socket.once('close', () => resolve())));
+    return Promise.all(closing).then(() => undefined);
   }
 
   destroyAll(): void {
     for (const link of this.byPeer.values()) link.socket.destroy();
+  }
+
+  private insert(socket: Duplex, address: VmAddress, dialed: boolean): Link {
+    let peer = formatTarget(address);
+    if (this.byPeer.has(peer)) peer = `${peer}#${++this.serial}`;
+    const link: Link = { peer, identity: identityOf(address), address, socket, dialed };
+    this.byPeer.set(peer, link);
+    socket.once('close', () => this.byPeer.delete(peer));
+    return link;
   }
 }

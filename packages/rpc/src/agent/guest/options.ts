@@ -1,0 +1,63 @@
+/** The options and events of GuestAgent. */
+import type { ConnectOptions, DataPathOption } from '@vmrpc/native';
+import type { BackoffOptions, VmChannelOptions } from '@vmrpc/transport';
+import type { ServerOptions } from '../../server/create-server';
+import type { LinkAuthorizer } from '../link/link-listener';
+import type { AgentLogger } from '../util/logger';
+import type { AgentRegistration } from './registration';
+
+/** Options of {@link GuestAgent}: who it is, and how it reaches and serves its host. */
+export interface GuestAgentOptions {
+  /** Unique per host: letters, digits and . _ : @ - (e.g. the VM's name). */
+  id: string;
+  name?: string;
+  labels?: Record<string, string>;
+  /** The agent software's version. */
+  version?: string;
+  /** Reported to the host; default os.hostname(). */
+  hostname?: string;
+  /** Backoff between session attempts. Default 250 ms growing to 5000 ms, +/-20% jitter. */
+  reconnect?: BackoffOptions;
+  /** How long the host may take to answer a registration, and a link its preface. Default 10000 ms. */
+  registrationTimeoutMs?: number;
+  /** How the agent dials the host (connectTimeout, toHost, dataPath, ...). */
+  connect?: Omit<ConnectOptions, 'signal'>;
+  /** Options of the agent's gRPC server (message size limits, ...). */
+  server?: ServerOptions;
+  /** Options of the channel to the host (message size limits, ...). */
+  channel?: Omit<VmChannelOptions, 'connect'>;
+  logger?: AgentLogger;
+}
+
+/** Options of {@link GuestAgent.listen}. */
+export interface AgentListenOptions {
+  /** Decides, before any byte is read, whether a peer may connect. Default: any peer that reaches the port. */
+  authorize?: LinkAuthorizer;
+  /** Also serve the agent's services to plain gRPC clients on this listener (e.g. `vmrpc call`). Default false. */
+  directCalls?: boolean;
+  dataPath?: DataPathOption;
+}
+
+/** Options of {@link GuestAgent.connect}. */
+export interface AgentConnectOptions {
+  /** Gives up waiting for the first registration (the agent keeps trying until close()). */
+  signal?: AbortSignal;
+}
+
+
+/** Where the agent is in its life: `connecting` also covers the waits between attempts. */
+export type GuestAgentState = 'idle' | 'connecting' | 'registered' | 'draining' | 'closed';
+
+/** The events of {@link GuestAgent}. */
+export interface GuestAgentEvents {
+  /** Registered (again): the host can call the agent. */
+  registered: [registration: AgentRegistration];
+  /** The session ended; the agent reconnects unless it is closing or the error is final. */
+  disconnected: [error: Error];
+  /** The next session attempt starts after `delayMs`. */
+  reconnecting: [attempt: number, delayMs: number];
+  /** The host is going away (it closes or restarts). */
+  hostDraining: [reason: string];
+  /** The agent stopped: after close(), or with the error that made retrying pointless. */
+  close: [error?: Error];
+}

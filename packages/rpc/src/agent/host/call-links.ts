@@ -1,0 +1,71 @@
+/**
+ * Call links on the host: opening one for a call to an agent (asked of the agent on its session
+ * stream, or dialed by the host when the host dialed the session) and accepting the ones agents
+ * dial in answer. Either way a call link belongs to one live session and comes from its peer.
+ */
+import type { Duplex } from 'node:stream';
+import type { ConnectOptions, VmSocket } from '@vmrpc/native';
+import { dialLink } from '../link/dial-link';
+import type { Link, LinkTable } from '../link/link-table';
+import { refuse, type LinkPreface } from '../link/preface';
+import type { LogLevel } from '../util/logger';
+import type { Registry } from './registry';
+
+export interface CallLinksOptions {
+  registry: Registry;
+  links: LinkTable;
+  callLinkTimeoutMs: number;
+  connect: Omit<ConnectOptions, 'signal'> | undefined;
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+export class CallLinks {
+  constructor(private readonly options: CallLinksOptions) {}
+
+  /** A call link an agent dialed: it must name a live session, carry its token and come from its peer. */
+  accept(link: Link, preface: Extract<LinkPreface, { kind: 'calls' }>): void {
+    const session = this.options.registry.sessionById(preface.sessionId);
+    if (session === undefined || !session.tokenMatches(preface.token)) return refuse(link.socket, 'unknown session or wrong token');
+    if (session.link.identity !== link.identity) {
+      this.options.log('warn', `call link for agent ${session.agentId} from another peer refused`, { session: session.link.identity, link: link.identity });
+      return refuse(link.socket, `this session belongs to another peer`);
+    }
+    link.socket.write('OK\n');
+    if (!session.deliverCallLink(link.socket)) refuse(link.socket, 'no call link was requested');
+  }
+
+  /** Opens a call link to agent `agentId`'s live session, or rejects saying why there is none. */
+  async open(agentId: string, signal: AbortSignal): Promise<Duplex> {
+    const { registry, callLinkTimeoutMs } = this.options;
+    const agent = registry.get(agentId);
+    const session = registry.sessionOf(agentId);
+    if (agent === undefined || session === undefined) {
+      throw new Error(agent === undefined ? `agent ${agentId} is not registered` : `agent ${agentId} is offline (${agent.offlineReason ?? 'unknown'})`);
+    }
+    if (agent.state === 'draining') throw new Error(`agent ${agentId} is draining`);
+    if (!session.link.dialed) return session.requestCallLink(callLinkTimeoutMs, signal);
+    // The host dialed this agent: it dials the call link too, with the session's token.
+    const bounded = new AbortController();
+    const timer = setTimeout(() => bounded.abort(new Error(`no call link to agent ${agentId} within ${callLinkTimeoutMs} ms`)), callLinkTimeoutMs);
+    const onAbort = (): void => bounded.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let socket: VmSocket;
+    try {
+      socket = await dialLink<VmSocket>(session.link.address, { kind: 'calls', sessionId: session.id, token: session.token }, {
+        signal: bounded.signal,
+        connect: this.options.connect,
+        handshakeTimeoutMs: callLinkTimeoutMs,
+      });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+    const link = this.options.links.addDialed(socket, session.link.address);
+    if (link === undefined) {
+      socket.destroy();
+      throw new Error(`too many connections to agent ${agentId} (maxConnectionsPerPeer)`);
+    }
+    session.onEnd(() => socket.destroy());
+    return socket;
+  }
+}

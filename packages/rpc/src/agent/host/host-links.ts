@@ -1,0 +1,130 @@
+/**
+ * The host's connections: its listeners, its dialers of listening agents, the live-link table
+ * (per-peer limits over all of them), and the gRPC server every plain link is injected into.
+ * It routes what arrives: plain gRPC to the server (admin listeners also get the directory),
+ * call links to their session (`onCallLink`). It knows nothing of agents beyond that.
+ */
+import { ServerCredentials } from '@grpc/grpc-js';
+import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
+import { injectConnection, type BackoffOptions } from '@vmrpc/transport';
+import type { RpcServer } from '../../server/create-server';
+import { LinkTable, type Link } from '../link/link-table';
+import { listenForLinks, type LinkAuthorizer, type LinkListener } from '../link/link-listener';
+import { refuse, type LinkPreface } from '../link/preface';
+import type { LogLevel } from '../util/logger';
+import { HostDialer } from './host-dialer';
+
+export interface HostLinksOptions {
+  maxConnectionsPerPeer: number;
+  handshakeTimeoutMs: number;
+  connect: Omit<ConnectOptions, 'signal'> | undefined;
+  reconnect: BackoffOptions;
+  /** A call link an agent dialed, with the session it names. */
+  onCallLink(link: Link, preface: Extract<LinkPreface, { kind: 'calls' }>): void;
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Options of one listener (AgentHost#listen). */
+export interface HostListenOptions {
+  admin?: boolean;
+  authorize?: LinkAuthorizer;
+  dataPath?: DataPathOption;
+}
+
+export class HostLinks {
+  readonly table: LinkTable;
+  private readonly injector;
+  private readonly listeners: LinkListener[] = [];
+  private readonly dialers = new Map<string, HostDialer>();
+  private readonly adminPeers = new Set<string>();
+  /** Links a registration arrived on (a dialed link that never registers does not reset its backoff). */
+  private readonly registeredLinks = new WeakSet<Link>();
+
+  constructor(
+    private readonly server: RpcServer,
+    private readonly options: HostLinksOptions,
+  ) {
+    this.table = new LinkTable(options.maxConnectionsPerPeer);
+    this.injector = server.grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
+  }
+
+  async listen(target: string | VmAddress, options: HostListenOptions): Promise<VmAddress> {
+    const admin = options.admin === true;
+    const listener = await listenForLinks(target, {
+      table: this.table,
+      handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      authorize: options.authorize,
+      dataPath: options.dataPath,
+      onOpen: (link, opening) => {
+        if (opening.kind === 'grpc') return this.serve(link, admin);
+        if (opening.kind === 'calls') return this.options.onCallLink(link, opening);
+        refuse(link.socket, 'a host does not take session links');
+      },
+      onRefused: (address, reason) => this.options.log('warn', `connection refused: ${reason}`, { address: address === undefined ? undefined : formatTarget(address) }),
+    });
+    this.listeners.push(listener);
+    return listener.address() ?? (typeof target === 'string' ? parseTarget(target) : target);
+  }
+
+  /** Dials `address` (an agent that listens) and keeps dialing it; returns its dialer. */
+  dial(address: VmAddress): HostDialer {
+    const key = formatTarget(address);
+    let dialer = this.dialers.get(key);
+    if (dialer === undefined) {
+      dialer = new HostDialer(address, {
+        links: this.table,
+        connect: this.options.connect,
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+        backoff: this.options.reconnect,
+        serve: (link) => this.serve(link, false),
+        registeredOn: (link) => this.registeredLinks.has(link),
+        log: (level, message) => this.options.log(level, `${key}: ${message}`),
+      });
+      this.dialers.set(key, dialer);
+    }
+    return dialer;
+  }
+
+  /** Stops dialing `address` and closes its session link. */
+  undial(address: VmAddress): void {
+    const key = formatTarget(address);
+    this.dialers.get(key)?.close();
+    this.dialers.delete(key);
+  }
+
+  /** A registration arrived on `link`. */
+  registered(link: Link): void {
+    this.registeredLinks.add(link);
+  }
+
+  isAdmin(peer: string): boolean {
+    return this.adminPeers.has(peer);
+  }
+
+  /** Stops listening and dialing; links stay open. */
+  async stopAccepting(): Promise<void> {
+    for (const dialer of this.dialers.values()) dialer.close();
+    this.dialers.clear();
+    await Promise.all(this.listeners.splice(0).map((listener) => listener.close()));
+  }
+
+  /** GOAWAY on every link; waits up to `graceMs` for them to close, then closes the rest. */
+  async drain(graceMs: number): Promise<void> {
+    this.injector.drain(graceMs);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.table.empty(), grace]);
+    clearTimeout(timer);
+    await this.server.close(0);
+    this.injector.destroy();
+    this.table.destroyAll();
+  }
+
+  private serve(link: Link, admin: boolean): void {
+    if (admin) {
+      this.adminPeers.add(link.peer);
+      link.socket.once('close', () => this.adminPeers.delete(link.peer));
+    }
+    injectConnection(this.injector, link.socket, link.peer);
+  }
+}
