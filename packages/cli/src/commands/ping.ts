@@ -1,10 +1,13 @@
 /**
- * `vmrpc ping`: round trips to a gRPC server, like ping(8). One connection; each probe is an
- * HTTP/2 PING frame, which every gRPC server answers at once without running any handler, so
- * the time is the transport's round trip (socket, kernel, HTTP/2), not a service's.
+ * `vmrpc ping`: round trips to a gRPC server, like ping(8). One connection, opened as the
+ * transport's channel opens its connections (Http2Connection); each probe is an HTTP/2 PING
+ * frame, which every gRPC server answers at once without running any handler, so the time is
+ * the transport's round trip (socket, kernel, HTTP/2), not a service's.
  */
+import type { Duplex } from 'node:stream';
+import type * as http2 from 'node:http2';
 import { connect } from '@vmrpc/native';
-import * as http2 from 'node:http2';
+import { Http2Connection } from '@vmrpc/transport';
 import { defineCommand } from '../command';
 import { parseCount, parseDuration } from '../durations';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
@@ -33,23 +36,24 @@ interface Stats {
   times: number[];
 }
 
-function openSession(socket: Awaited<ReturnType<typeof connect>>, target: string, timeoutMs: number): Promise<http2.ClientHttp2Session> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect('http://localhost', { createConnection: () => socket });
-    const timer = setTimeout(() => fail(new CliError(`${target} accepted the connection but did not answer HTTP/2 within ${timeoutMs} ms: is it a gRPC server?`)), timeoutMs);
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      session.destroy();
-      reject(error.message.includes('Protocol error') || (error as { code?: string }).code === 'ERR_HTTP2_ERROR' ? new CliError(`${target} does not speak HTTP/2: is it a gRPC server? (${error.message})`) : error);
-    };
-    session.once('error', fail);
-    session.once('close', () => fail(new CliError(`${target} closed the connection before HTTP/2 started: is it a gRPC server?`)));
-    session.once('remoteSettings', () => {
-      clearTimeout(timer);
-      session.removeAllListeners('error').removeAllListeners('close');
-      resolve(session);
+/** HTTP/2 over the socket, as the transport's channel opens it: resolves once the server's SETTINGS arrived. */
+async function openConnection(socket: Duplex, target: string, timeoutMs: number): Promise<Http2Connection> {
+  try {
+    return await Http2Connection.open(socket, {
+      authority: 'localhost',
+      // Only ping's own PINGs on this connection: no keepalive of the channel's.
+      keepaliveTimeMs: 0,
+      keepaliveTimeoutMs: timeoutMs,
+      keepalivePermitWithoutCalls: false,
+      handshakeTimeoutMs: timeoutMs,
+      settings: { enablePush: false },
+      connectionWindowBytes: 65_535,
+      maxSessionMemory: 10,
     });
-  });
+  } catch (error) {
+    socket.destroy();
+    throw new CliError(`${target} does not speak HTTP/2: is it a gRPC server? (${(error as Error).message})`);
+  }
 }
 
 function ping(session: http2.ClientHttp2Session, timeoutMs: number): Promise<number | undefined> {
@@ -101,14 +105,15 @@ export const command = defineCommand({
     const timeoutMs = values.timeout === undefined ? 5000 : parseDuration(values.timeout, '--timeout');
     const connectTimeout = values['connect-timeout'] === undefined ? 10_000 : parseDuration(values['connect-timeout'], '--connect-timeout');
     const socket = await connect(target, { connectTimeout });
-    const session = await openSession(socket, target, connectTimeout);
+    const connection = await openConnection(socket, target, connectTimeout);
+    const session = connection.session;
     const stats: Stats = { sent: 0, received: 0, times: [] };
     const started = Date.now();
     let stop: () => void = () => undefined;
     const interrupted = new Promise<void>((resolve) => (stop = resolve));
     process.once('SIGINT', stop);
     let lost: Error | undefined;
-    session.once('close', () => {
+    connection.once('close', () => {
       lost = new CliError(`${target} closed the connection`);
       stop();
     });
@@ -130,8 +135,8 @@ export const command = defineCommand({
       }
     } finally {
       process.removeListener('SIGINT', stop);
-      session.removeAllListeners('close');
-      session.destroy();
+      connection.removeAllListeners('close');
+      connection.destroy();
     }
     io.stdout.write(summary(target, stats, Date.now() - started));
     if (lost !== undefined) throw lost;
