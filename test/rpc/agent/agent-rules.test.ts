@@ -1,6 +1,8 @@
 // What users met with agents (issue #14), over unix: one id in two processes settles, waits and
 // errors name the agent and its target, close() is idempotent, a closing host ends its waits.
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { AgentHost, GuestAgent, RpcError, Status, type AgentInfo } from '@vmrpc/rpc';
 import { parseTarget } from '@vmrpc/native';
 import { expect } from 'chai';
@@ -107,6 +109,41 @@ describe('agents: the rules users rely on (unix:)', function () {
     }
     expect(Date.now() - started).to.be.below(2000);
     expect((await rejection(host.waitFor('vm-later'))).code).to.equal('ERR_AGENT_HOST_CLOSED');
+  });
+
+  it('a listening agent keeps the peer of the link its session runs on, whatever session link arrives meanwhile', async function () {
+    // The host answers the registration only once another session link, from another peer (a
+    // named Unix client: its own identity), reached the agent while the registration was on its way.
+    let intruderIn!: () => void;
+    const intruded = new Promise<void>((resolve) => (intruderIn = resolve));
+    let registering!: () => void;
+    const askedToRegister = new Promise<void>((resolve) => (registering = resolve));
+    await host.close(100);
+    host = new AgentHost({ ...FAST, authorize: async () => (registering(), await intruded, true) });
+    const agentPath = socketPath('agent-listens');
+    const agent = newAgent('vm-listening');
+    await agent.listen(`unix:${agentPath}`);
+    const registered = host.connect(`unix:${agentPath}`, { timeoutMs: 5000 });
+    await within(5000, 'registration on its way', askedToRegister);
+    const intruderPath = socketPath('intruder');
+    const script = 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.connect(sys.argv[2])\ns.sendall(b"VMRPC-LINK/1 session\\n")\nsys.stdout.write(s.recv(64).decode())\nsys.stdout.flush()\nwhile s.recv(4096): pass\n';
+    const intruder = spawn('/usr/bin/python3', ['-c', script, intruderPath, agentPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const answer = await within(5000, 'the intruder\'s link answered', new Promise<string>((resolve, reject) => {
+        intruder.stdout!.setEncoding('utf8').once('data', resolve);
+        intruder.once('exit', (code) => reject(new Error(`python3 exited with ${code}`)));
+      }));
+      expect(answer).to.equal('OK\n');
+      intruderIn();
+      const info = await within(5000, 'registered', registered);
+      expect(info.peer).to.equal(`unix:${agentPath}`);
+      // The host dials its call links from where it dialed the session: they must be accepted.
+      const reply = await within(5000, 'say', host.agent('vm-listening').client(EchoService).say({ message: 'still you?' }));
+      expect(reply.message).to.equal('vm-listening: still you?');
+    } finally {
+      intruder.kill();
+      rmSync(intruderPath, { force: true });
+    }
   });
 
   it('close() is idempotent: one drain, one `shutdown`, every caller resolves', async function () {
