@@ -24,7 +24,6 @@ import { channelReady } from './channel-ready';
 import { GuestSession } from './guest-session';
 import { registerMessage, type AgentRegistration } from './registration';
 import { dialingRoute, listeningRoute, type RouteOptions, type SessionRoute } from './session-route';
-
 import type { AgentConnectOptions, AgentListenOptions, GuestAgentEvents, GuestAgentOptions, GuestAgentState } from './options';
 
 export type { AgentRegistration } from './registration';

@@ -47,14 +47,13 @@ export class GuestSession {
   private heartbeat: Heartbeat | undefined;
   private token: Buffer | undefined;
   private draining = false;
-  /** Set once the host answered the registration. */
-  registration: AgentRegistration | undefined;
+  private registered: AgentRegistration | undefined;
 
   constructor(private readonly options: GuestSessionOptions) {}
 
-  /** The identity of this session's link (listening agents). */
-  get linkIdentity(): string | undefined {
-    return this.options.linkIdentity;
+  /** The host's answer, once it came. */
+  get registration(): AgentRegistration | undefined {
+    return this.registered;
   }
 
   /** Registers and runs the session until it ends; resolves with why it ended, rejects if registering failed. */
@@ -71,11 +70,12 @@ export class GuestSession {
       const first = await answer;
       const registered = first.done === true ? undefined : first.value.kind?.$case === 'registered' ? first.value.kind.registered : undefined;
       if (registered === undefined) throw new Error('the host did not answer the registration with `registered`');
-      this.registration = toRegistration(registered);
+      const registration = toRegistration(registered);
+      this.registered = registration;
       this.token = Buffer.from(registered.linkToken);
-      this.startHeartbeat(this.registration);
-      this.options.log('info', `registered as ${this.registration.peer}`, { session: this.registration.sessionId });
-      this.options.onRegistered(this.registration);
+      this.startHeartbeat(registration);
+      this.options.log('info', `registered as ${registration.peer}`, { session: registration.sessionId });
+      this.options.onRegistered(registration);
       let drainReason: string | undefined;
       for (;;) {
         const next = await responses.next();
