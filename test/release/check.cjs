@@ -127,4 +127,6 @@ function main() {
   }
 }
 
-main();
+module.exports = { checkManifest, checkFiles, checkReadme, checkSize };
+
+if (require.main === module) main();
