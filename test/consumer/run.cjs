@@ -117,12 +117,13 @@ function checkProject(project, sockets) {
   return versions;
 }
 
+const results = [];
+
 async function main() {
   const keep = process.argv.includes('--keep');
   const names = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   for (const name of names) if (!(name in SCENARIOS)) fail(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vmrpc-consumer-'));
-  const results = [];
   try {
     const packages = packAll(path.join(root, 'packs'));
     for (const name of names.length > 0 ? names : Object.keys(SCENARIOS)) {
@@ -153,6 +154,6 @@ async function main() {
 
 main().catch((error) => {
   console.error(`consumer: ${error.message}`);
-  console.log('consumer: 0 passed, 1 failed');
+  console.log(`consumer: ${results.length} passed, 1 failed`);
   process.exit(1);
 });
