@@ -29,14 +29,24 @@ describe('VMRPC_DATA_PATH', () => {
     expect(dataPathIn({ VMRPC_DATA_PATH: 'portable' }, 'native-handle')).to.equal('native-handle');
   });
 
-  it('falls back to the portable path when Node refuses process.binding (--permission)', function () {
-    const major = Number(process.versions.node.split('.')[0]);
-    if (major < 20) this.skip();
-    const script = `process.stdout.write(String(require(${JSON.stringify(nativeEntry)}).nativeHandleAvailable()))`;
-    const out = execFileSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', '--allow-addons', '-e', script], {
+  it('falls back to the portable path when Node refuses process.binding (the permission model)', function () {
+    const out = execFileSync(process.execPath, [permissionFlag(), '--allow-fs-read=*', '--allow-addons', '-e', `
+      const available = require(${JSON.stringify(nativeEntry)}).nativeHandleAvailable();
+      process.stdout.write(JSON.stringify({ permissionModel: process.permission !== undefined, available }));`], {
       timeout: 20_000,
       stdio: ['ignore', 'pipe', 'ignore'],
     }).toString();
-    expect(out).to.equal('false');
+    // The first field proves the flag took effect on this Node line: without it the test proves nothing.
+    expect(JSON.parse(out)).to.deep.equal({ permissionModel: true, available: false });
   });
 });
+
+/**
+ * Each Node line's own flag: `--experimental-permission` on 20 (and 22.0-22.12, 23.0-23.4),
+ * `--permission` from 22.13 and 23.5 on; 24 and later refuse the old name.
+ */
+function permissionFlag(): string {
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const renamed = major >= 24 || (major === 23 && minor >= 5) || (major === 22 && minor >= 13);
+  return renamed ? '--permission' : '--experimental-permission';
+}

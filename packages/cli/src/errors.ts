@@ -76,10 +76,20 @@ export function describeError(error: unknown): string {
   return hint === undefined || message.endsWith(')') ? message : `${message} (${hint})`;
 }
 
+/**
+ * The lines after the first of a @vmrpc error's message: a hint that spans lines (the addon that
+ * did not load names the fix for each package manager), printed in full, not cut to the first line.
+ */
+function hintLines(error: unknown): string[] {
+  if (!(stringCode(error) ?? '').startsWith('ERR_VMRPC_') || !(error instanceof Error)) return [];
+  return error.message.split('\n').slice(1);
+}
+
 /** Writes the error line for command `command` (and the stack with --debug). */
 export function reportError(command: string, error: unknown, io: { stderr: Writable; debug: boolean }): void {
   const line = describeError(error);
   const usage = error instanceof UsageError;
   io.stderr.write(line.startsWith('ERROR: ') ? `${line}\n` : `vmrpc ${command}: ${line}${usage ? ` (see vmrpc ${command} --help)` : ''}\n`);
+  for (const hint of hintLines(error)) io.stderr.write(`${hint}\n`);
   if (io.debug && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
 }

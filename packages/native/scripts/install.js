@@ -12,7 +12,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const packageDir = path.resolve(__dirname, '..');
-const force = process.argv.includes('--force');
+// `npm install --build-from-source` (npm passes it as npm_config_build_from_source), as with
+// other prebuilt addons: compile even where a prebuild matches.
+const force = process.argv.includes('--force') || ['true', '1', '@vmrpc/native'].includes(process.env.npm_config_build_from_source ?? '');
 
 function hasUsablePrebuildOrBuild() {
   try {
@@ -49,7 +51,8 @@ if (nodedir) args.push(`--nodedir=${nodedir}`);
 const result = spawnSync(command, args, { cwd: packageDir, stdio: 'inherit', shell: process.platform === 'win32' });
 if (result.error) {
   console.error(`@vmrpc/native: could not run node-gyp (${result.error.message}).`);
-  console.error('Install a C++ toolchain and python3, or use a platform with a prebuild.');
+  console.error('Install python3, make and a C++ compiler (Debian/Ubuntu: apt-get install python3 make g++),');
+  console.error('or use a platform with a prebuild (linux-x64, linux-arm64 with glibc; win32-x64).');
   process.exit(1);
 }
 process.exit(result.status ?? 1);

@@ -77,12 +77,27 @@ export function loadAddon(): AddonBinding {
       loadError = error;
     }
   }
-  throw new VmError(
-    'ERR_VMRPC_NATIVE_UNAVAILABLE',
-    `The @vmrpc/native addon could not be loaded: ${(loadError as Error).message}. ` +
-      'Reinstall the package on this platform (it compiles with node-gyp when no prebuild matches).',
-    { cause: loadError },
-  );
+  throw new VmError('ERR_VMRPC_NATIVE_UNAVAILABLE', unavailableMessage(loadError), { cause: loadError });
+}
+
+/**
+ * The error when no binary was found: the reason, then how to get one with each package manager.
+ * pnpm 10 (and npm/yarn with scripts disabled) skip the install script that builds from source.
+ */
+function unavailableMessage(error: unknown): string {
+  // node-gyp-build's message lists the platform tags it looked for, then where it looked.
+  const reason = (error instanceof Error ? error.message : String(error)).trim().replace(/\s*\n\s*/g, '; ');
+  return [
+    `The @vmrpc/native addon could not be loaded: ${reason}`,
+    'Prebuilt binaries ship for linux-x64 and linux-arm64 (glibc) and win32-x64; elsewhere the package builds from',
+    'source when it is installed, which needs its install script to run and python3, make and a C++ compiler. To fix:',
+    '  pnpm: pnpm approve-builds (select @vmrpc/native), or add "@vmrpc/native" to "pnpm.onlyBuiltDependencies"',
+    '        in package.json; then pnpm rebuild @vmrpc/native',
+    '  npm:  npm rebuild @vmrpc/native (scripts must be enabled: no --ignore-scripts)',
+    '  yarn: yarn rebuild @vmrpc/native',
+    '  compiler: apt-get install python3 make g++ (Debian, Ubuntu); apk add python3 make g++ (Alpine);',
+    '        dnf install python3 make gcc-c++ (Fedora); then rebuild as above',
+  ].join('\n');
 }
 
 /**

@@ -6,6 +6,7 @@
  *   vmrpc-gen -I protos -o src/generated --check protos/  exit 1 if the files on disk are stale
  *   vmrpc-gen -I protos --lint protos/                    exit 1 on lint findings
  */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, staleGenerated, writeGenerated } from '../codegen/generate';
 import { lintProtos } from '../lint/lint';
@@ -61,7 +62,15 @@ export function main(argv: readonly string[]): number {
       for (const file of stale) process.stderr.write(`${out}/${file} is stale or missing; run vmrpc-gen again\n`);
       return stale.length === 0 ? 0 : 1;
     }
+    // Say what changed, as a build step should: a silent success cannot be told from a no-op.
+    const changed = new Set(staleGenerated(files, out));
     writeGenerated(files, out);
+    for (const file of files) if (changed.has(file.path)) process.stdout.write(`wrote ${path.join(out, file.path)}\n`);
+    const unchanged = files.length - changed.size;
+    process.stdout.write(
+      `vmrpc-gen: ${changed.size} file${changed.size === 1 ? '' : 's'} written to ${out}` +
+        (unchanged > 0 ? `, ${unchanged} already up to date\n` : '\n'),
+    );
     return 0;
   } catch (error) {
     process.stderr.write(`vmrpc-gen: ${error instanceof Error ? error.message : String(error)}\n`);
