@@ -5,9 +5,12 @@
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { StreamOpener } from './call-transport';
 
 export interface ConnectionOptions {
   authority: string;
+  /** Whether the socket runs TLS (calls set `:scheme` from it). */
+  secure: boolean;
   /** Ping every this many ms (0: no keepalive). */
   keepaliveTimeMs: number;
   /** Fail the connection when a ping is not acknowledged within this many ms. */
@@ -29,7 +32,7 @@ export interface ConnectionEvents {
   draining: [];
 }
 
-export class Http2Connection extends EventEmitter<ConnectionEvents> {
+export class Http2Connection extends EventEmitter<ConnectionEvents> implements StreamOpener {
   private activeStreams = 0;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -81,6 +84,10 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> {
       session.once('error', fail);
       session.once('close', closedEarly);
     });
+  }
+
+  get secure(): boolean {
+    return this.options.secure;
   }
 
   get isClosed(): boolean {
