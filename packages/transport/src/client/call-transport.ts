@@ -5,7 +5,10 @@
  * be read (and tested) without the channel's connection management.
  */
 import type * as http2 from 'node:http2';
-import type { CallCredentials, StatusObject } from '@grpc/grpc-js';
+import type { CallCredentials, ChannelInterface, StatusObject } from '@grpc/grpc-js';
+
+/** The server call a client call may be the child of (grpc-js does not export its type by name). */
+export type ParentCall = NonNullable<Parameters<ChannelInterface['createCall']>[3]>;
 
 /** A READY HTTP/2 connection, as a call sees it. */
 export interface StreamOpener {

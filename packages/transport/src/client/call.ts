@@ -15,18 +15,19 @@ import {
   propagate,
   type experimental,
   type Deadline,
+  type InterceptingListener,
   type StatusObject,
 } from '@grpc/grpc-js';
-import type { InterceptingListener, MessageContext } from '@grpc/grpc-js/build/src/call-interface';
-import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import { MAX_TIMER_MS, deadlineMs, formatGrpcTimeout } from '../protocol/deadline';
 import { frameMessage } from '../protocol/framing';
 import { isGrpcContentType, metadataFromResponseHeaders, statusFromHttpStatus, statusFromRstCode, statusFromTrailers } from '../protocol/status';
-import type { CallTransport, StreamOpener } from './call-transport';
+import type { CallTransport, ParentCall, StreamOpener } from './call-transport';
+import { isEmptyCallCredentials } from './grpc-internals';
 import { ReceivedMessages } from './received-messages';
 
 const { NGHTTP2_CANCEL } = http2.constants;
-const EMPTY_CALL_CREDENTIALS = CallCredentials.createEmpty();
+/** grpc-js does not export the context type of sendMessageWithContext. */
+type MessageContext = Parameters<experimental.CallStream['sendMessageWithContext']>[0];
 
 interface QueuedWrite {
   frame: Buffer;
@@ -56,7 +57,7 @@ export class VmCall implements experimental.CallStream {
     private readonly method: string,
     deadline: Deadline,
     private readonly host: string | undefined,
-    private readonly parentCall: ServerSurfaceCall | null,
+    private readonly parentCall: ParentCall | null,
     propagateFlags: number | undefined,
   ) {
     this.received = new ReceivedMessages(transport.settings.maxReceiveMessageBytes, {
@@ -144,7 +145,7 @@ export class VmCall implements experimental.CallStream {
     if (this.statusDelivered) return;
     const credentials = this.transport.callCredentials.compose(this.callCredentials);
     // Most calls carry no call credentials: open the stream in this turn, without a promise.
-    if (credentials._equals(EMPTY_CALL_CREDENTIALS)) return this.openStream(connection, this.metadata!);
+    if (isEmptyCallCredentials(credentials)) return this.openStream(connection, this.metadata!);
     void this.openStreamWithCredentials(connection, credentials);
   }
 

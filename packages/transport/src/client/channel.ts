@@ -15,14 +15,12 @@ import {
   type ChannelInterface,
   type ChannelOptions,
   type Deadline,
+  type experimental,
 } from '@grpc/grpc-js';
-import type { ChannelRef } from '@grpc/grpc-js/build/src/channelz';
-import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
-import type { GrpcUri } from '@grpc/grpc-js/build/src/uri-parser';
-import type { SecureConnector } from '@grpc/grpc-js/build/src/channel-credentials';
 import { Backoff } from '../protocol/backoff';
 import { VmCall } from './call';
-import type { CallTransport, ConnectionWaiter } from './call-transport';
+import type { CallTransport, ConnectionWaiter, ParentCall } from './call-transport';
+import { checkCallInternals, createSecureConnector } from './grpc-internals';
 import { Http2Connection } from './connection';
 import { makeConnector, type ChannelTarget, type Connector } from './connector';
 import { resolveOptions, type ResolvedChannelOptions, type VmChannelOptions } from './options';
@@ -35,6 +33,9 @@ interface StateWatcher {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** grpc-js does not export the channelz reference type by name. */
+type ChannelzRef = ReturnType<ChannelInterface['getChannelzRef']>;
+
 let nextChannelId = 1;
 const STREAM_WINDOW_BYTES = 1 << 20;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
@@ -43,7 +44,7 @@ const CONNECTION_WINDOW_BYTES = 8 << 20;
 export class VmChannel implements ChannelInterface {
   readonly options: ResolvedChannelOptions;
   private readonly connector: Connector;
-  private readonly secureConnector: SecureConnector;
+  private readonly secureConnector: experimental.SecureConnector;
   private readonly backoff: Backoff;
   private readonly handshakeTimeoutMs: number;
   private readonly channelId = nextChannelId++;
@@ -66,7 +67,8 @@ export class VmChannel implements ChannelInterface {
     this.options = resolveOptions(options.grpc);
     const credentials = options.credentials ?? ChannelCredentials.createInsecure();
     if (!(credentials instanceof ChannelCredentials)) throw new TypeError('options.credentials must be a grpc-js ChannelCredentials');
-    this.secureConnector = credentials._createSecureConnector(this.uri(), (options.grpc ?? {}) as ChannelOptions);
+    checkCallInternals();
+    this.secureConnector = createSecureConnector(credentials, this.uri(), (options.grpc ?? {}) as ChannelOptions);
     this.backoff = new Backoff({ initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs });
     const handshake = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (typeof handshake !== 'number' || !(handshake > 0)) throw new RangeError(`options.handshakeTimeoutMs must be a positive number (got ${String(handshake)})`);
@@ -110,11 +112,11 @@ export class VmChannel implements ChannelInterface {
     this.watchers.push(watcher);
   }
 
-  getChannelzRef(): ChannelRef {
-    return { kind: 'channel', id: this.channelId, name: this.connector.name } as ChannelRef;
+  getChannelzRef(): ChannelzRef {
+    return { kind: 'channel', id: this.channelId, name: this.connector.name } as ChannelzRef;
   }
 
-  createCall(method: string, deadline: Deadline, host: string | null | undefined, parentCall: ServerSurfaceCall | null, propagateFlags: number | null | undefined): VmCall {
+  createCall(method: string, deadline: Deadline, host: string | null | undefined, parentCall: ParentCall | null, propagateFlags: number | null | undefined): VmCall {
     if (typeof method !== 'string') throw new TypeError('Channel#createCall: method must be a string');
     if (this.state === State.SHUTDOWN) throw new Error('Channel has been shut down');
     return new VmCall(this.callTransport, this.nextCallNumber++, method, deadline, host ?? undefined, parentCall, propagateFlags ?? undefined);
@@ -191,8 +193,8 @@ export class VmChannel implements ChannelInterface {
     return () => this.waiters.delete(waiter);
   }
 
-  private uri(): GrpcUri {
-    return { scheme: 'dns', authority: undefined, path: this.options.authority } as GrpcUri;
+  private uri(): experimental.GrpcUri {
+    return { scheme: 'dns', authority: undefined, path: this.options.authority };
   }
 
   private startConnecting(): void {
