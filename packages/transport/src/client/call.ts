@@ -7,7 +7,8 @@
  * deadline, lost connection) ends the call at once. Our side is reset with RST_STREAM only for
  * endings the client chose (cancel, deadline, limits), never after the server ended the stream.
  */
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
+import { addAbortSignal } from 'node:stream';
 import {
   CallCredentials,
   Metadata,
@@ -25,7 +26,6 @@ import type { CallTransport, ParentCall, StreamOpener } from './call-transport';
 import { isEmptyCallCredentials } from './grpc-internals';
 import { ReceivedMessages } from './received-messages';
 
-const { NGHTTP2_CANCEL } = http2.constants;
 /** grpc-js does not export the context type of sendMessageWithContext. */
 type MessageContext = Parameters<experimental.CallStream['sendMessageWithContext']>[0];
 
@@ -119,7 +119,7 @@ export class VmCall implements experimental.CallStream {
   cancelWithStatus(code: Status, details: string): void {
     if (this.statusDelivered) return;
     this.endWithStatus({ code, details, metadata: new Metadata() });
-    if (this.stream !== undefined && !this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
+    if (this.stream !== undefined && !this.stream.closed) resetStream(this.stream);
   }
 
   getPeer(): string {
@@ -303,4 +303,16 @@ export class VmCall implements experimental.CallStream {
     const status = this.receivedStatus!;
     process.nextTick(() => listener.onReceiveStatus(status));
   }
+}
+
+/**
+ * Resets a stream with RST_STREAM(CANCEL) and nothing before it. `stream.close(NGHTTP2_CANCEL)`
+ * would first end the request side (END_STREAM), so the server would see a complete request
+ * stream and only then the cancellation. Node's http2 destroys a stream aborted through an
+ * AbortSignal with CANCEL and without ending it.
+ */
+function resetStream(stream: http2.ClientHttp2Stream): void {
+  const controller = new AbortController();
+  addAbortSignal(controller.signal, stream);
+  controller.abort();
 }
