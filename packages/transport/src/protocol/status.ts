@@ -65,8 +65,8 @@ export function decodeGrpcMessage(value: string): string {
 
 function metadataWithout(headers: http2.IncomingHttpHeaders, consumed: ReadonlySet<string>): Metadata {
   const kept: http2.IncomingHttpHeaders = {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (!key.startsWith(':') && !consumed.has(key)) kept[key] = value;
+  for (const key in headers) {
+    if (key.charCodeAt(0) !== 58 /* ':' */ && !consumed.has(key)) kept[key] = headers[key];
   }
   return Metadata.fromHttp2Headers(kept);
 }
