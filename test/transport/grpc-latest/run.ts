@@ -17,11 +17,13 @@ const SUITES = [
   'transport/grpc-internals.test.js',
   'transport/unix-conformance.test.js',
   'transport/mixed-compression.test.js',
+  'transport/cancel-reset.test.js',
   'transport/channel.test.js',
   'transport/tls.test.js',
   'transport/keepalive.test.js',
   'transport/destroyed-stream.test.js',
   'rpc/rpc.test.js',
+  'rpc/request-stream-end.test.js',
 ];
 
 class CheckFailed extends Error {}
