@@ -8,7 +8,6 @@
  * endings the client chose (cancel, deadline, limits), never after the server ended the stream.
  */
 import type * as http2 from 'node:http2';
-import { addAbortSignal } from 'node:stream';
 import {
   CallCredentials,
   Metadata,
@@ -19,10 +18,12 @@ import {
   type InterceptingListener,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { MAX_TIMER_MS, deadlineMs, formatGrpcTimeout } from '../protocol/deadline';
+import { MAX_TIMER_MS, deadlineMs } from '../protocol/deadline';
 import { frameMessage } from '../protocol/framing';
+import { requestHeaders } from '../protocol/request-headers';
 import { isGrpcContentType, metadataFromResponseHeaders, statusFromHttpStatus, statusFromRstCode, statusFromTrailers } from '../protocol/status';
 import type { CallTransport, ParentCall, StreamOpener } from './call-transport';
+import { resetStream } from './connection';
 import { isEmptyCallCredentials } from './grpc-internals';
 import { ReceivedMessages } from './received-messages';
 
@@ -170,19 +171,13 @@ export class VmCall implements experimental.CallStream {
     if (this.statusDelivered) return;
     if (connection.isClosed) return this.endWithStatus({ code: Status.UNAVAILABLE, details: 'Connection dropped before the call started', metadata: new Metadata() });
     const settings = this.transport.settings;
-    const authority = this.host ?? settings.authority;
-    const headers: http2.OutgoingHttpHeaders = {
-      ...metadata.toHttp2Headers(),
-      ':method': 'POST',
-      ':scheme': connection.secure ? 'https' : 'http',
-      ':authority': authority,
-      ':path': this.method,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': settings.userAgent,
-      'grpc-accept-encoding': 'identity,deflate,gzip',
-    };
-    if (Number.isFinite(this.deadline)) headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now());
+    const headers = requestHeaders(metadata, {
+      secure: connection.secure,
+      authority: this.host ?? settings.authority,
+      path: this.method,
+      userAgent: settings.userAgent,
+      deadline: this.deadline,
+    });
     let stream: http2.ClientHttp2Stream;
     try {
       stream = connection.request(headers);
@@ -303,16 +298,4 @@ export class VmCall implements experimental.CallStream {
     const status = this.receivedStatus!;
     process.nextTick(() => listener.onReceiveStatus(status));
   }
-}
-
-/**
- * Resets a stream with RST_STREAM(CANCEL) and nothing before it. `stream.close(NGHTTP2_CANCEL)`
- * would first end the request side (END_STREAM), so the server would see a complete request
- * stream and only then the cancellation. Node's http2 destroys a stream aborted through an
- * AbortSignal with CANCEL and without ending it.
- */
-function resetStream(stream: http2.ClientHttp2Stream): void {
-  const controller = new AbortController();
-  addAbortSignal(controller.signal, stream);
-  controller.abort();
 }

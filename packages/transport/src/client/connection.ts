@@ -1,10 +1,11 @@
 /**
  * One HTTP/2 client session over one connected stream, with keepalive pings. It knows nothing
- * of calls: the channel asks it for streams and listens for its end.
+ * of calls: the channel asks it for streams and listens for its end; calls reset their streams
+ * with resetStream().
  */
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
-import type { Duplex } from 'node:stream';
+import { addAbortSignal, type Duplex } from 'node:stream';
 import type { StreamOpener } from './call-transport';
 
 export interface ConnectionOptions {
@@ -150,4 +151,16 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
     clearTimeout(this.pingTimer);
     this.emit('close', this.closeError);
   }
+}
+
+/**
+ * Resets a stream with RST_STREAM(CANCEL) and nothing before it. `stream.close(NGHTTP2_CANCEL)`
+ * would first end the request side (END_STREAM), so the server would see a complete request
+ * stream and only then the cancellation. Node's http2 destroys a stream aborted through an
+ * AbortSignal with CANCEL and without ending it.
+ */
+export function resetStream(stream: http2.ClientHttp2Stream): void {
+  const controller = new AbortController();
+  addAbortSignal(controller.signal, stream);
+  controller.abort();
 }
