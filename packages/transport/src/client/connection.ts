@@ -10,8 +10,8 @@ import type { StreamOpener } from './call-transport';
 
 export interface ConnectionOptions {
   authority: string;
-  /** Whether the socket runs TLS (calls set `:scheme` from it). */
-  secure: boolean;
+  /** Whether the socket runs TLS (calls set `:scheme` from it). Default false. */
+  secure?: boolean;
   /** Ping every this many ms (0: no keepalive). */
   keepaliveTimeMs: number;
   /** Fail the connection when a ping is not acknowledged within this many ms. */
@@ -88,7 +88,7 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
   }
 
   get secure(): boolean {
-    return this.options.secure;
+    return this.options.secure === true;
   }
 
   get isClosed(): boolean {
