@@ -12,8 +12,8 @@ import {
   normalizeGuid,
 } from '@vmrpc/native';
 import { randomUUID } from 'node:crypto';
-import { win32Binding } from '@vmrpc/native/internal/binding-win32';
-import { encodeOptionValue } from '@vmrpc/native/internal/hvsock-options';
+import { win32Binding } from '@vmrpc/native/testing';
+import { encodeOptionValue } from '@vmrpc/native/testing';
 import { freshHvsockServicePort, requireHvsock } from '../support/hvsock-gate.js';
 import { defineStreamSuite } from './stream-suite.js';
 

@@ -21,11 +21,11 @@ import {
   vsockServiceId,
   wslVmId,
 } from '@vmrpc/native';
-import { decodeOutput, parseGetVmOutput, parseWslVmId } from '@vmrpc/native/internal/hyperv-discovery';
-import { HVSOCK_CLIENT_BIND_ADDRESS } from '@vmrpc/native/internal/hvsock-family';
-import { checkHvsockOptions, encodeOptionValue, hvsockOptionSettings, kernelConnectTimeout } from '@vmrpc/native/internal/hvsock-options';
-import { decodeSockaddr, encodeHvsock } from '@vmrpc/native/internal/sockaddr';
-import { WINDOWS_ERRORS, windowsErrorInfo, windowsSystemError } from '@vmrpc/native/internal/winsock-errors';
+import { decodeOutput, parseGetVmOutput, parseWslVmId } from '@vmrpc/native/testing';
+import { HVSOCK_CLIENT_BIND_ADDRESS } from '@vmrpc/native/testing';
+import { checkHvsockOptions, encodeOptionValue, hvsockOptionSettings, kernelConnectTimeout } from '@vmrpc/native/testing';
+import { decodeSockaddr, encodeHvsock } from '@vmrpc/native/testing';
+import { WINDOWS_ERRORS, windowsErrorInfo, windowsSystemError } from '@vmrpc/native/testing';
 import { rejection } from '../support/checks.js';
 
 const NOT_WINDOWS = process.platform !== 'win32';

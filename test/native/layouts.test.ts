@@ -2,7 +2,7 @@
 // the Windows layout is verified on Linux too.
 import { expect } from 'chai';
 // Internal module, reached through the package's ./internal/* export (not a public API).
-import * as sockaddr from '@vmrpc/native/internal/sockaddr';
+import { sockaddr } from '@vmrpc/native/testing';
 
 describe('socket address layouts', () => {
   it('encodes sockaddr_vm as 16 bytes: family 40, reserved, port, cid, flags, zero', () => {

@@ -3,8 +3,8 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { connect, createServer, type VmServer } from '@vmrpc/native';
-import { nativeBinding } from '@vmrpc/native/internal/binding';
-import { encodeUnix } from '@vmrpc/native/internal/sockaddr';
+import { nativeBinding } from '@vmrpc/native/testing';
+import { encodeUnix } from '@vmrpc/native/testing';
 import { rejection, socketPath } from '../support/checks.js';
 import { defineStreamSuite } from './stream-suite.js';
 

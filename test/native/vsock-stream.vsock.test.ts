@@ -1,8 +1,8 @@
 // AF_VSOCK stream sockets on a real kernel: vsock loopback (CID 1) inside the VM harness.
 import { expect } from 'chai';
 import { VMADDR_CID_ANY, connect, createServer, localCid, type VmServer, type VmSocket } from '@vmrpc/native';
-import { nativeBinding } from '@vmrpc/native/internal/binding';
-import { getVsockBufferSizes, getVsockConnectTimeout } from '@vmrpc/native/internal/socket-options';
+import { nativeBinding } from '@vmrpc/native/testing';
+import { getVsockBufferSizes, getVsockConnectTimeout } from '@vmrpc/native/testing';
 import { rejection, within } from '../support/checks.js';
 import { freshVsockPort, requireVsockTestGuest } from '../support/vsock-gate.js';
 import { defineStreamSuite } from './stream-suite.js';

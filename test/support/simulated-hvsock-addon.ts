@@ -6,8 +6,8 @@
  * the *.hvsock.test.ts suites on a Windows machine.
  */
 import { randomUUID } from 'node:crypto';
-import type { Win32Binding } from '@vmrpc/native/internal/binding-win32';
-import { decodeSockaddr, encodeHvsock } from '@vmrpc/native/internal/sockaddr';
+import type { Win32Binding } from '@vmrpc/native/testing';
+import { decodeSockaddr, encodeHvsock } from '@vmrpc/native/testing';
 
 const ERROR_FILE_NOT_FOUND = 2;
 const ERROR_NETNAME_DELETED = 64;

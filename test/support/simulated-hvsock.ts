@@ -3,7 +3,7 @@
  * it that every keep-alive ref was returned and every socket closed.
  */
 import { expect } from 'chai';
-import { replaceAddonForTests } from '@vmrpc/native/internal/binding';
+import { replaceAddonForTests } from '@vmrpc/native/testing';
 import { SimulatedHvsockAddon } from './simulated-hvsock-addon.js';
 
 /** Installs a fresh simulated addon around the tests of `suite`; returns a getter for it. */

@@ -18,7 +18,7 @@ export const mochaHooks = {
     try {
       const native = await import('@vmrpc/native');
       native.nativeHandleAvailable();
-      const binding = await import('@vmrpc/native/internal/binding');
+      const binding = await import('@vmrpc/native/testing');
       binding.nativeBinding();
     } catch {
       // Suites report a missing addon themselves.

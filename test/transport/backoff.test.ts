@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Backoff } from '@vmrpc/transport/internal/protocol/backoff';
+import { Backoff } from '@vmrpc/transport';
 
 describe('reconnect backoff', () => {
   it('grows by 1.6x per failure, stays within +/-20% jitter, caps at the maximum, and resets', () => {

@@ -81,6 +81,31 @@ export function defineConformanceSuite(variant: ConformanceVariant): void {
     expect(trailers?.get('x-trailer-bin')).to.deep.equal([Buffer.from([0, 1, 2, 255])]);
   });
 
+  it('response metadata: the headers as sent (content-type and date included), trailers without the status', async () => {
+    let headers: grpc.Metadata | undefined;
+    let trailers: grpc.Metadata | undefined;
+    const promise = unary(client, { payload: Buffer.from('meta') });
+    promise.call.on('metadata', (m: grpc.Metadata) => (headers = m));
+    promise.call.on('status', (s: grpc.StatusObject) => (trailers = s.metadata));
+    await within(10_000, 'unary', promise);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(Object.keys(headers?.getMap() ?? {}).sort()).to.deep.equal(['content-type', 'date', 'x-header']);
+    expect(headers?.get('content-type')).to.deep.equal(['application/grpc+proto']);
+    expect(String(headers?.get('date')[0])).to.match(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    expect(Object.keys(trailers?.getMap() ?? {}).sort()).to.deep.equal(['x-trailer', 'x-trailer-bin']);
+  });
+
+  it('response metadata of a Trailers-Only response: content-type and date, no status headers', async () => {
+    const promise = new Promise((resolve, reject) =>
+      client.makeUnaryRequest('/vmrpc.testing.v1.Conformance/Nope', (x: Buffer) => x, (x: Buffer) => x, Buffer.alloc(0), (error, value) =>
+        error ? reject(error) : resolve(value),
+      ),
+    );
+    const error = await within(10_000, 'trailers-only', expectStatus(promise, grpc.status.UNIMPLEMENTED));
+    expect(Object.keys(error.metadata.getMap()).sort()).to.deep.equal(['content-type', 'date']);
+    expect(error.metadata.get('content-type')).to.deep.equal(['application/grpc+proto']);
+  });
+
   it('unary: 8 MiB each way arrives exactly', async () => {
     const payload = randomBytes(8 << 20);
     const big = variant.makeClient(running.clientTarget, { 'grpc.max_receive_message_length': 64 << 20 });

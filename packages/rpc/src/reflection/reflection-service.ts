@@ -4,7 +4,7 @@
  * proto3, so extension queries answer NOT_FOUND (or an empty list for a known message type).
  */
 import { Status } from '../errors';
-import type { ServiceImplementation } from '../server/create-server';
+import type { ServiceImplementation } from '../server/implementation';
 import type { DeepPartial } from '../types';
 import type { FileIndex } from './file-index';
 import type { ServerReflectionRequest, ServerReflectionResponse, ServerReflectionServiceDescriptor } from './reflection-proto';

@@ -3,7 +3,7 @@
  * services (v1 and v1alpha) that describe them (themselves included, as grpc-go does).
  */
 import type { ServiceDescriptor } from '../descriptor';
-import type { ServiceImplementation } from '../server/create-server';
+import type { ServiceImplementation } from '../server/implementation';
 import { FileIndex, reflectedService, type ReflectedService } from './file-index';
 import { ServerReflectionService, ServerReflectionV1AlphaService, type ServerReflectionServiceDescriptor } from './reflection-proto';
 import { reflectionImplementation } from './reflection-service';

@@ -19,22 +19,10 @@ import {
   type UnaryHandler,
 } from './handlers';
 import { serverDefaults } from './defaults';
+import type { ServiceImplementation } from './implementation';
+
+export type { ServerMethod, ServiceImplementation } from './implementation';
 import type { ServerErrorListener } from './status';
-
-/** The handler type of a method descriptor, by its streaming shape. */
-export type ServerMethod<M> =
-  M extends MethodDescriptor<infer Req, infer Res, infer RequestStream, infer ResponseStream>
-    ? [RequestStream, ResponseStream] extends [false, false]
-      ? UnaryHandler<Req, Res>
-      : [RequestStream, ResponseStream] extends [false, true]
-        ? ServerStreamingHandler<Req, Res>
-        : [RequestStream, ResponseStream] extends [true, false]
-          ? ClientStreamingHandler<Req, Res>
-          : BidiStreamingHandler<Req, Res>
-    : never;
-
-/** The implementation of service S: one async function or async generator per RPC. */
-export type ServiceImplementation<S extends ServiceDescriptor> = { readonly [K in keyof S]: ServerMethod<S[K]> };
 
 /** Options of createServer(). */
 export interface ServerOptions {

@@ -19,7 +19,13 @@ export type ClientStreamingHandler<Req, Res> = (requests: AsyncIterable<Req>, co
 /** A bidi-streaming handler: the requests as an async iterable in, an (async) generator of responses out. */
 export type BidiStreamingHandler<Req, Res> = (requests: AsyncIterable<Req>, context: CallContext) => AsyncIterable<DeepPartial<Res>> | Iterable<DeepPartial<Res>>;
 
-/** The requests of a streaming call; a cancelled call ends the loop with RpcError CANCELLED. */
+/**
+ * The requests of a streaming call, ending when grpc-js reports the end of the request stream.
+ * A call cancelled before that (RST_STREAM) ends the loop with RpcError CANCELLED. A cancellation
+ * after the end (a client that half-closed, then cancelled; or a client such as the stock grpc-js
+ * one that sends END_STREAM just before RST_STREAM when it cancels) reaches the handler through
+ * `context.signal`, and its answer is dropped: no wait can tell those apart, and none is made.
+ */
 async function* requestsOf<Req>(call: Readable, context: HandlerContext): AsyncGenerator<Req, void, undefined> {
   try {
     // Not destroyed at the end: in a bidi call the same stream still has responses to send.
@@ -28,26 +34,7 @@ async function* requestsOf<Req>(call: Readable, context: HandlerContext): AsyncG
     if (context.signal.aborted) throw context.signal.reason;
     throw error;
   }
-  // Node's HTTP/2 client cancels a stream by ending it and then resetting it, so grpc-js reports
-  // a cancelled request stream first as complete and then, about a millisecond later, as
-  // cancelled. Wait that out (best effort) so a cancelled stream does not look complete.
-  if (!context.signal.aborted) await settle(context.signal, CANCEL_SETTLE_MS);
   if (context.signal.aborted) throw context.signal.reason;
-}
-
-/** How long the end of a request stream waits for a cancellation that may follow it. */
-export const CANCEL_SETTLE_MS = 10;
-
-function settle(signal: AbortSignal, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function drained(call: Writable, signal: AbortSignal): Promise<void> {

@@ -7,8 +7,7 @@
  * deadline, lost connection) ends the call at once. Our side is reset with RST_STREAM only for
  * endings the client chose (cancel, deadline, limits), never after the server ended the stream.
  */
-import * as http2 from 'node:http2';
-import * as zlib from 'node:zlib';
+import type * as http2 from 'node:http2';
 import {
   CallCredentials,
   Metadata,
@@ -16,18 +15,20 @@ import {
   propagate,
   type experimental,
   type Deadline,
+  type InterceptingListener,
   type StatusObject,
 } from '@grpc/grpc-js';
-import type { InterceptingListener, MessageContext } from '@grpc/grpc-js/build/src/call-interface';
-import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
-import { MAX_TIMER_MS, deadlineMs, formatGrpcTimeout } from '../protocol/deadline';
-import { FrameDecoder, FrameError, frameMessage } from '../protocol/framing';
-import { isGrpcContentType, metadataFromHeaders, statusFromHttpStatus, statusFromRstCode, statusFromTrailers } from '../protocol/status';
-import type { VmChannel } from './channel';
-import type { Http2Connection } from './connection';
+import { MAX_TIMER_MS, deadlineMs } from '../protocol/deadline';
+import { frameMessage } from '../protocol/framing';
+import { requestHeaders } from '../protocol/request-headers';
+import { isGrpcContentType, metadataFromResponseHeaders, statusFromHttpStatus, statusFromRstCode, statusFromTrailers } from '../protocol/status';
+import type { CallTransport, ParentCall, StreamOpener } from './call-transport';
+import { resetStream } from './connection';
+import { isEmptyCallCredentials } from './grpc-internals';
+import { ReceivedMessages } from './received-messages';
 
-const { NGHTTP2_CANCEL } = http2.constants;
-const EMPTY_CALL_CREDENTIALS = CallCredentials.createEmpty();
+/** grpc-js does not export the context type of sendMessageWithContext. */
+type MessageContext = Parameters<experimental.CallStream['sendMessageWithContext']>[0];
 
 interface QueuedWrite {
   frame: Buffer;
@@ -37,18 +38,13 @@ interface QueuedWrite {
 export class VmCall implements experimental.CallStream {
   private listener: InterceptingListener | undefined;
   private stream: http2.ClientHttp2Stream | undefined;
-  private connection: Http2Connection | undefined;
+  private connection: StreamOpener | undefined;
   private callCredentials: CallCredentials = CallCredentials.createEmpty();
   private metadata: Metadata | undefined;
   private deadline: number;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private cancelWaiting: (() => void) | undefined;
-  private readonly decoder: FrameDecoder;
-  private readonly readQueue: unknown[] = [];
-  private readCredit = 0;
-  private decompressing = 0;
-  private decompressChain: Promise<void> = Promise.resolve();
-  private encoding = 'identity';
+  private readonly received: ReceivedMessages;
   private readsDone = false;
   private receivedStatus: StatusObject | undefined;
   private statusDelivered = false;
@@ -57,15 +53,19 @@ export class VmCall implements experimental.CallStream {
   private onParentCancelled: (() => void) | undefined;
 
   constructor(
-    private readonly channel: VmChannel,
+    private readonly transport: CallTransport,
     private readonly callNumber: number,
     private readonly method: string,
     deadline: Deadline,
     private readonly host: string | undefined,
-    private readonly parentCall: ServerSurfaceCall | null,
+    private readonly parentCall: ParentCall | null,
     propagateFlags: number | undefined,
   ) {
-    this.decoder = new FrameDecoder(channel.options.maxReceiveMessageBytes);
+    this.received = new ReceivedMessages(transport.settings.maxReceiveMessageBytes, {
+      deliver: (message) => this.deliverMessage(message),
+      fail: (code, details) => this.failFromClient(code, details),
+      drained: () => this.maybeDeliverStatus(),
+    });
     const flags = propagateFlags ?? propagate.DEFAULTS;
     this.deadline = deadlineMs(deadline);
     if (parentCall !== null && flags & propagate.DEADLINE) {
@@ -87,7 +87,7 @@ export class VmCall implements experimental.CallStream {
     if (Number.isFinite(this.deadline)) this.armDeadline();
     if (this.statusDelivered) return;
     const waitForReady = metadata.getOptions().waitForReady === true;
-    this.cancelWaiting = this.channel.requestConnection({
+    this.cancelWaiting = this.transport.requestConnection({
       waitForReady,
       ready: (connection) => this.onConnection(connection),
       fail: (status) => this.endWithStatus({ ...status, metadata: new Metadata() }),
@@ -95,7 +95,7 @@ export class VmCall implements experimental.CallStream {
   }
 
   sendMessageWithContext(context: MessageContext, message: Buffer): void {
-    const limit = this.channel.options.maxSendMessageBytes;
+    const limit = this.transport.settings.maxSendMessageBytes;
     if (message.length > limit) {
       this.cancelWithStatus(Status.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${limit})`);
       process.nextTick(() => context.callback?.());
@@ -108,9 +108,8 @@ export class VmCall implements experimental.CallStream {
   }
 
   startRead(): void {
-    this.readCredit++;
-    this.deliverMessages();
-    if (this.readQueue.length === 0 && this.stream?.isPaused()) this.stream.resume();
+    this.received.grant();
+    if (!this.received.full && this.stream?.isPaused()) this.stream.resume();
   }
 
   halfClose(): void {
@@ -121,11 +120,11 @@ export class VmCall implements experimental.CallStream {
   cancelWithStatus(code: Status, details: string): void {
     if (this.statusDelivered) return;
     this.endWithStatus({ code, details, metadata: new Metadata() });
-    if (this.stream !== undefined && !this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
+    if (this.stream !== undefined && !this.stream.closed) resetStream(this.stream);
   }
 
   getPeer(): string {
-    return this.channel.getTarget();
+    return this.transport.peer;
   }
 
   getCallNumber(): number {
@@ -142,22 +141,22 @@ export class VmCall implements experimental.CallStream {
 
   // ---- connection and stream ----
 
-  private onConnection(connection: Http2Connection): void {
+  private onConnection(connection: StreamOpener): void {
     this.cancelWaiting = undefined;
     if (this.statusDelivered) return;
-    const credentials = this.channel.channelCallCredentials.compose(this.callCredentials);
+    const credentials = this.transport.callCredentials.compose(this.callCredentials);
     // Most calls carry no call credentials: open the stream in this turn, without a promise.
-    if (credentials._equals(EMPTY_CALL_CREDENTIALS)) return this.openStream(connection, this.metadata!);
+    if (isEmptyCallCredentials(credentials)) return this.openStream(connection, this.metadata!);
     void this.openStreamWithCredentials(connection, credentials);
   }
 
-  private async openStreamWithCredentials(connection: Http2Connection, credentials: CallCredentials): Promise<void> {
+  private async openStreamWithCredentials(connection: StreamOpener, credentials: CallCredentials): Promise<void> {
     const metadata = this.metadata!.clone();
-    const authority = this.host ?? this.channel.options.authority;
+    const authority = this.host ?? this.transport.settings.authority;
     const service = this.method.split('/')[1] ?? '';
     try {
       const extra = await credentials.generateMetadata({
-        service_url: `${this.channel.secure ? 'https' : 'http'}://${authority}/${service}`,
+        service_url: `${connection.secure ? 'https' : 'http'}://${authority}/${service}`,
         method_name: this.method.split('/')[2] ?? '',
       });
       metadata.merge(extra);
@@ -168,22 +167,17 @@ export class VmCall implements experimental.CallStream {
     this.openStream(connection, metadata);
   }
 
-  private openStream(connection: Http2Connection, metadata: Metadata): void {
+  private openStream(connection: StreamOpener, metadata: Metadata): void {
     if (this.statusDelivered) return;
     if (connection.isClosed) return this.endWithStatus({ code: Status.UNAVAILABLE, details: 'Connection dropped before the call started', metadata: new Metadata() });
-    const authority = this.host ?? this.channel.options.authority;
-    const headers: http2.OutgoingHttpHeaders = {
-      ...metadata.toHttp2Headers(),
-      ':method': 'POST',
-      ':scheme': this.channel.secure ? 'https' : 'http',
-      ':authority': authority,
-      ':path': this.method,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': this.channel.options.userAgent,
-      'grpc-accept-encoding': 'identity,deflate,gzip',
-    };
-    if (Number.isFinite(this.deadline)) headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now());
+    const settings = this.transport.settings;
+    const headers = requestHeaders(metadata, {
+      secure: connection.secure,
+      authority: this.host ?? settings.authority,
+      path: this.method,
+      userAgent: settings.userAgent,
+      deadline: this.deadline,
+    });
     let stream: http2.ClientHttp2Stream;
     try {
       stream = connection.request(headers);
@@ -194,14 +188,17 @@ export class VmCall implements experimental.CallStream {
     this.stream = stream;
     stream.on('response', (responseHeaders) => this.onResponseHeaders(responseHeaders));
     stream.on('trailers', (trailers) => this.onTrailers(trailers));
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      this.received.push(chunk);
+      if (this.received.full) stream.pause();
+    });
     stream.on('end', () => {
       this.readsDone = true;
       this.maybeDeliverStatus();
     });
     stream.on('error', () => undefined); // the status comes from 'close'
     stream.on('close', () => this.onStreamClose());
-    if (this.readCredit === 0) stream.pause();
+    if (!this.received.wanted) stream.pause();
     for (const write of this.writeQueue.splice(0)) this.writeFrame(write);
     if (this.halfClosePending) stream.end();
   }
@@ -224,16 +221,16 @@ export class VmCall implements experimental.CallStream {
       return this.failFromClient(Status.UNKNOWN, `Received invalid content-type ${JSON.stringify(headers['content-type'] ?? '')}`);
     }
     const encoding = headers['grpc-encoding'];
-    if (typeof encoding === 'string') this.encoding = encoding;
+    if (typeof encoding === 'string') this.received.setEncoding(encoding);
     const listener = this.listener!;
-    const metadata = metadataFromHeaders(headers);
+    const metadata = metadataFromResponseHeaders(headers);
     process.nextTick(() => listener.onReceiveMetadata(metadata));
   }
 
   private onTrailers(trailers: http2.IncomingHttpHeaders): void {
     if (this.receivedStatus !== undefined || this.statusDelivered) return;
     const status = statusFromTrailers(trailers);
-    if (status.code === Status.OK && this.decoder.midMessage) {
+    if (status.code === Status.OK && this.received.midMessage) {
       return this.failFromClient(Status.INTERNAL, 'The server ended the stream in the middle of a message');
     }
     this.receivedStatus = status;
@@ -243,63 +240,9 @@ export class VmCall implements experimental.CallStream {
     this.maybeDeliverStatus();
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.statusDelivered) return;
-    let frames;
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (error) {
-      const frameError = error as FrameError;
-      return this.failFromClient(frameError.tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, frameError.message);
-    }
-    for (const frame of frames) {
-      if (!frame.compressed) this.enqueueMessage(frame.message);
-      else this.decompress(frame.message);
-    }
-    if (this.readCredit === 0 && this.readQueue.length > 0) this.stream?.pause();
-  }
-
-  private decompress(compressed: Buffer): void {
-    const inflate = this.encoding === 'gzip' ? zlib.gunzip : this.encoding === 'deflate' ? zlib.inflate : undefined;
-    if (inflate === undefined) {
-      return this.failFromClient(Status.INTERNAL, `Received a message compressed with unsupported encoding "${this.encoding}"`);
-    }
-    this.decompressing++;
-    const limit = this.channel.options.maxReceiveMessageBytes;
-    // Messages must keep their order: each waits for the one before it.
-    this.decompressChain = this.decompressChain.then(
-      () =>
-        new Promise<void>((resolve) => {
-          inflate(compressed, { maxOutputLength: Math.max(limit, 1) }, (error, message) => {
-            this.decompressing--;
-            if (error) {
-              const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-              this.failFromClient(
-                tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL,
-                tooLarge ? `Received message that decompresses to more than max (${limit})` : `Failed to decompress a message: ${error.message}`,
-              );
-            } else if (!this.statusDelivered) {
-              this.enqueueMessage(message);
-            }
-            resolve();
-          });
-        }),
-    );
-  }
-
-  private enqueueMessage(message: Buffer): void {
-    this.readQueue.push(message);
-    this.deliverMessages();
-  }
-
-  private deliverMessages(): void {
-    const listener = this.listener;
-    while (listener !== undefined && this.readCredit > 0 && this.readQueue.length > 0 && !this.statusDelivered) {
-      this.readCredit--;
-      const message = this.readQueue.shift();
-      process.nextTick(() => listener.onReceiveMessage(message));
-    }
-    this.maybeDeliverStatus();
+  private deliverMessage(message: Buffer): void {
+    const listener = this.listener!;
+    process.nextTick(() => listener.onReceiveMessage(message));
   }
 
   private onStreamClose(): void {
@@ -322,7 +265,7 @@ export class VmCall implements experimental.CallStream {
   private maybeDeliverStatus(): void {
     const status = this.receivedStatus;
     if (status === undefined || this.statusDelivered) return;
-    if (!this.readsDone || this.readQueue.length > 0 || this.decompressing > 0) return;
+    if (!this.readsDone || this.received.pending) return;
     this.endWithStatus(status);
   }
 
@@ -345,7 +288,7 @@ export class VmCall implements experimental.CallStream {
     this.cancelWaiting?.();
     this.cancelWaiting = undefined;
     if (this.onParentCancelled !== undefined) this.parentCall?.removeListener('cancelled', this.onParentCancelled);
-    this.readQueue.length = 0;
+    this.received.stop();
     for (const write of this.writeQueue.splice(0)) process.nextTick(() => write.callback?.());
     if (this.listener !== undefined) this.deliverStatusToListener();
   }

@@ -9,39 +9,32 @@
  */
 import type { Duplex } from 'node:stream';
 import {
-  CallCredentials,
   ChannelCredentials,
   connectivityState as State,
   status as Status,
   type ChannelInterface,
   type ChannelOptions,
   type Deadline,
-  type StatusObject,
+  type experimental,
 } from '@grpc/grpc-js';
-import type { ChannelRef } from '@grpc/grpc-js/build/src/channelz';
-import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
-import type { GrpcUri } from '@grpc/grpc-js/build/src/uri-parser';
-import type { SecureConnector } from '@grpc/grpc-js/build/src/channel-credentials';
 import { Backoff } from '../protocol/backoff';
 import { VmCall } from './call';
+import type { CallTransport, ConnectionWaiter, ParentCall } from './call-transport';
+import { checkCallInternals, createSecureConnector } from './grpc-internals';
 import { Http2Connection } from './connection';
 import { makeConnector, type ChannelTarget, type Connector } from './connector';
 import { resolveOptions, type ResolvedChannelOptions, type VmChannelOptions } from './options';
 
-/** Something waiting for a READY connection: a call that has started. */
-export interface ConnectionWaiter {
-  readonly waitForReady: boolean;
-  /** Called with the READY connection the call is to use. */
-  ready(connection: Http2Connection): void;
-  /** Called when no connection can be had: the call ends with this status. */
-  fail(status: Pick<StatusObject, 'code' | 'details'>): void;
-}
+export type { ConnectionWaiter } from './call-transport';
 
 interface StateWatcher {
   from: State;
   callback: (error?: Error) => void;
   timer: NodeJS.Timeout | undefined;
 }
+
+/** grpc-js does not export the channelz reference type by name. */
+type ChannelzRef = ReturnType<ChannelInterface['getChannelzRef']>;
 
 let nextChannelId = 1;
 const STREAM_WINDOW_BYTES = 1 << 20;
@@ -51,7 +44,7 @@ const CONNECTION_WINDOW_BYTES = 8 << 20;
 export class VmChannel implements ChannelInterface {
   readonly options: ResolvedChannelOptions;
   private readonly connector: Connector;
-  private readonly secureConnector: SecureConnector;
+  private readonly secureConnector: experimental.SecureConnector;
   private readonly backoff: Backoff;
   private readonly handshakeTimeoutMs: number;
   private readonly channelId = nextChannelId++;
@@ -63,6 +56,8 @@ export class VmChannel implements ChannelInterface {
   private watchers: StateWatcher[] = [];
   private lastError = '';
   private nextCallNumber = 1;
+  /** What calls see of this channel (VmCall depends on the interface, not on VmChannel). */
+  private readonly callTransport: CallTransport;
 
   constructor(
     target: ChannelTarget,
@@ -72,11 +67,21 @@ export class VmChannel implements ChannelInterface {
     this.options = resolveOptions(options.grpc);
     const credentials = options.credentials ?? ChannelCredentials.createInsecure();
     if (!(credentials instanceof ChannelCredentials)) throw new TypeError('options.credentials must be a grpc-js ChannelCredentials');
-    this.secureConnector = credentials._createSecureConnector(this.uri(), (options.grpc ?? {}) as ChannelOptions);
+    checkCallInternals();
+    this.secureConnector = createSecureConnector(credentials, this.uri(), (options.grpc ?? {}) as ChannelOptions);
     this.backoff = new Backoff({ initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs });
     const handshake = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (typeof handshake !== 'number' || !(handshake > 0)) throw new RangeError(`options.handshakeTimeoutMs must be a positive number (got ${String(handshake)})`);
     this.handshakeTimeoutMs = handshake;
+    const secureConnector = this.secureConnector;
+    this.callTransport = {
+      peer: this.connector.name,
+      settings: this.options,
+      get callCredentials() {
+        return secureConnector.getCallCredentials();
+      },
+      requestConnection: (waiter) => this.requestConnection(waiter),
+    };
   }
 
   // ---- grpc-js Channel interface ----
@@ -107,14 +112,14 @@ export class VmChannel implements ChannelInterface {
     this.watchers.push(watcher);
   }
 
-  getChannelzRef(): ChannelRef {
-    return { kind: 'channel', id: this.channelId, name: this.connector.name } as ChannelRef;
+  getChannelzRef(): ChannelzRef {
+    return { kind: 'channel', id: this.channelId, name: this.connector.name } as ChannelzRef;
   }
 
-  createCall(method: string, deadline: Deadline, host: string | null | undefined, parentCall: ServerSurfaceCall | null, propagateFlags: number | null | undefined): VmCall {
+  createCall(method: string, deadline: Deadline, host: string | null | undefined, parentCall: ParentCall | null, propagateFlags: number | null | undefined): VmCall {
     if (typeof method !== 'string') throw new TypeError('Channel#createCall: method must be a string');
     if (this.state === State.SHUTDOWN) throw new Error('Channel has been shut down');
-    return new VmCall(this, this.nextCallNumber++, method, deadline, host ?? undefined, parentCall, propagateFlags ?? undefined);
+    return new VmCall(this.callTransport, this.nextCallNumber++, method, deadline, host ?? undefined, parentCall, propagateFlags ?? undefined);
   }
 
   close(): void {
@@ -167,19 +172,10 @@ export class VmChannel implements ChannelInterface {
     this.connection?.destroy(new Error(reason));
   }
 
-  // ---- used by calls ----
-
-  /** Call credentials that come with the channel credentials (composed credentials). */
-  get channelCallCredentials(): CallCredentials {
-    return this.secureConnector.getCallCredentials();
-  }
-
-  get secure(): boolean {
-    return this.isSecure;
-  }
+  // ---- connection management ----
 
   /** Hands the waiter a READY connection now or later, or fails it; returns a cancel function. */
-  requestConnection(waiter: ConnectionWaiter): () => void {
+  private requestConnection(waiter: ConnectionWaiter): () => void {
     if (this.state === State.SHUTDOWN) {
       waiter.fail({ code: Status.UNAVAILABLE, details: 'Channel has been shut down' });
       return () => undefined;
@@ -197,12 +193,8 @@ export class VmChannel implements ChannelInterface {
     return () => this.waiters.delete(waiter);
   }
 
-  // ---- connection management ----
-
-  private isSecure = false;
-
-  private uri(): GrpcUri {
-    return { scheme: 'dns', authority: undefined, path: this.options.authority } as GrpcUri;
+  private uri(): experimental.GrpcUri {
+    return { scheme: 'dns', authority: undefined, path: this.options.authority };
   }
 
   private startConnecting(): void {
@@ -231,10 +223,10 @@ export class VmChannel implements ChannelInterface {
     try {
       const secured = await this.secureConnector.connect(socket as unknown as import('node:net').Socket);
       socket = secured.socket;
-      this.isSecure = secured.secure;
       if (signal.aborted) throw new Error('connection attempt cancelled');
       return await Http2Connection.open(socket, {
         authority: this.options.authority,
+        secure: secured.secure,
         keepaliveTimeMs: this.options.keepaliveTimeMs,
         keepaliveTimeoutMs: this.options.keepaliveTimeoutMs,
         keepalivePermitWithoutCalls: this.options.keepalivePermitWithoutCalls,

@@ -1,13 +1,17 @@
 /**
  * One HTTP/2 client session over one connected stream, with keepalive pings. It knows nothing
- * of calls: the channel asks it for streams and listens for its end.
+ * of calls: the channel asks it for streams and listens for its end; calls reset their streams
+ * with resetStream().
  */
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
-import type { Duplex } from 'node:stream';
+import { addAbortSignal, type Duplex } from 'node:stream';
+import type { StreamOpener } from './call-transport';
 
 export interface ConnectionOptions {
   authority: string;
+  /** Whether the socket runs TLS (calls set `:scheme` from it). Default false. */
+  secure?: boolean;
   /** Ping every this many ms (0: no keepalive). */
   keepaliveTimeMs: number;
   /** Fail the connection when a ping is not acknowledged within this many ms. */
@@ -29,7 +33,7 @@ export interface ConnectionEvents {
   draining: [];
 }
 
-export class Http2Connection extends EventEmitter<ConnectionEvents> {
+export class Http2Connection extends EventEmitter<ConnectionEvents> implements StreamOpener {
   private activeStreams = 0;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -81,6 +85,10 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> {
       session.once('error', fail);
       session.once('close', closedEarly);
     });
+  }
+
+  get secure(): boolean {
+    return this.options.secure === true;
   }
 
   get isClosed(): boolean {
@@ -143,4 +151,16 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> {
     clearTimeout(this.pingTimer);
     this.emit('close', this.closeError);
   }
+}
+
+/**
+ * Resets a stream with RST_STREAM(CANCEL) and nothing before it. `stream.close(NGHTTP2_CANCEL)`
+ * would first end the request side (END_STREAM), so the server would see a complete request
+ * stream and only then the cancellation. Node's http2 destroys a stream aborted through an
+ * AbortSignal with CANCEL and without ending it.
+ */
+export function resetStream(stream: http2.ClientHttp2Stream): void {
+  const controller = new AbortController();
+  addAbortSignal(controller.signal, stream);
+  controller.abort();
 }

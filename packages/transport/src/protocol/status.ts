@@ -8,8 +8,13 @@ import { Metadata, status as Status, type StatusObject } from '@grpc/grpc-js';
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INADEQUATE_SECURITY } = http2.constants;
 
-/** Headers that carry the protocol, not user metadata. */
-const RESERVED_HEADERS = new Set(['content-type', 'grpc-status', 'grpc-message', 'grpc-encoding', 'grpc-accept-encoding', 'te', 'date']);
+/**
+ * Headers left out of the metadata users see, as the stock grpc-js client leaves them out: the
+ * compression headers of response headers (its compression filter consumes them) and the status
+ * of trailers. Everything else (content-type, date, ...) is metadata, so both clients agree.
+ */
+const CONSUMED_RESPONSE_HEADERS = new Set(['grpc-encoding', 'grpc-accept-encoding']);
+const CONSUMED_TRAILERS = new Set(['grpc-status', 'grpc-message']);
 
 /** gRPC code for a non-200 HTTP status. */
 export function statusFromHttpStatus(httpStatus: number): Status {
@@ -58,18 +63,22 @@ export function decodeGrpcMessage(value: string): string {
   }
 }
 
-/** Metadata from response headers or trailers, without pseudo and protocol headers. */
-export function metadataFromHeaders(headers: http2.IncomingHttpHeaders): Metadata {
-  const user: http2.IncomingHttpHeaders = {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (!key.startsWith(':') && !RESERVED_HEADERS.has(key)) user[key] = value;
+function metadataWithout(headers: http2.IncomingHttpHeaders, consumed: ReadonlySet<string>): Metadata {
+  const kept: http2.IncomingHttpHeaders = {};
+  for (const key in headers) {
+    if (key.charCodeAt(0) !== 58 /* ':' */ && !consumed.has(key)) kept[key] = headers[key];
   }
-  return Metadata.fromHttp2Headers(user);
+  return Metadata.fromHttp2Headers(kept);
+}
+
+/** The metadata of response headers (`onReceiveMetadata`). */
+export function metadataFromResponseHeaders(headers: http2.IncomingHttpHeaders): Metadata {
+  return metadataWithout(headers, CONSUMED_RESPONSE_HEADERS);
 }
 
 /** The status carried by trailers (or a Trailers-Only response). */
 export function statusFromTrailers(trailers: http2.IncomingHttpHeaders): StatusObject {
-  const metadata = metadataFromHeaders(trailers);
+  const metadata = metadataWithout(trailers, CONSUMED_TRAILERS);
   const rawCode = trailers['grpc-status'];
   const code = typeof rawCode === 'string' && /^\d+$/.test(rawCode) ? Number(rawCode) : NaN;
   if (!Number.isInteger(code) || code < 0 || code > 16) {
