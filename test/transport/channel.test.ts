@@ -43,6 +43,32 @@ describe('VM channel', () => {
     expect(error.details).to.contain(target);
   });
 
+  it('a socket factory that rejects with a gRPC status ends the calls with that status', async () => {
+    const refusal = Object.assign(new Error('NOT_FOUND: no such backend'), { code: grpc.status.NOT_FOUND, details: 'no such backend' });
+    const client = new ConformanceClient('custom', grpc.credentials.createInsecure(), {
+      channelOverride: createChannel(() => Promise.reject(refusal)),
+    }) as never as ConformanceClient;
+    cleanups.push(() => client.close());
+    const error = await within(5000, 'fail fast', expectCode(unary(client, {}), grpc.status.NOT_FOUND));
+    expect(error.details).to.equal('no such backend');
+    // Any other rejection is UNAVAILABLE, naming the target.
+    const plain = new ConformanceClient('custom', grpc.credentials.createInsecure(), {
+      channelOverride: createChannel(() => Promise.reject(new Error('no route'))),
+    }) as never as ConformanceClient;
+    cleanups.push(() => plain.close());
+    const unavailable = await within(5000, 'fail fast', expectCode(unary(plain, {}), grpc.status.UNAVAILABLE));
+    expect(unavailable.details).to.equal('Failed to connect to custom: no route');
+  });
+
+  it('a waitForReady call whose deadline passes before any connection says why it had none', async () => {
+    const target = `unix:${socketPath('never')}`;
+    const client = makeClient(target, { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 100 });
+    cleanups.push(() => client.close());
+    const call = unary(client, {}, new grpc.Metadata({ waitForReady: true }), { deadline: Date.now() + 300 });
+    const error = await within(5000, 'deadline', expectCode(call, grpc.status.DEADLINE_EXCEEDED));
+    expect(error.details).to.match(/^Deadline exceeded while waiting for a connection: Failed to connect to unix:.*never/);
+  });
+
   it('waitForReady calls wait for a server that starts later', async () => {
     const target = `unix:${socketPath('late')}`;
     const client = makeClient(target, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 200 });

@@ -1,6 +1,7 @@
 // What users met with agents (issue #14), over unix: one id in two processes settles, waits and
 // errors name the agent and its target, close() is idempotent, a closing host ends its waits.
 import { spawn } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { AgentHost, GuestAgent, RpcError, Status, type AgentInfo } from '@vmrpc/rpc';
@@ -68,6 +69,16 @@ describe('agents: the rules users rely on (unix:)', function () {
       for await (const _ of echo.repeat({ message: 'x', count: 1, intervalMs: 1 })) return;
     })())) as unknown as RpcError;
     expect(streamed.code).to.equal(Status.NOT_FOUND);
+  });
+
+  it('a stock grpc-js client on callChannel() gets the same NOT_FOUND for an unknown id', async function () {
+    const channel = host.agent('vm-nobody').callChannel();
+    const client = new grpc.Client('agent:vm-nobody', grpc.credentials.createInsecure(), { channelOverride: channel });
+    const error = await within(5000, 'NOT_FOUND', new Promise<grpc.ServiceError>((resolve) => {
+      client.makeUnaryRequest('/vmrpc.echo.v1.Echo/Say', (value: Buffer) => value, (value: Buffer) => value, Buffer.alloc(0), (failure) => resolve(failure!));
+    }));
+    expect(error.code).to.equal(Status.NOT_FOUND);
+    expect(error.details).to.equal('agent vm-nobody is not registered with this host');
   });
 
   it('with waitForReady, a deadline that passes while the agent is away names the agent', async function () {

@@ -45,4 +45,6 @@ export interface CallTransport {
   readonly callCredentials: CallCredentials;
   /** Hands the waiter a READY connection now or later, or fails it; returns a cancel function. */
   requestConnection(waiter: ConnectionWaiter): () => void;
+  /** Why the channel has no connection now (the last failed attempt), if it knows. */
+  lastConnectFailure(): string | undefined;
 }

@@ -87,11 +87,20 @@ export class VmCall implements experimental.CallStream {
     if (Number.isFinite(this.deadline)) this.armDeadline();
     if (this.statusDelivered) return;
     const waitForReady = metadata.getOptions().waitForReady === true;
-    this.cancelWaiting = this.transport.requestConnection({
+    let answered = false;
+    const cancel = this.transport.requestConnection({
       waitForReady,
-      ready: (connection) => this.onConnection(connection),
-      fail: (status) => this.endWithStatus({ ...status, metadata: new Metadata() }),
+      ready: (connection) => {
+        answered = true;
+        this.onConnection(connection);
+      },
+      fail: (status) => {
+        answered = true;
+        this.endWithStatus({ ...status, metadata: new Metadata() });
+      },
     });
+    // Set only while the call really waits: a connection handed over at once needs no cancel.
+    if (!answered) this.cancelWaiting = cancel;
   }
 
   sendMessageWithContext(context: MessageContext, message: Buffer): void {
@@ -273,11 +282,17 @@ export class VmCall implements experimental.CallStream {
 
   private armDeadline(): void {
     const remaining = this.deadline - Date.now();
-    if (remaining <= 0) return this.cancelWithStatus(Status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+    if (remaining <= 0) return this.deadlineExceeded();
     this.deadlineTimer = setTimeout(() => {
       if (this.deadline - Date.now() > 0) this.armDeadline();
-      else this.cancelWithStatus(Status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+      else this.deadlineExceeded();
     }, Math.min(remaining, MAX_TIMER_MS));
+  }
+
+  /** A call still waiting for a connection (waitForReady) says why it never got one. */
+  private deadlineExceeded(): void {
+    const reason = this.cancelWaiting !== undefined ? this.transport.lastConnectFailure() : undefined;
+    this.cancelWithStatus(Status.DEADLINE_EXCEEDED, reason === undefined ? 'Deadline exceeded' : `Deadline exceeded while waiting for a connection: ${reason}`);
   }
 
   private endWithStatus(status: StatusObject): void {

@@ -22,6 +22,7 @@ import { VmCall } from './call';
 import type { CallTransport, ConnectionWaiter, ParentCall } from './call-transport';
 import { checkCallInternals, createSecureConnector } from './grpc-internals';
 import { Http2Connection } from './connection';
+import { connectFailure, connectionLost, NO_FAILURE, type ConnectFailure } from './connect-failure';
 import { makeConnector, type ChannelTarget, type Connector } from './connector';
 import { resolveOptions, type ResolvedChannelOptions, type VmChannelOptions } from './options';
 
@@ -54,7 +55,8 @@ export class VmChannel implements ChannelInterface {
   private backoffTimer: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<ConnectionWaiter>();
   private watchers: StateWatcher[] = [];
-  private lastError = '';
+  /** Why the last attempt failed (or the last connection was lost): what failing calls report. */
+  private lastFailure: ConnectFailure = NO_FAILURE;
   private nextCallNumber = 1;
   /** What calls see of this channel (VmCall depends on the interface, not on VmChannel). */
   private readonly callTransport: CallTransport;
@@ -81,6 +83,7 @@ export class VmChannel implements ChannelInterface {
         return secureConnector.getCallCredentials();
       },
       requestConnection: (waiter) => this.requestConnection(waiter),
+      lastConnectFailure: () => this.lastFailure.details || undefined,
     };
   }
 
@@ -185,7 +188,7 @@ export class VmChannel implements ChannelInterface {
       return () => undefined;
     }
     if (this.state === State.TRANSIENT_FAILURE && !waiter.waitForReady) {
-      waiter.fail({ code: Status.UNAVAILABLE, details: this.lastError });
+      waiter.fail(this.lastFailure);
       return () => undefined;
     }
     this.waiters.add(waiter);
@@ -246,6 +249,7 @@ export class VmChannel implements ChannelInterface {
   private onConnected(connection: Http2Connection): void {
     if (this.state === State.SHUTDOWN) return connection.close();
     this.backoff.reset();
+    this.lastFailure = NO_FAILURE;
     this.connection = connection;
     connection.once('close', (error) => this.onConnectionLost(connection, error));
     connection.once('draining', () => this.onConnectionLost(connection, undefined));
@@ -258,12 +262,12 @@ export class VmChannel implements ChannelInterface {
 
   private onConnectFailed(error: Error): void {
     if (this.state === State.SHUTDOWN) return;
-    this.lastError = `Failed to connect to ${this.connector.name}: ${error.message}`;
+    this.lastFailure = connectFailure(this.connector.name, error);
     this.setState(State.TRANSIENT_FAILURE);
     for (const waiter of [...this.waiters]) {
       if (waiter.waitForReady) continue;
       this.waiters.delete(waiter);
-      waiter.fail({ code: Status.UNAVAILABLE, details: this.lastError });
+      waiter.fail(this.lastFailure);
     }
     const delay = this.backoff.next();
     this.backoffTimer = setTimeout(() => {
@@ -280,7 +284,7 @@ export class VmChannel implements ChannelInterface {
     this.connection = undefined;
     if (connection.draining) connection.close();
     if (this.state === State.SHUTDOWN) return;
-    if (error !== undefined) this.lastError = `Connection to ${this.connector.name} lost: ${error.message}`;
+    if (error !== undefined) this.lastFailure = connectionLost(this.connector.name, error);
     this.setState(State.IDLE);
     if (this.waiters.size > 0) this.startConnecting();
   }

@@ -10,7 +10,6 @@ import { createChannel, type VmChannel, type VmChannelOptions } from '@vmrpc/tra
 import { createClient, type Client, type ClientOptions } from '../../client/create-client';
 import type { ServiceDescriptor } from '../../descriptor';
 import type { AgentInfo } from './agent-info';
-import { agentCallError, explainCallErrors } from './agent-call-errors';
 
 /** Opens a call link to the agent's current session, or rejects saying why there is none. */
 export type CallLinkOpener = (agentId: string, signal: AbortSignal) => Promise<Duplex>;
@@ -34,10 +33,11 @@ export class AgentHandle {
   /**
    * A typed client of `service` on this agent. Clients share the handle's channel. Calls to an
    * id the host does not know fail with NOT_FOUND; a deadline that passes while the agent is
-   * not online (waitForReady) says which agent and why.
+   * not online (waitForReady) says which agent and why (the channel reports what opening a call
+   * link said, so grpc-js clients of `callChannel()` see the same).
    */
   client<S extends ServiceDescriptor>(service: S, options: Pick<ClientOptions, 'defaultCallOptions'> = {}): Client<S> {
-    return explainCallErrors(createClient(service, this.callChannel(), options), (error) => agentCallError(error, this.id, this.info));
+    return createClient(service, this.callChannel(), options);
   }
 
   /** The channel to the agent (for grpc-js clients made the grpc-js way). */

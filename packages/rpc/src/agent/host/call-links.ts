@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { ConnectOptions, VmSocket } from '@vmrpc/native';
+import { RpcError, Status } from '../../errors';
 import { dialLink } from '../link/dial-link';
 import type { Link, LinkTable } from '../link/link-table';
 import { refuse, type LinkPreface } from '../link/preface';
@@ -39,10 +40,10 @@ export class CallLinks {
     const { registry, callLinkTimeoutMs } = this.options;
     const agent = registry.get(agentId);
     const session = registry.sessionOf(agentId);
-    if (agent === undefined || session === undefined) {
-      throw new Error(agent === undefined ? `agent ${agentId} is not registered` : `agent ${agentId} is offline (${agent.offlineReason ?? 'unknown'})`);
-    }
-    if (agent.state === 'draining') throw new Error(`agent ${agentId} is draining`);
+    // The channel ends waiting calls with these statuses (NOT_FOUND is not "try again later").
+    if (agent === undefined) throw new RpcError(Status.NOT_FOUND, `agent ${agentId} is not registered with this host`);
+    if (session === undefined) throw new RpcError(Status.UNAVAILABLE, `agent ${agentId} is offline (${agent.offlineReason ?? 'unknown'})`);
+    if (agent.state === 'draining') throw new RpcError(Status.UNAVAILABLE, `agent ${agentId} is draining`);
     if (!session.link.dialed) return session.requestCallLink(callLinkTimeoutMs, signal);
     // The host dialed this agent: it dials the call link too, with the session's token.
     const bounded = new AbortController();
