@@ -1,0 +1,42 @@
+/**
+ * Opening the VM socket under an HTTP client. HTTP stacks treat their socket as a net.Socket:
+ * http.Agent calls setKeepAlive() on pooled sockets, undici calls setNoDelay(). VM sockets have
+ * neither TCP keepalive nor Nagle's algorithm, so on the data paths that are not a net.Socket
+ * (portable, Windows overlapped) those calls are given no-op bodies here instead of throwing.
+ */
+import * as tls from 'node:tls';
+import { createConnection, type ConnectOptions, type VmSocket } from '@vmrpc/native';
+import type { VmTarget } from '../target';
+
+/** How a client opens its VM sockets: the connect options of @vmrpc/native. */
+export type VmConnectOptions = Pick<ConnectOptions, 'connectTimeout' | 'dataPath' | 'toHost' | 'bufferSize' | 'hvsock'>;
+
+/** Opens a VM socket to `target` that HTTP clients can use as a net.Socket; 'connect' or 'error' follows. */
+export function openVmSocket(target: VmTarget, options: VmConnectOptions = {}, signal?: AbortSignal): VmSocket {
+  const socket = createConnection(target, { ...options, signal });
+  const netLike = socket as VmSocket & { setKeepAlive?: unknown; setNoDelay?: unknown };
+  if (typeof netLike.setKeepAlive !== 'function') netLike.setKeepAlive = () => socket;
+  if (typeof netLike.setNoDelay !== 'function') netLike.setNoDelay = () => socket;
+  return socket;
+}
+
+/** TLS options for a client connection over a VM socket (node:tls's, without where to connect). */
+export type VmTlsOptions = Omit<tls.ConnectionOptions, 'socket' | 'host' | 'port' | 'path' | 'lookup'>;
+
+/** Starts TLS on a VM socket; `servername` (SNI, and the name the certificate must match) defaults to `hostname`. */
+export function tlsOverVmSocket(socket: VmSocket, hostname: string, options: VmTlsOptions): tls.TLSSocket {
+  return tls.connect({ ...options, servername: options.servername ?? hostname, socket });
+}
+
+/** A `createConnection` for `http2.connect()` that opens a VM socket to `target` (TLS when the authority is https). */
+export function http2Connector(
+  target: VmTarget,
+  options: VmConnectOptions & { tls?: VmTlsOptions } = {},
+): (authority: URL, sessionOptions: { servername?: string }) => VmSocket | tls.TLSSocket {
+  return (authority, sessionOptions) => {
+    const socket = openVmSocket(target, options);
+    if (authority.protocol !== 'https:') return socket;
+    const servername = sessionOptions.servername ?? authority.hostname;
+    return tlsOverVmSocket(socket, servername, { ALPNProtocols: ['h2'], ...options.tls, servername });
+  };
+}
