@@ -4,6 +4,8 @@
  * neither TCP keepalive nor Nagle's algorithm, so on the data paths that are not a net.Socket
  * (portable, Windows overlapped) those calls are given no-op bodies here instead of throwing.
  */
+import type * as http2 from 'node:http2';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { createConnection, type ConnectOptions, type VmSocket } from '@vmrpc/native';
 import type { VmTarget } from '../target';
@@ -32,11 +34,11 @@ export function tlsOverVmSocket(socket: VmSocket, hostname: string, options: VmT
 export function http2Connector(
   target: VmTarget,
   options: VmConnectOptions & { tls?: VmTlsOptions } = {},
-): (authority: URL, sessionOptions: { servername?: string }) => VmSocket | tls.TLSSocket {
+): (authority: URL, sessionOptions: http2.SessionOptions) => Duplex {
   return (authority, sessionOptions) => {
     const socket = openVmSocket(target, options);
     if (authority.protocol !== 'https:') return socket;
-    const servername = sessionOptions.servername ?? authority.hostname;
+    const servername = (sessionOptions as tls.ConnectionOptions).servername ?? authority.hostname;
     return tlsOverVmSocket(socket, servername, { ALPNProtocols: ['h2'], ...options.tls, servername });
   };
 }
