@@ -22,7 +22,7 @@ describe('Connect-RPC: gRPC over TLS (h2 by ALPN) on a VM socket', function () {
     const listener = await serve(http2.createSecureServer({ cert: cert.cert, key: cert.key }, checksumHandler()), target);
     const sessions = new Http2SessionManager('https://localhost', undefined, { createConnection: http2Connector(target, { tls: { ca: cert.cert } }) });
     try {
-      const client = createClient(ChecksumService, createGrpcTransport({ baseUrl: 'https://localhost', httpVersion: '2', sessionManager: sessions }));
+      const client = createClient(ChecksumService, createGrpcTransport({ baseUrl: 'https://localhost', sessionManager: sessions }));
       const sent = payload(256 * 1024);
       const reply = await client.echo({ data: sent.data });
       expect(sha256(Buffer.from(reply.data))).to.equal(sent.hash);
