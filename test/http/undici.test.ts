@@ -37,6 +37,19 @@ describe('createVmDispatcher: TLS, connect failures, bad input', function () {
     }
   });
 
+  it("works with Node's global fetch too", async function () {
+    const app = createTestApp();
+    const served = await unixCarrier.start(app.server);
+    const dispatcher = createVmDispatcher({ target: served.target });
+    try {
+      const response = await globalThis.fetch('http://guest/bulk', { dispatcher } as RequestInit);
+      expect(sha256(Buffer.from(await response.arrayBuffer()))).to.equal(BULK.hash);
+    } finally {
+      await dispatcher.destroy();
+      await served.close();
+    }
+  });
+
   it('fails with ETIMEDOUT at connectTimeout when the VMM never answers CONNECT', async function () {
     const muxer = new FirecrackerMuxerStandIn(socketPath('fc-silent'), { replyOverride: () => 'silent' });
     await muxer.start();
