@@ -42,7 +42,7 @@ describe('createVmDispatcher: TLS, connect failures, bad input', function () {
     const served = await unixCarrier.start(app.server);
     const dispatcher = createVmDispatcher({ target: served.target });
     try {
-      const response = await globalThis.fetch('http://guest/bulk', { dispatcher } as RequestInit);
+      const response = await globalThis.fetch('http://guest/bulk', { dispatcher } as unknown as RequestInit);
       expect(sha256(Buffer.from(await response.arrayBuffer()))).to.equal(BULK.hash);
     } finally {
       await dispatcher.destroy();
