@@ -7,7 +7,7 @@
  * http.Server, https.Server or http2 server (Express, Fastify, Koa, Connect routers, `ws`) on a
  * VM socket listener, and {@link peerOf} tells a handler which VM is calling.
  */
-export { VmHttpAgent, VmHttpsAgent, type VmAgentOptions, type VmRequestOptions } from './client/agent';
+export { VmHttpAgent, VmHttpsAgent, type VmAgentOptions, type VmAgentRequestOptions, type VmRequestOptions } from './client/agent';
 export { http2Connector, openVmSocket, type VmConnectOptions, type VmTlsOptions } from './client/connection';
 export type { RequestOrigin, TargetOption, TargetResolver, VmTarget } from './target';
 /** The version of @vmrpc/http. */

@@ -28,7 +28,8 @@ export interface VmRequestOptions {
   target?: TargetOption;
 }
 
-type AgentRequestOptions = http.ClientRequestArgs & VmRequestOptions & { signal?: AbortSignal };
+/** The request options an agent's getName() and createConnection() receive from node:http. */
+export type VmAgentRequestOptions = http.ClientRequestArgs & VmRequestOptions;
 
 /** The parts of the connect logic both agents share. */
 class VmConnections {
@@ -41,7 +42,7 @@ class VmConnections {
     this.connectOptions = { connectTimeout, dataPath, toHost, bufferSize, hvsock };
   }
 
-  targetOf(options: AgentRequestOptions, defaultPort: number, what: string): string {
+  targetOf(options: VmAgentRequestOptions, defaultPort: number, what: string): string {
     const protocol = options.protocol ?? (defaultPort === 443 ? 'https:' : 'http:');
     const hostname = options.hostname ?? options.host ?? 'localhost';
     const port = Number(options.port ?? defaultPort);
@@ -59,12 +60,12 @@ export class VmHttpAgent extends http.Agent {
   }
 
   /** The pool key: the VM target, then node's host:port key (the Host header). */
-  override getName(options: AgentRequestOptions = {}): string {
+  override getName(options: VmAgentRequestOptions = {}): string {
     return `${this.vm.targetOf(options, 80, 'VmHttpAgent')}|${super.getName(options)}`;
   }
 
   /** Opens a VM socket for a request (called by the agent; not for direct use). */
-  override createConnection(options: AgentRequestOptions): Duplex {
+  override createConnection(options: VmAgentRequestOptions): Duplex {
     return openVmSocket(this.vm.targetOf(options, 80, 'VmHttpAgent'), this.vm.connectOptions);
   }
 }
@@ -79,12 +80,12 @@ export class VmHttpsAgent extends https.Agent {
   }
 
   /** The pool key: the VM target, then node's TLS key (host, port and TLS options). */
-  override getName(options: AgentRequestOptions = {}): string {
+  override getName(options: VmAgentRequestOptions = {}): string {
     return `${this.vm.targetOf(options, 443, 'VmHttpsAgent')}|${super.getName(options)}`;
   }
 
   /** Opens a VM socket and starts TLS on it (called by the agent; not for direct use). */
-  override createConnection(options: AgentRequestOptions): Duplex {
+  override createConnection(options: VmAgentRequestOptions): Duplex {
     const socket = openVmSocket(this.vm.targetOf(options, 443, 'VmHttpsAgent'), this.vm.connectOptions);
     // node's own https.Agent#createConnection runs tls.connect() over `socket` with the request's
     // TLS options (ca, servername, ...) and keeps its TLS session cache per pool.

@@ -7,11 +7,25 @@
 import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { createConnection, type ConnectOptions, type VmSocket } from '@vmrpc/native';
+import { createConnection, type DataPathOption, type HvsockOptions, type VmSocket } from '@vmrpc/native';
 import type { VmTarget } from '../target';
 
-/** How a client opens its VM sockets: the connect options of @vmrpc/native. */
-export type VmConnectOptions = Pick<ConnectOptions, 'connectTimeout' | 'dataPath' | 'toHost' | 'bufferSize' | 'hvsock'>;
+/** How a client opens its VM sockets (the connect options of @vmrpc/native's createConnection). */
+export interface VmConnectOptions {
+  /**
+   * Milliseconds to wait for the connection (for hybrid vsock: including the VMM's OK) before
+   * failing with ETIMEDOUT. Default 10000.
+   */
+  connectTimeout?: number;
+  /** `auto` (default), `native-handle` or `portable`: which data path carries the bytes. */
+  dataPath?: DataPathOption;
+  /** vsock: set VMADDR_FLAG_TO_HOST (route to the host even when the CID is a sibling VM, as in Nitro enclaves). */
+  toHost?: boolean;
+  /** vsock: SO_VM_SOCKETS_BUFFER_SIZE in bytes. */
+  bufferSize?: number;
+  /** hvsock (Windows): Hyper-V socket options. */
+  hvsock?: HvsockOptions;
+}
 
 /** Opens a VM socket to `target` that HTTP clients can use as a net.Socket; 'connect' or 'error' follows. */
 export function openVmSocket(target: VmTarget, options: VmConnectOptions = {}, signal?: AbortSignal): VmSocket {
