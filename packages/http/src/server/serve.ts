@@ -8,6 +8,7 @@
  */
 import type * as net from 'node:net';
 import { createServer, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
+import { guardEmptyWrites } from '../empty-write-guard';
 import { Admission, type AdmissionOptions } from './admission';
 
 /** Options of {@link serve}: admission (as transport's listen()) and how sockets are accepted. */
@@ -57,7 +58,7 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
         socket.destroy();
         return;
       }
-      server.emit('connection', socket);
+      server.emit('connection', guardEmptyWrites(socket));
       // Accepted paused so that nothing was read before admission; the server's listeners are
       // attached now, so the bytes have somewhere to go.
       socket.resume();
