@@ -16,8 +16,10 @@ export async function rawExchange(target: string, pieces: Buffer[], ms: number, 
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   socket.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
+  // Stops sending once the server answers: writing on after its close would make the kernel
+  // reset the connection and drop the answer before it is read.
   const send = (index: number): void => {
-    if (index >= pieces.length || socket.destroyed) return;
+    if (index >= pieces.length || socket.destroyed || chunks.length > 0) return;
     socket.write(pieces[index]);
     timer = setTimeout(() => send(index + 1), gapMs);
   };

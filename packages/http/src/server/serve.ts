@@ -46,9 +46,15 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
     throw new TypeError('serve(): `server` must be an http.Server, https.Server or http2 server (e.g. http.createServer(app))');
   }
   const admission = new Admission(options);
+  const maxConnections = options.maxConnections;
+  if (maxConnections !== undefined && !(typeof maxConnections === 'number' && maxConnections > 0)) {
+    throw new RangeError(`serve(): options.maxConnections must be a positive number; got ${String(maxConnections)}`);
+  }
   let refused = 0;
   const sockets = new Set<VmSocket>();
   const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
+    // Until the server takes the socket, a reset (e.g. during authorize) only ends it; after, the
+    // server's own error handling ('clientError', session errors) sees errors too.
     socket.on('error', () => undefined);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -65,7 +71,7 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
     });
   });
   vmServer.on('drop', () => refused++);
-  if (options.maxConnections !== undefined) vmServer.maxConnections = options.maxConnections;
+  if (maxConnections !== undefined) vmServer.maxConnections = maxConnections;
   await vmServer.listen(target, options.backlog === undefined ? undefined : { backlog: options.backlog });
   startConnectionChecks(server);
   return {
