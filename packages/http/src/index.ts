@@ -12,6 +12,5 @@ export { http2Connector, openVmSocket, type VmConnectOptions, type VmTlsOptions 
 export type { RequestOrigin, TargetOption, TargetResolver, VmTarget } from './target';
 /** The version of @vmrpc/http. */
 export const version = '0.1.0';
-export { serve, type ServeOptions, type VmHttpListener } from './server/serve';
-export type { AdmissionOptions } from './server/admission';
+export { serve, type AdmissionOptions, type ServeOptions, type VmHttpListener } from './server/serve';
 export { peerOf, type PeerSource } from './server/peer';

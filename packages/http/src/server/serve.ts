@@ -8,8 +8,15 @@
  */
 import type * as net from 'node:net';
 import { createServer, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
+import { admitConnections, type AdmissionOptions as TransportAdmission } from '@vmrpc/transport/admission';
 import { guardEmptyWrites } from '../empty-write-guard';
-import { Admission, type AdmissionOptions } from './admission';
+
+/**
+ * Who may connect and how many at once: the admission of transport's listen(), with its options
+ * and defaults (`authorize` bounded by `authorizeTimeoutMs` 5000 ms, `maxConnectionsPerPeer` 64,
+ * or a `peers` counter shared with other listeners).
+ */
+export type AdmissionOptions = Pick<TransportAdmission, 'authorize' | 'authorizeTimeoutMs' | 'maxConnectionsPerPeer' | 'peers'>;
 
 /** Options of {@link serve}: admission (as transport's listen()) and how sockets are accepted. */
 export interface ServeOptions extends AdmissionOptions {
@@ -45,42 +52,41 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
   if (server === null || typeof server !== 'object' || typeof (server as { emit?: unknown }).emit !== 'function') {
     throw new TypeError('serve(): `server` must be an http.Server, https.Server or http2 server (e.g. http.createServer(app))');
   }
-  const admission = new Admission(options);
-  const maxConnections = options.maxConnections;
-  if (maxConnections !== undefined && !(typeof maxConnections === 'number' && maxConnections > 0)) {
-    throw new RangeError(`serve(): options.maxConnections must be a positive number; got ${String(maxConnections)}`);
-  }
-  let refused = 0;
+  checkOptions(options);
   const sockets = new Set<VmSocket>();
   const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
-    // Until the server takes the socket, a reset (e.g. during authorize) only ends it; after, the
-    // server's own error handling ('clientError', session errors) sees errors too.
-    socket.on('error', () => undefined);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    void admission.admit(socket).then((ok) => {
-      if (!ok || socket.destroyed) {
-        refused++;
-        socket.destroy();
-        return;
-      }
-      server.emit('connection', guardEmptyWrites(socket));
-      // Accepted paused so that nothing was read before admission; the server's listeners are
-      // attached now, so the bytes have somewhere to go.
-      socket.resume();
-    });
   });
-  vmServer.on('drop', () => refused++);
-  if (maxConnections !== undefined) vmServer.maxConnections = maxConnections;
+  const { authorize, authorizeTimeoutMs, maxConnectionsPerPeer, peers } = options;
+  const admission = admitConnections(vmServer, { authorize, authorizeTimeoutMs, maxConnectionsPerPeer, peers }, ({ socket }) => {
+    server.emit('connection', guardEmptyWrites(socket));
+    // Accepted paused so that nothing was read before admission; the server's listeners are
+    // attached now, so the bytes have somewhere to go.
+    socket.resume();
+  });
+  if (options.maxConnections !== undefined) vmServer.maxConnections = options.maxConnections;
   await vmServer.listen(target, options.backlog === undefined ? undefined : { backlog: options.backlog });
   startConnectionChecks(server);
   return {
     address: () => vmServer.address(),
     get refusedConnections() {
-      return refused;
+      return admission.refusedConnections;
     },
     close: (graceMs = 5000) => closeListener(server, vmServer, sockets, graceMs),
   };
+}
+
+function checkOptions(options: ServeOptions): void {
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') {
+    throw new TypeError(`serve(): options.authorize must be a function (peer, socket) => boolean | Promise<boolean>; got ${typeof options.authorize}`);
+  }
+  for (const name of ['maxConnections', 'maxConnectionsPerPeer', 'authorizeTimeoutMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+      throw new RangeError(`serve(): options.${name} must be a positive number; got ${String(value)}`);
+    }
+  }
 }
 
 /**
