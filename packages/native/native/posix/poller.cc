@@ -53,10 +53,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
     auto* self = static_cast<Poller*>(handle->data);
     Napi::Env env = self->callback_.Env();
     Napi::HandleScope scope(env);
-    // MakeCallback runs queued nextTicks and microtasks after the callback, as Node's own
-    // handles do.
-    self->callback_.MakeCallback(env.Global(), {Napi::Number::New(env, status), Napi::Number::New(env, events)},
-                                 *self->context_);
+    napi_value args[] = {Napi::Number::New(env, status), Napi::Number::New(env, events)};
+    CallFromEventLoop(env, *self->context_, self->callback_.Value(), 2, args);
   }
 
   void CloseHandle() {
