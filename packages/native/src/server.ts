@@ -105,7 +105,7 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     };
     const events = {
       accepted: (connected: ConnectedFd) => this.handleAccepted(connected),
-      failed: (error: Error, retryMs: number) => this.acceptFailed(error, retryMs),
+      failed: (error: Error, retryMs?: number) => this.acceptFailed(error, retryMs),
     };
     this.listener =
       address.family === 'hvsock' ? HvsockListener.open(address, listenerOptions, events) : PosixListener.open(address, listenerOptions, events);
@@ -179,9 +179,12 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     return socket as unknown as S;
   }
 
-  private acceptFailed(error: Error, retryMs: number): void {
+  private acceptFailed(error: Error, retryMs: number | undefined): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(`VmServer: ${error.message}; accepting resumes in ${retryMs} ms`);
+    else {
+      const next = retryMs === undefined ? 'that connection was closed' : `accepting resumes in ${retryMs} ms`;
+      process.emitWarning(`VmServer: ${error.message}; ${next}`);
+    }
   }
 
   private maybeEmitClose(): void {
