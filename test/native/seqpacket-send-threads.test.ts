@@ -67,19 +67,18 @@ describe('seqpacket whole-message sends (sender threads)', function () {
     return messages - 1;
   }
 
-  /** Reads every message the peer has until `last` arrives; resolves with the messages. */
-  function readUntil(peer: number, lastLength: number): Promise<Buffer[]> {
+  /** Reads the peer's messages until `isLast` says the one just read ends the run. */
+  function readMessages(peer: number, isLast: (message: Buffer, count: number) => boolean): Promise<Buffer[]> {
     const received: Buffer[] = [];
     const buffer = Buffer.alloc(256 * 1024);
     return new Promise((resolve, reject) => {
       const poller = new binding.Poller(peer, (status) => {
         if (status < 0) return reject(new Error(`poll failed: ${status}`));
-        for (;;) {
-          const n = binding.recvMessage(peer, buffer);
-          if (n === EAGAIN) return;
+        for (let n = binding.recvMessage(peer, buffer); n !== EAGAIN; n = binding.recvMessage(peer, buffer)) {
           if (n <= 0) return reject(new Error(`recv ended with ${n}`));
-          received.push(Buffer.from(buffer.subarray(0, n)));
-          if (n === lastLength) {
+          const message = Buffer.from(buffer.subarray(0, n));
+          received.push(message);
+          if (isLast(message, received.length)) {
             poller.close();
             return resolve(received);
           }
@@ -112,7 +111,7 @@ describe('seqpacket whole-message sends (sender threads)', function () {
     expect(results, 'the sends were not blocked: the test proves nothing').to.deep.equal(pairs.map(() => undefined));
 
     // The peers read again: each blocked send completes with the whole message, intact.
-    const received = await within(10_000, 'peers read', Promise.all(pairs.map((pair) => readUntil(pair.peer, last.length))));
+    const received = await within(10_000, 'peers read', Promise.all(pairs.map((pair) => readMessages(pair.peer, (m) => m.length === last.length))));
     expect(await within(5000, 'send callbacks', Promise.all(sent))).to.deep.equal(pairs.map(() => last.length));
     received.forEach((messages, i) => {
       expect(messages.length).to.equal(fillers[i]! + 1);
@@ -138,7 +137,7 @@ describe('seqpacket whole-message sends (sender threads)', function () {
     const pair = connectPair();
     expect(binding.setBlocking(pair.client, true)).to.equal(0);
     const messages = Array.from({ length: 2000 }, (_, i) => randomBytes(1 + ((i * 7919) % 30_000)));
-    const reading = readUntilCount(pair.peer, messages.length);
+    const reading = readMessages(pair.peer, (_, count) => count === messages.length);
     const started = process.hrtime.bigint();
     for (const message of messages) {
       const n = await new Promise<number>((resolve) => binding.sendMessageBlocking(pair.client, message, resolve));
@@ -153,24 +152,6 @@ describe('seqpacket whole-message sends (sender threads)', function () {
     binding.close(pair.client);
     binding.close(pair.peer);
 
-    function readUntilCount(peer: number, count: number): Promise<Buffer[]> {
-      const received: Buffer[] = [];
-      const buffer = Buffer.alloc(64 * 1024);
-      return new Promise((resolve, reject) => {
-        const poller = new binding.Poller(peer, (status) => {
-          if (status < 0) return reject(new Error(`poll failed: ${status}`));
-          for (let n = binding.recvMessage(peer, buffer); n !== EAGAIN; n = binding.recvMessage(peer, buffer)) {
-            if (n <= 0) return reject(new Error(`recv ended with ${n}`));
-            received.push(Buffer.from(buffer.subarray(0, n)));
-            if (received.length === count) {
-              poller.close();
-              return resolve(received);
-            }
-          }
-        });
-        poller.start(binding.pollEvents.READABLE);
-      });
-    }
   });
 });
 
