@@ -30,6 +30,8 @@ export interface ListenerOptions {
   hvsock?: HvsockOptions | undefined;
   /** Start without keeping the process alive (the server was unref()'d before listen). */
   unrefed: boolean;
+  /** Unix and hybrid vsock: remove a socket file nothing answers on before binding. */
+  removeStaleSocket?: boolean;
 }
 
 export interface Listener {

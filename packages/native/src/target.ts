@@ -171,8 +171,14 @@ function unixAddress(target: string, path: string, abstract: boolean): UnixAddre
 }
 
 function checkPath(target: string, path: unknown, abstract: boolean): string {
-  if (typeof path !== 'string' || path.length === 0) throw invalidTarget(target, 'the socket path is empty');
+  if (typeof path !== 'string' || path.length === 0) {
+    throw invalidTarget(target, 'the socket path is empty', abstract ? 'name it: unix-abstract:NAME' : 'name the socket file: unix:/run/app.sock or unix:///run/app.sock');
+  }
   if (path.includes('\0')) throw invalidTarget(target, 'the socket path contains a NUL byte');
+  // A path ending in "/" names a directory, never a socket file (unix:/// would be the root).
+  if (!abstract && path.endsWith('/')) {
+    throw invalidTarget(target, `the socket path "${path}" ends with "/" and so names a directory`, `add the socket file's name, e.g. ${path}app.sock`);
+  }
   const bytes = Buffer.byteLength(path) + (abstract ? 1 : 0);
   if (bytes > MAX_UNIX_PATH_BYTES) {
     throw invalidTarget(target, `the socket path is ${bytes} bytes, more than the ${MAX_UNIX_PATH_BYTES} a Unix socket address holds`);
