@@ -10,6 +10,7 @@ import type { NativeBinding, NativePoller } from './binding';
 import { pollFailureCode } from './dial';
 import { systemError } from './errors';
 import { ACCEPT_BACKOFF_MS, type Listener, type ListenerEvents, type ListenerOptions } from './listener';
+import { unixPeerAddress } from './peer-credentials';
 import { decodeSockaddr } from './sockaddr';
 import { errorHint, planSocket, socketFileOf } from './socket-family';
 import { setVsockBufferSize } from './socket-options';
@@ -117,11 +118,14 @@ export class PosixListener implements Listener {
   }
 
   // For hybrid vsock every connection on <path>_<port> comes from the VMM of that socket, which
-  // stands for its guest; for the other families the kernel reports the peer.
+  // stands for its guest; for the other families the kernel reports the peer (and for Unix
+  // sockets the peer process's credentials).
   private peerOf(fd: number): VmAddress | undefined {
     if (this.local.family === 'hybrid-vsock') return this.local;
     const raw = this.binding.getpeername(fd);
-    return typeof raw === 'number' ? undefined : decodeSockaddr(raw);
+    const named = typeof raw === 'number' ? undefined : decodeSockaddr(raw);
+    if (this.local.family !== 'unix') return named;
+    return unixPeerAddress(this.binding, fd, named?.family === 'unix' ? named : undefined);
   }
 
   private acceptFailed(code: number): void {

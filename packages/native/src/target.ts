@@ -25,6 +25,9 @@ import {
 import { VmError, invalidArgType } from './errors';
 import { normalizeGuid, vsockPortFromServiceId, vsockServiceId } from './guid';
 
+/** How an accepted Unix peer without a name (`path: ''`) is formatted. */
+export const UNNAMED_UNIX_PEER = 'unix:unnamed-peer';
+
 /** The longest path a Unix socket address holds (sun_path is 108 bytes with its terminating NUL). */
 export const MAX_UNIX_PATH_BYTES = 107;
 
@@ -66,6 +69,8 @@ export function parseTarget(target: string): VmAddress {
 
 /** Formats an address as a target string (the inverse of {@link parseTarget}). */
 export function formatTarget(address: VmAddress): string {
+  // An accepted Unix peer that never bound a name: a peer to name in logs, not a target.
+  if (address?.family === 'unix' && address.path === '' && address.abstract !== true && address.uid !== undefined) return UNNAMED_UNIX_PEER;
   const valid = validateAddress(address);
   switch (valid.family) {
     case 'vsock':

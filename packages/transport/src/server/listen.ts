@@ -61,7 +61,9 @@ export async function listen(server: Server, target: string | VmAddress, options
   let refused = 0;
   const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
     socket.on('error', () => undefined);
-    const address = socket.remoteVmAddress ?? socket.localVmAddress;
+    // An unnamed Unix peer (path '', credentials only) counts as its listener, as before it had an address.
+    const remote = socket.remoteVmAddress;
+    const address = remote === undefined || (remote.family === 'unix' && remote.path === '') ? socket.localVmAddress : remote;
     const identity = address === undefined ? 'unknown' : peerIdentity(address);
     if (!perPeer.take(identity)) {
       refused++;

@@ -44,7 +44,9 @@ export async function listenForLinks(target: string | VmAddress, options: LinkLi
 
   async function admit(socket: VmSocket): Promise<void> {
     socket.on('error', () => undefined);
-    const address = socket.remoteVmAddress ?? socket.localVmAddress;
+    // An unnamed Unix peer (path '', credentials only) counts as its listener, as before it had an address.
+    const remote = socket.remoteVmAddress;
+    const address = remote === undefined || (remote.family === 'unix' && remote.path === '') ? socket.localVmAddress : remote;
     if (address === undefined) return refuseWith(socket, undefined, 'peer address unknown');
     const link = options.table.add(socket, address, false);
     if (link === undefined) return refuseWith(socket, address, `too many connections from ${formatTarget(address)}`);
