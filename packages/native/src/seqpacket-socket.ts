@@ -56,7 +56,7 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   private readonly queue: QueuedSend[] = [];
   private interest = 0;
   private paused = false;
-  /** vsock: whole-message sends run as blocking sends on the thread pool (see blocking_send.cc). */
+  /** vsock: whole-message sends run as blocking sends, each on a thread of its own (see blocking_send.cc). */
   private readonly blockingSends: boolean;
   private sendInFlight = false;
   private ended = false;
