@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { runThrowFixture, type ThrowScenario } from './support/throw-fixture.js';
 
-const HOST_SCENARIOS: ThrowScenario[] = ['connection', 'message', 'portable-data', 'refused-connect', 'connect-listener', 'send-completion'];
+const HOST_SCENARIOS: ThrowScenario[] = ['connection', 'message', 'portable-data', 'refused-connect', 'connect-timeout', 'connect-listener', 'send-completion'];
 
 describe('exceptions thrown in callbacks the addon runs', function () {
   if (process.platform !== 'linux') {

@@ -7,6 +7,7 @@ export type ThrowScenario =
   | 'message'
   | 'portable-data'
   | 'refused-connect'
+  | 'connect-timeout'
   | 'vsock-refused-connect'
   | 'connect-listener'
   | 'send-completion';
