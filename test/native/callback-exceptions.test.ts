@@ -2,15 +2,12 @@
 // 'uncaughtException' at once, as with node:net: each path runs in a child process that throws.
 import { expect } from 'chai';
 import { runThrowFixture, type ThrowScenario } from './support/throw-fixture.js';
+import { linuxOnly } from './support/linux-only.js';
 
 const HOST_SCENARIOS: ThrowScenario[] = ['connection', 'message', 'portable-data', 'refused-connect', 'connect-timeout', 'connect-listener', 'send-completion'];
 
 describe('exceptions thrown in callbacks the addon runs', function () {
-  if (process.platform !== 'linux') {
-    before(function () {
-      this.skip();
-    });
-  }
+  linuxOnly(this);
 
   for (const scenario of HOST_SCENARIOS) {
     it(`${scenario}: reaches 'uncaughtException' at once; the next addon call is unaffected`, async () => {

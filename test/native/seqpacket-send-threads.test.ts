@@ -12,6 +12,7 @@ import { gzip } from 'node:zlib';
 import { nativeBinding } from '@vmrpc/native/internal/binding';
 import { encodeUnix } from '@vmrpc/native/internal/sockaddr';
 import { expectNoFdLeak, openFdCount, sha256, socketPath, within } from '../support/checks.js';
+import { linuxOnly } from './support/linux-only.js';
 
 const EAGAIN = -os.constants.errno.EAGAIN;
 /** More blocked sends than the pool has threads (4 unless UV_THREADPOOL_SIZE says otherwise). */
@@ -23,11 +24,7 @@ interface Pair {
 }
 
 describe('seqpacket whole-message sends (sender threads)', function () {
-  if (process.platform !== 'linux') {
-    before(function () {
-      this.skip();
-    });
-  }
+  linuxOnly(this);
   const binding = process.platform === 'linux' ? nativeBinding() : undefined!;
   let listener = -1;
   let address: Buffer;

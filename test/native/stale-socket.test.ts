@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { connect, createServer, createSeqpacketServer, type VmServer } from '@vmrpc/native';
 import { rejection, socketPath, within } from '../support/checks.js';
+import { linuxOnly } from './support/linux-only.js';
 
 async function closeServer(server: VmServer<never> | VmServer): Promise<void> {
   await within(5000, 'server close', new Promise<void>((resolve) => (server as VmServer).close(() => resolve())));
@@ -28,11 +29,7 @@ async function greeting(target: string): Promise<string> {
 }
 
 describe('listen({ removeStaleSocket })', function () {
-  if (process.platform !== 'linux') {
-    before(function () {
-      this.skip();
-    });
-  }
+  linuxOnly(this);
 
   it('after kill -9: listen fails with a hint naming the option, and with it succeeds', async () => {
     const path = socketPath('killed');

@@ -8,13 +8,10 @@ import { createSeqpacketServer, createServer, formatTarget, parseTarget, type Se
 import { nativeBinding } from '@vmrpc/native/internal/binding';
 import { encodeUnix } from '@vmrpc/native/internal/sockaddr';
 import { socketPath, within } from '../support/checks.js';
+import { linuxOnly } from './support/linux-only.js';
 
 describe('Unix peers: SO_PEERCRED credentials', function () {
-  if (process.platform !== 'linux') {
-    before(function () {
-      this.skip();
-    });
-  }
+  linuxOnly(this);
 
   it('gives the pid of the process that connected (a child), not our own', async () => {
     const path = socketPath('peer-child');

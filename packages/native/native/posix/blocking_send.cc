@@ -44,7 +44,7 @@ class SendThreads {
  public:
   static SendThreads* Create(Napi::Env env) {
     auto* threads = new SendThreads(env);
-    napi_add_env_cleanup_hook(env, Cleanup, threads);
+    napi_add_async_cleanup_hook(env, Cleanup, threads, &threads->cleanup_);
     return threads;
   }
 
@@ -110,9 +110,11 @@ class SendThreads {
   }
 
   // Environment teardown (a worker ending): wake blocked sends by shutting their sockets down,
-  // wait for their threads, and let the loop free the handle. The references die with the
-  // environment, so they are not released one by one.
-  static void Cleanup(void* arg) {
+  // wait for their threads, and close the handle. An async cleanup hook, so that Node runs the
+  // loop until the handle's close callback said so: this library's code must not be unloaded
+  // while libuv still holds a callback into it. The references die with the environment, so
+  // they are not released one by one.
+  static void Cleanup(napi_async_cleanup_hook_handle, void* arg) {
     auto* self = static_cast<SendThreads*>(arg);
     for (Send* send : self->running_) shutdown(send->fd, SHUT_RDWR);
     for (Send* send : self->running_) uv_thread_join(&send->thread);
@@ -125,8 +127,10 @@ class SendThreads {
     self->finished_.clear();
     uv_close(reinterpret_cast<uv_handle_t*>(&self->async_), [](uv_handle_t* handle) {
       auto* threads = static_cast<SendThreads*>(handle->data);
+      napi_async_cleanup_hook_handle cleanup = threads->cleanup_;
       uv_mutex_destroy(&threads->lock_);
       delete threads;
+      napi_remove_async_cleanup_hook(cleanup);
     });
   }
 
@@ -134,6 +138,7 @@ class SendThreads {
   uv_async_t async_{};
   uv_mutex_t lock_{};
   napi_async_context context_ = nullptr;
+  napi_async_cleanup_hook_handle cleanup_ = nullptr;
   std::vector<Send*> finished_;        // guarded by lock_
   std::unordered_set<Send*> running_;  // JS thread only
 };
