@@ -213,14 +213,18 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
       return;
     }
     this.sendInFlight = true;
-    this.binding.sendMessageBlocking(this.fd, head.message, (n) => {
-      this.sendInFlight = false;
-      if (this.closed) return this.releaseFd();
-      this.queue.shift();
-      if (n < 0) head.reject(systemError(n, 'send', this.peerName()));
-      else head.resolve();
-      this.flushBlocking();
-    });
+    const started = this.binding.sendMessageBlocking(this.fd, head.message, (n) => this.sent(head, n));
+    // No thread to send with (the system is out of them): this message fails, the next may not.
+    if (started < 0) this.sent(head, started);
+  }
+
+  private sent(head: QueuedSend, result: number): void {
+    this.sendInFlight = false;
+    if (this.closed) return this.releaseFd();
+    this.queue.shift();
+    if (result < 0) head.reject(systemError(result, 'send', this.peerName()));
+    else head.resolve();
+    this.flushBlocking();
   }
 
   private receive(): void {

@@ -48,17 +48,19 @@ class SendThreads {
     return threads;
   }
 
-  // Starts a thread for `send`; false (nothing started) when the system has no thread to give.
-  bool Start(Send* send) {
+  // Starts a thread for `send`: 0, or a negative libuv code (nothing started) when the system
+  // has no thread to give.
+  int Start(Send* send) {
     send->owner = this;
     uv_thread_options_t options;
     options.flags = UV_THREAD_HAS_STACK_SIZE;
     options.stack_size = kSenderStackBytes;
-    if (uv_thread_create_ex(&send->thread, &options, ThreadMain, send) != 0) return false;
+    int rc = uv_thread_create_ex(&send->thread, &options, ThreadMain, send);
+    if (rc != 0) return rc;
     // A pending send keeps the process alive, as a pending write of node:net does.
     if (running_.empty()) uv_ref(reinterpret_cast<uv_handle_t*>(&async_));
     running_.insert(send);
-    return true;
+    return 0;
   }
 
  private:
@@ -143,8 +145,10 @@ class SendThreads {
   std::unordered_set<Send*> running_;  // JS thread only
 };
 
-// sendMessageBlocking(fd, buffer, callback(result)): result is the byte count or a negative code.
-// The fd must stay open until the callback ran (shut it down to end a blocked send early).
+// sendMessageBlocking(fd, buffer, callback(result)) -> 0 when the send started (the callback
+// then gets the byte count or a negative code), or a negative code (no callback) when no thread
+// could be started. The fd must stay open until the callback ran (shut it down to end a blocked
+// send early).
 Napi::Value SendMessageBlocking(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ArgIsInt(info, 0, "fd") || !ArgIsBuffer(info, 1, "buffer") || !ArgIsFunction(info, 2, "callback")) {
@@ -157,13 +161,9 @@ Napi::Value SendMessageBlocking(const Napi::CallbackInfo& info) {
   send->length = message.Length();
   send->message = Napi::Persistent(message);
   send->callback = Napi::Persistent(info[2].As<Napi::Function>());
-  if (!static_cast<SendThreads*>(info.Data())->Start(send)) {
-    delete send;
-    Napi::Error error = Napi::Error::New(env, "sendMessageBlocking: cannot start a sender thread (EAGAIN)");
-    error.Set("code", "EAGAIN");
-    error.ThrowAsJavaScriptException();
-  }
-  return env.Undefined();
+  int rc = static_cast<SendThreads*>(info.Data())->Start(send);
+  if (rc != 0) delete send;
+  return Napi::Number::New(env, rc);
 }
 
 // setBlocking(fd, blocking) -> 0 or a negative code.
