@@ -1,5 +1,6 @@
 /** Runs fixtures/throw-in-callback.js in a child process with a bound on its run time. */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export type ThrowScenario =
@@ -38,6 +39,8 @@ export function runThrowFixture(scenario: ThrowScenario, mode: 'handled' | 'unha
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      // The child ends without closing its servers: remove the socket files it named after its pid.
+      for (const name of fs.readdirSync('/tmp')) if (name.startsWith(`vmrpc-throw-${child.pid}-`)) fs.rmSync(`/tmp/${name}`, { force: true });
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
       let report: unknown;
       try {
