@@ -59,8 +59,7 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   SeqpacketSocket,
   connectSeqpacket,
-  createSeqpacketServer,
   type SeqpacketConnectOptions,
-  type SeqpacketServerOptions,
   type SeqpacketSocketEvents,
 } from './seqpacket-socket';
+export { createSeqpacketServer, type SeqpacketServerOptions } from './seqpacket-server';

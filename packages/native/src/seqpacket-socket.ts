@@ -9,12 +9,10 @@ import * as os from 'node:os';
 import type { VmAddress } from './addresses';
 import type { NativeBinding, NativePoller } from './binding';
 import { nativeBinding } from './binding';
-import type { Win32Binding } from './binding-win32';
 import { PendingConnect, pollFailureCode, type ConnectedFd } from './dial';
 import { VmError, systemError } from './errors';
 import { checkBoolean, checkPositiveInteger, checkSignal, checkTimeout, optionalObject } from './options';
 import { formatTarget, toAddress } from './target';
-import { VmServer } from './server';
 
 const EAGAIN = -os.constants.errno.EAGAIN;
 const MAX_MESSAGES_PER_EVENT = 64;
@@ -303,35 +301,4 @@ export async function connectSeqpacket(target: string | VmAddress, options?: Seq
   });
   const connected = await pending.start();
   return new SeqpacketSocket(nativeBinding(), connected, maxMessageSize);
-}
-
-/** Options of {@link createSeqpacketServer}. */
-export interface SeqpacketServerOptions {
-  /** Largest message accepted sockets receive, in bytes. Default 256 KiB. */
-  maxMessageSize?: number;
-  /** vsock: SO_VM_SOCKETS_BUFFER_SIZE of the listener, which accepted sockets inherit. */
-  bufferSize?: number;
-}
-
-class SeqpacketServer extends VmServer<SeqpacketSocket> {
-  protected override readonly socketType = 'seqpacket';
-  constructor(
-    private readonly maxMessageSize: number,
-    bufferSize: number | undefined,
-    onConnection?: (socket: SeqpacketSocket) => void,
-  ) {
-    super(bufferSize === undefined ? {} : { bufferSize }, onConnection);
-  }
-
-  // Seqpacket listeners exist on Linux only (listener-win32.ts refuses them): the binding is Linux's.
-  protected override acceptedSocket(binding: NativeBinding | Win32Binding, connected: ConnectedFd): SeqpacketSocket {
-    return new SeqpacketSocket(binding as NativeBinding, connected, this.maxMessageSize);
-  }
-}
-
-/** Creates a server whose connections are {@link SeqpacketSocket}s. */
-export function createSeqpacketServer(options?: SeqpacketServerOptions, onConnection?: (socket: SeqpacketSocket) => void): VmServer<SeqpacketSocket> {
-  const opts = optionalObject('options', options);
-  const maxMessageSize = checkPositiveInteger('options.maxMessageSize', opts.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
-  return new SeqpacketServer(maxMessageSize, checkPositiveInteger('options.bufferSize', opts.bufferSize), onConnection);
 }
