@@ -27,12 +27,12 @@ describe('examples/enclave', function () {
     expect(enclave.code, enclave.stderr).to.equal(0);
     expect(enclave.stdout).to.match(/^enclave: connected to unix:\/\S+$/m);
     expect(enclave.stdout).to.include('enclave: configuration {"region":"eu-west-1","log-level":"info"}');
-    expect(parent).to.include('parent: test-enclave (a peer without a VM address (a Unix socket)) asks for its config');
+    expect(parent).to.include(`parent: test-enclave (a Unix socket peer (uid ${process.getuid!()})) asks for its config`);
   });
 
   it('is refused by a parent that admits one enclave CID only', async function () {
     const { enclave } = await exchange(['--enclave-cid', '16']);
     expect(enclave.code).to.equal(1);
-    expect(enclave.stderr).to.equal('enclave: the parent refused: CID not allowed (it sees this enclave as a peer without a VM address (a Unix socket))\n');
+    expect(enclave.stderr).to.equal(`enclave: the parent refused: CID not allowed (it sees this enclave as a Unix socket peer (uid ${process.getuid!()}))\n`);
   });
 });

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import {
   HV_GUID_LOOPBACK,
   GUEST_COMMUNICATION_SERVICES_KEY,
+  HVSOCKET_CONNECTED_SUSPEND,
   connect,
   connectSeqpacket,
   createServer,
@@ -94,6 +95,32 @@ describe('Hyper-V sockets on a simulated Windows addon', function () {
     } finally {
       addon().connectsHang = false;
     }
+  });
+
+  it('closes an accepted connection whose HVSOCKET_CONNECTED_SUSPEND Windows refuses, reports it, and keeps accepting', async () => {
+    const served: VmSocket[] = [];
+    const server = createServer({ hvsock: { connectedSuspend: true } }, (socket) => served.push(socket.end('ok')));
+    const errors: Array<Error & { code?: string; syscall?: string }> = [];
+    server.on('error', (error) => errors.push(error));
+    await server.listen(`hvsock:loopback:${freshHvsockServicePort()}`);
+    const target = formatTarget(server.address()!);
+    addon().refusedOptions.add(HVSOCKET_CONNECTED_SUSPEND);
+    try {
+      const refused = await within(3000, 'connect', connect(target));
+      const ended = await within(3000, 'refused connection closes', readAll(refused));
+      expect(ended, 'the server served a connection without the option').to.equal('');
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.include({ code: 'EINVAL', syscall: 'setsockopt' });
+      expect(errors[0]!.message).to.include('HVSOCKET_CONNECTED_SUSPEND = 1 was refused');
+    } finally {
+      addon().refusedOptions.clear();
+    }
+    const next = await within(3000, 'second connect', connect(target));
+    expect(await within(3000, 'next connection', readAll(next))).to.equal('ok');
+    expect(served).to.have.length(1);
+    for (const socket of served) socket.destroy();
+    await within(3000, 'server close', new Promise<void>((resolve) => server.close(() => resolve())));
+    await expectSimulationIdle(addon());
   });
 
   it('maps Windows errors to Node codes with the Windows name, the target and a hint', async () => {
@@ -199,3 +226,13 @@ describe('Hyper-V sockets on a simulated Windows addon', function () {
     });
   });
 });
+
+async function readAll(socket: VmSocket): Promise<string> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+  } catch {
+    // A reset ends the stream as well: what matters is what arrived before it.
+  }
+  return Buffer.concat(chunks).toString();
+}

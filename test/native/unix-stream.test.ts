@@ -40,10 +40,10 @@ describe('Unix stream sockets through @vmrpc/native', function () {
     refusedTarget: staleSocketFile,
     bulkBytes: 32 << 20,
     concurrentConnections: 200,
-    // A Unix client that never bound a path is unnamed: no peer address, as with node:net.
+    // A Unix client that never bound a path is unnamed: its address is its process's credentials.
     checkAcceptedPeer: (socket) => {
-      expect(socket.remoteVmAddress).to.equal(undefined);
-      expect(socket.remoteAddress).to.equal(undefined);
+      expect(socket.remoteVmAddress).to.deep.equal({ family: 'unix', path: '', pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
+      expect(socket.remoteAddress).to.equal('unix:unnamed-peer');
     },
   });
 

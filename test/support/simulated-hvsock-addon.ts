@@ -67,6 +67,8 @@ export class SimulatedHvsockAddon implements Win32Binding {
   elevated = true;
   /** When set, connects wait this long before they complete (a slow or absent peer). */
   connectDelayMs = 0;
+  /** Option names setsockopt refuses with WSAEINVAL (a Windows build without the option). */
+  readonly refusedOptions = new Set<number>();
   /** When true, connects to absent listeners never complete on their own (as raw hvsock connects can). */
   connectsHang = false;
   readonly constants = {
@@ -148,7 +150,7 @@ export class SimulatedHvsockAddon implements Win32Binding {
   setsockopt(handle: number, level: number, name: number, value: Buffer): number {
     const socket = this.sockets.get(handle);
     if (socket === undefined) return -WSAENOTSOCK;
-    if (value.length !== 4) return -WSAEINVAL;
+    if (value.length !== 4 || this.refusedOptions.has(name)) return -WSAEINVAL;
     this.optionLog.push([handle, level, name, value.readUInt32LE(0)]);
     socket.options.set(name, value.readUInt32LE(0));
     return 0;

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     console.log(`server: connection from ${socket.remoteAddress ?? '(unnamed peer)'} on the ${socket.dataPath} path`);
     socket.pipe(socket);
   });
-  await server.listen(listenTarget);
+  // A socket file left by a killed run is removed; a live server's file never is.
+  await server.listen(listenTarget, { removeStaleSocket: true });
   console.log(`server: listening on ${listenTarget}`);
   console.log(`native-handle data path available in this Node: ${nativeHandleAvailable()}`);
 

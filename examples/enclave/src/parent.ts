@@ -14,7 +14,8 @@ const allowedCid = values['enclave-cid'] === undefined ? undefined : Number(valu
 
 async function serve(socket: VmSocket): Promise<void> {
   const peer = socket.remoteVmAddress;
-  const seenAs = socket.remoteAddress ?? 'a peer without a VM address (a Unix socket)';
+  // Over a Unix socket (a test run without a VM) the kernel names the peer process instead of a CID.
+  const seenAs = peer?.family === 'unix' ? `a Unix socket peer (uid ${peer.uid})` : (socket.remoteAddress ?? 'an unnamed peer');
   if (allowedCid !== undefined && (peer?.family !== 'vsock' || peer.cid !== allowedCid)) {
     console.log(`parent: refused ${seenAs}: only CID ${allowedCid} may ask`);
     writeJson(socket, { error: `CID not allowed`, seenAs });
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
       },
     );
   });
-  await server.listen(values.listen);
+  // For a unix:/hybrid-vsock: listen target, a file left by a killed parent is removed (vsock: no effect).
+  await server.listen(values.listen, { removeStaleSocket: true });
   console.log(`parent: serving configuration on ${values.listen}${allowedCid === undefined ? '' : ` to CID ${allowedCid} only`}`);
 }
 

@@ -33,7 +33,8 @@ export async function listenForGuests(options: HostOptions, onAnnouncement: (rep
     );
   });
   const target = `hybrid-vsock:${options.uds}:${options.hostPort ?? HOST_PORT}`;
-  await server.listen(target);
+  // A <uds>_<port> file left by a host process killed earlier is removed; a live one never is.
+  await server.listen(target, { removeStaleSocket: true });
   options.print(`host: listening for guests on ${target} (the Unix socket ${options.uds}_${options.hostPort ?? HOST_PORT})`);
   return server;
 }

@@ -14,6 +14,20 @@ bool ArgCheck(const Napi::CallbackInfo& info, const char* name, bool ok, const c
 
 }  // namespace
 
+bool CallFromEventLoop(napi_env env, napi_async_context context, napi_value callback, size_t argc, const napi_value* argv) {
+  napi_value global;
+  napi_value ignored;
+  napi_get_global(env, &global);
+  napi_make_callback(env, context, global, callback, argc, argv, &ignored);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) return true;
+  napi_value exception;
+  napi_get_and_clear_last_exception(env, &exception);
+  napi_fatal_exception(env, exception);
+  return false;
+}
+
 bool ArgIsInt(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return ArgCheck(info, name, info.Length() > index && info[index].IsNumber(), "a number");
 }

@@ -11,7 +11,7 @@ void RegisterSocketOps(Napi::Env env, Napi::Object exports);
 // Readiness notifications on a socket from the Node event loop (no thread per socket).
 void RegisterPoller(Napi::Env env, Napi::Object exports);
 
-// Whole-message seqpacket sends on the thread pool (see blocking_send.cc).
+// Whole-message seqpacket sends, each on a thread of its own (see blocking_send.cc).
 void RegisterBlockingSend(Napi::Env env, Napi::Object exports);
 
 // IOCTL_VM_SOCKETS_GET_LOCAL_CID and other vsock device queries.
@@ -22,6 +22,13 @@ void RegisterVsockDevice(Napi::Env env, Napi::Object exports);
 void RegisterWinsockOps(Napi::Env env, Napi::Object exports);
 void RegisterOverlappedOps(Napi::Env env, Napi::Object exports);
 void RegisterRegistry(Napi::Env env, Napi::Object exports);
+
+// Calls a JS function from a libuv or thread completion (no JS frame below to catch anything):
+// through napi_make_callback, so queued nextTicks and microtasks run afterwards as for Node's own
+// handles, and an exception the function (or a tick after it) throws goes to Node as an uncaught
+// exception at once, as node:net's callbacks do. Left pending instead, it would resurface in the
+// next, unrelated Node-API call. Returns false when the callback threw.
+bool CallFromEventLoop(napi_env env, napi_async_context context, napi_value callback, size_t argc, const napi_value* argv);
 
 // Shared argument checks: throw a TypeError naming the argument and return false when wrong.
 bool ArgIsInt(const Napi::CallbackInfo& info, size_t index, const char* name);

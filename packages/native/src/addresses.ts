@@ -30,11 +30,24 @@ export interface HybridVsockAddress {
   readonly port: number;
 }
 
-/** A Unix domain socket; `abstract` names live in Linux's abstract namespace, not the file system. */
+/**
+ * A Unix domain socket; `abstract` names live in Linux's abstract namespace, not the file system.
+ *
+ * As the `remoteVmAddress` of a socket a Unix server accepted, it also carries the connecting
+ * process's credentials, read from the kernel (SO_PEERCRED: as they were when it connected,
+ * never as the peer claims them), so servers can authorize and limit peers per user. A client
+ * that never bound a name (the usual case) has `path` `''`, which formats as `unix:unnamed-peer`.
+ */
 export interface UnixAddress {
   readonly family: 'unix';
   readonly path: string;
   readonly abstract?: boolean;
+  /** Accepted peers: the process id of the peer when it connected. */
+  readonly pid?: number;
+  /** Accepted peers: the peer's effective user id. */
+  readonly uid?: number;
+  /** Accepted peers: the peer's effective group id. */
+  readonly gid?: number;
 }
 
 /** Any address a VM socket can have. */

@@ -35,8 +35,11 @@ export interface NativeBinding {
   writev(fd: number, buffers: readonly Buffer[]): number;
   recvMessage(fd: number, buffer: Buffer): number;
   sendMessage(fd: number, buffer: Buffer): number;
-  /** A blocking send(2) on the thread pool; the callback gets the byte count or a negative code. */
-  sendMessageBlocking(fd: number, buffer: Buffer, callback: (result: number) => void): void;
+  /**
+   * A blocking send(2) on a thread of its own (not libuv's pool): returns 0 and the callback gets
+   * the byte count or a negative code, or returns a negative code (no thread; no callback).
+   */
+  sendMessageBlocking(fd: number, buffer: Buffer, callback: (result: number) => void): number;
   setBlocking(fd: number, blocking: boolean): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;

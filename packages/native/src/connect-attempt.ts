@@ -15,6 +15,9 @@ export interface ConnectedFd {
   readonly local: VmAddress | undefined;
 }
 
+/** Receives the outcome of an attempt: an error, or the connected socket. */
+export type AttemptCallback = (error: Error | null, connected?: ConnectedFd) => void;
+
 /** One connection attempt; call start() once, cancel() at any time. */
 export interface ConnectAttempt {
   /** The signal of this attempt, if any. */
@@ -22,6 +25,12 @@ export interface ConnectAttempt {
   /** The target string being dialled. */
   readonly target: string;
   start(): Promise<ConnectedFd>;
+  /**
+   * As start(), but `done` runs straight from the event that settled the attempt (never before
+   * startWith() returned), so an exception thrown by what it calls (a 'connect' or 'error'
+   * listener) is an uncaught exception at once, as with node:net, not a promise rejection.
+   */
+  startWith(done: AttemptCallback): void;
   /** Ends the attempt with `error` (no effect once settled). */
   cancel(error: Error): void;
 }
@@ -39,8 +48,9 @@ export abstract class AttemptBase implements ConnectAttempt {
   protected fd = -1;
   private timer: NodeJS.Timeout | undefined;
   private done = false;
-  private resolve!: (result: ConnectedFd) => void;
-  private reject!: (error: Error) => void;
+  private onDone: AttemptCallback | undefined;
+  /** True while startWith() runs: an outcome known by then is delivered on the next tick. */
+  private starting = false;
   private readonly onAbort = (): void => this.fail(abortError(this.signal, `connect to ${this.target}`));
 
   constructor(
@@ -58,25 +68,27 @@ export abstract class AttemptBase implements ConnectAttempt {
   }
 
   start(): Promise<ConnectedFd> {
-    const promise = new Promise<ConnectedFd>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    const { signal } = this;
-    if (signal?.aborted) {
-      this.fail(abortError(signal, `connect to ${this.target}`));
-      return promise;
+    return new Promise<ConnectedFd>((resolve, reject) => this.startWith((error, connected) => (error ? reject(error) : resolve(connected!))));
+  }
+
+  startWith(done: AttemptCallback): void {
+    this.onDone = done;
+    this.starting = true;
+    try {
+      const { signal } = this;
+      if (signal?.aborted) return this.fail(abortError(signal, `connect to ${this.target}`));
+      signal?.addEventListener('abort', this.onAbort, { once: true });
+      const timeout = this.attemptOptions.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      if (Number.isFinite(timeout)) {
+        this.timer = setTimeout(
+          () => this.fail(codedSystemError('ETIMEDOUT', 'connect', this.target, `no connection within ${timeout} ms`)),
+          timeout,
+        );
+      }
+      this.open(timeout);
+    } finally {
+      this.starting = false;
     }
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-    const timeout = this.attemptOptions.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    if (Number.isFinite(timeout)) {
-      this.timer = setTimeout(
-        () => this.fail(codedSystemError('ETIMEDOUT', 'connect', this.target, `no connection within ${timeout} ms`)),
-        timeout,
-      );
-    }
-    this.open(timeout);
-    return promise;
   }
 
   cancel(error: Error): void {
@@ -95,7 +107,7 @@ export abstract class AttemptBase implements ConnectAttempt {
   protected succeed(remote: VmAddress | undefined, local: VmAddress | undefined): void {
     if (this.done) return;
     this.settle();
-    this.resolve({ fd: this.fd, remote, local });
+    this.deliver(null, { fd: this.fd, remote, local });
   }
 
   protected fail(error: Error): void {
@@ -103,7 +115,13 @@ export abstract class AttemptBase implements ConnectAttempt {
     this.settle();
     if (this.fd >= 0) this.closeFd(this.fd);
     this.fd = -1;
-    this.reject(error);
+    this.deliver(error);
+  }
+
+  private deliver(error: Error | null, connected?: ConnectedFd): void {
+    const done = this.onDone!;
+    if (this.starting) process.nextTick(done, error, connected);
+    else done(error, connected);
   }
 
   private settle(): void {

@@ -53,14 +53,13 @@ export { VmError, type VmErrorCode, type VmSocketSystemError } from './errors';
 export { normalizeGuid, vsockPortFromServiceId, vsockServiceId } from './guid';
 export { localCid } from './local-cid';
 export { createServer, VmServer, type ListenOptions, type ServerOptions, type VmServerEvents } from './server';
-export { MAX_UNIX_PATH_BYTES, formatTarget, parseTarget, validateAddress } from './target';
+export { MAX_UNIX_PATH_BYTES, UNNAMED_UNIX_PEER, formatTarget, parseTarget, validateAddress } from './target';
 export type { DataPath, VmSocket } from './vm-socket';
 export {
   DEFAULT_MAX_MESSAGE_SIZE,
   SeqpacketSocket,
   connectSeqpacket,
-  createSeqpacketServer,
   type SeqpacketConnectOptions,
-  type SeqpacketServerOptions,
   type SeqpacketSocketEvents,
 } from './seqpacket-socket';
+export { createSeqpacketServer, type SeqpacketServerOptions } from './seqpacket-server';

@@ -10,13 +10,16 @@ import type { NativeBinding, NativePoller } from './binding';
 import { pollFailureCode } from './dial';
 import { systemError } from './errors';
 import { ACCEPT_BACKOFF_MS, type Listener, type ListenerEvents, type ListenerOptions } from './listener';
+import { unixPeerAddress } from './peer-credentials';
 import { decodeSockaddr } from './sockaddr';
-import { errorHint, hybridListenPath, planSocket } from './socket-family';
+import { errorHint, planSocket, socketFileOf } from './socket-family';
 import { setVsockBufferSize } from './socket-options';
+import { removeStaleSocket } from './stale-socket';
 import { formatTarget } from './target';
 
 const EAGAIN = -os.constants.errno.EAGAIN;
 const ECONNABORTED = -os.constants.errno.ECONNABORTED;
+const EADDRINUSE = -os.constants.errno.EADDRINUSE;
 
 export class PosixListener implements Listener {
   private poller: NativePoller | undefined;
@@ -27,7 +30,8 @@ export class PosixListener implements Listener {
   static open(address: VmAddress, options: ListenerOptions, events: ListenerEvents): PosixListener {
     const plan = planSocket(address, 'listen');
     const { binding } = plan;
-    const fd = binding.socket(plan.domain, options.socketType === 'seqpacket' ? binding.constants.SOCK_SEQPACKET : binding.constants.SOCK_STREAM);
+    const socketType = options.socketType === 'seqpacket' ? binding.constants.SOCK_SEQPACKET : binding.constants.SOCK_STREAM;
+    const fd = binding.socket(plan.domain, socketType);
     const fail = (rc: number, syscall: string): never => {
       if (fd >= 0) binding.close(fd);
       throw systemError(rc, syscall, plan.target, errorHint(util.getSystemErrorName(rc), syscall, address));
@@ -42,6 +46,10 @@ export class PosixListener implements Listener {
       }
     }
     let rc = binding.bind(fd, plan.sockaddr);
+    if (rc === EADDRINUSE && options.removeStaleSocket === true) {
+      const path = socketFileOf(address, 'bind');
+      if (path !== undefined && removeStaleSocket(binding, path, socketType) === 'removed') rc = binding.bind(fd, plan.sockaddr);
+    }
     if (rc < 0) fail(rc, 'bind');
     rc = binding.listen(fd, options.backlog);
     if (rc < 0) fail(rc, 'listen');
@@ -49,6 +57,7 @@ export class PosixListener implements Listener {
   }
 
   readonly local: VmAddress;
+  /** The socket file this listener created and removes on close (Unix and hybrid vsock). */
   private readonly unlinkPath: string | undefined;
 
   private constructor(
@@ -59,8 +68,7 @@ export class PosixListener implements Listener {
     private readonly events: ListenerEvents,
   ) {
     this.local = this.boundAddress(requested);
-    if (requested.family === 'unix' && requested.abstract !== true) this.unlinkPath = requested.path;
-    if (requested.family === 'hybrid-vsock') this.unlinkPath = hybridListenPath(requested.path, requested.port);
+    this.unlinkPath = socketFileOf(requested, 'bind');
     this.poller = new binding.Poller(fd, (status) => this.onAcceptable(status));
     if (options.unrefed) this.poller.unref();
     this.poller.start(binding.pollEvents.READABLE);
@@ -110,11 +118,14 @@ export class PosixListener implements Listener {
   }
 
   // For hybrid vsock every connection on <path>_<port> comes from the VMM of that socket, which
-  // stands for its guest; for the other families the kernel reports the peer.
+  // stands for its guest; for the other families the kernel reports the peer (and for Unix
+  // sockets the peer process's credentials).
   private peerOf(fd: number): VmAddress | undefined {
     if (this.local.family === 'hybrid-vsock') return this.local;
     const raw = this.binding.getpeername(fd);
-    return typeof raw === 'number' ? undefined : decodeSockaddr(raw);
+    const named = typeof raw === 'number' ? undefined : decodeSockaddr(raw);
+    if (this.local.family !== 'unix') return named;
+    return unixPeerAddress(this.binding, fd, named?.family === 'unix' ? named : undefined);
   }
 
   private acceptFailed(code: number): void {

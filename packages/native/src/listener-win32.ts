@@ -124,8 +124,15 @@ export class HvsockListener implements Listener {
       return this.pause(result, 'accept');
     }
     // Accepted sockets do not inherit every listener option: set the connection's own again.
+    // One Windows refuses is a connection without what the server asked for: close it, say so.
     const suspend = this.options.hvsock?.connectedSuspend;
-    if (suspend !== undefined) applyHvsockOptions(this.binding, acceptSocket, { connectedSuspend: suspend }, this.local, this.target);
+    const refused =
+      suspend === undefined ? undefined : applyHvsockOptions(this.binding, acceptSocket, { connectedSuspend: suspend }, this.local, this.target);
+    if (refused !== undefined) {
+      this.binding.close(acceptSocket);
+      this.events.failed(refused);
+      return this.fill();
+    }
     this.events.accepted({ fd: acceptSocket, remote: this.peerOf(acceptSocket, remote), local: this.local });
     this.fill();
   }

@@ -13,8 +13,11 @@ import type { HvsockOptions } from './hvsock-options';
 export interface ListenerEvents {
   /** A new connection; the server owns `connected.fd` from now on. */
   accepted(connected: ConnectedFd): void;
-  /** Accepting failed; the listener retries by itself after `retryMs`. */
-  failed(error: Error, retryMs: number): void;
+  /**
+   * Accepting failed; the listener retries by itself after `retryMs`. Without `retryMs`, one
+   * connection could not be set up and was closed; accepting goes on at once.
+   */
+  failed(error: Error, retryMs?: number): void;
 }
 
 /** How to listen. */
@@ -27,6 +30,8 @@ export interface ListenerOptions {
   hvsock?: HvsockOptions | undefined;
   /** Start without keeping the process alive (the server was unref()'d before listen). */
   unrefed: boolean;
+  /** Unix and hybrid vsock: remove a socket file nothing answers on before binding. */
+  removeStaleSocket?: boolean;
 }
 
 export interface Listener {

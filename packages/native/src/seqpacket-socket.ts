@@ -9,12 +9,10 @@ import * as os from 'node:os';
 import type { VmAddress } from './addresses';
 import type { NativeBinding, NativePoller } from './binding';
 import { nativeBinding } from './binding';
-import type { Win32Binding } from './binding-win32';
 import { PendingConnect, pollFailureCode, type ConnectedFd } from './dial';
 import { VmError, systemError } from './errors';
 import { checkBoolean, checkPositiveInteger, checkSignal, checkTimeout, optionalObject } from './options';
 import { formatTarget, toAddress } from './target';
-import { VmServer } from './server';
 
 const EAGAIN = -os.constants.errno.EAGAIN;
 const MAX_MESSAGES_PER_EVENT = 64;
@@ -56,7 +54,7 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   private readonly queue: QueuedSend[] = [];
   private interest = 0;
   private paused = false;
-  /** vsock: whole-message sends run as blocking sends on the thread pool (see blocking_send.cc). */
+  /** vsock: whole-message sends run as blocking sends, each on a thread of its own (see blocking_send.cc). */
   private readonly blockingSends: boolean;
   private sendInFlight = false;
   private ended = false;
@@ -213,14 +211,18 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
       return;
     }
     this.sendInFlight = true;
-    this.binding.sendMessageBlocking(this.fd, head.message, (n) => {
-      this.sendInFlight = false;
-      if (this.closed) return this.releaseFd();
-      this.queue.shift();
-      if (n < 0) head.reject(systemError(n, 'send', this.peerName()));
-      else head.resolve();
-      this.flushBlocking();
-    });
+    const started = this.binding.sendMessageBlocking(this.fd, head.message, (n) => this.sent(head, n));
+    // No thread to send with (the system is out of them): this message fails, the next may not.
+    if (started < 0) this.sent(head, started);
+  }
+
+  private sent(head: QueuedSend, result: number): void {
+    this.sendInFlight = false;
+    if (this.closed) return this.releaseFd();
+    this.queue.shift();
+    if (result < 0) head.reject(systemError(result, 'send', this.peerName()));
+    else head.resolve();
+    this.flushBlocking();
   }
 
   private receive(): void {
@@ -299,35 +301,4 @@ export async function connectSeqpacket(target: string | VmAddress, options?: Seq
   });
   const connected = await pending.start();
   return new SeqpacketSocket(nativeBinding(), connected, maxMessageSize);
-}
-
-/** Options of {@link createSeqpacketServer}. */
-export interface SeqpacketServerOptions {
-  /** Largest message accepted sockets receive, in bytes. Default 256 KiB. */
-  maxMessageSize?: number;
-  /** vsock: SO_VM_SOCKETS_BUFFER_SIZE of the listener, which accepted sockets inherit. */
-  bufferSize?: number;
-}
-
-class SeqpacketServer extends VmServer<SeqpacketSocket> {
-  protected override readonly socketType = 'seqpacket';
-  constructor(
-    private readonly maxMessageSize: number,
-    bufferSize: number | undefined,
-    onConnection?: (socket: SeqpacketSocket) => void,
-  ) {
-    super(bufferSize === undefined ? {} : { bufferSize }, onConnection);
-  }
-
-  // Seqpacket listeners exist on Linux only (listener-win32.ts refuses them): the binding is Linux's.
-  protected override acceptedSocket(binding: NativeBinding | Win32Binding, connected: ConnectedFd): SeqpacketSocket {
-    return new SeqpacketSocket(binding as NativeBinding, connected, this.maxMessageSize);
-  }
-}
-
-/** Creates a server whose connections are {@link SeqpacketSocket}s. */
-export function createSeqpacketServer(options?: SeqpacketServerOptions, onConnection?: (socket: SeqpacketSocket) => void): VmServer<SeqpacketSocket> {
-  const opts = optionalObject('options', options);
-  const maxMessageSize = checkPositiveInteger('options.maxMessageSize', opts.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
-  return new SeqpacketServer(maxMessageSize, checkPositiveInteger('options.bufferSize', opts.bufferSize), onConnection);
 }

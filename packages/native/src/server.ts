@@ -48,6 +48,13 @@ export interface ListenOptions {
   backlog?: number;
   /** Closes the server when aborted. */
   signal?: AbortSignal;
+  /**
+   * Unix and hybrid vsock: when the socket file exists but nothing answers on it (a server
+   * killed with SIGKILL left it), remove it and listen. A live server's file, and a file that
+   * is not a socket, are never removed: listen fails with EADDRINUSE as without this option.
+   * Default false.
+   */
+  removeStaleSocket?: boolean;
 }
 
 /** The events of a VmServer and their listener arguments, as net.Server emits them. */
@@ -94,6 +101,7 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     const opts = optionalObject('options', options);
     const backlog = checkPositiveInteger('options.backlog', opts.backlog, 0x7fffffff) ?? 511;
     const signal = checkSignal('options.signal', opts.signal);
+    const removeStaleSocket = checkBoolean('options.removeStaleSocket', opts.removeStaleSocket) ?? false;
     if (this.listener !== undefined) throw new VmError('ERR_SERVER_ALREADY_LISTEN', 'listen() was called on a server that is already listening');
     if (signal?.aborted) throw abortError(signal, 'listen');
     const listenerOptions = {
@@ -102,10 +110,11 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
       bufferSize: this.options.bufferSize,
       hvsock: this.options.hvsock,
       unrefed: this.unrefed,
+      removeStaleSocket,
     };
     const events = {
       accepted: (connected: ConnectedFd) => this.handleAccepted(connected),
-      failed: (error: Error, retryMs: number) => this.acceptFailed(error, retryMs),
+      failed: (error: Error, retryMs?: number) => this.acceptFailed(error, retryMs),
     };
     this.listener =
       address.family === 'hvsock' ? HvsockListener.open(address, listenerOptions, events) : PosixListener.open(address, listenerOptions, events);
@@ -179,9 +188,12 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     return socket as unknown as S;
   }
 
-  private acceptFailed(error: Error, retryMs: number): void {
+  private acceptFailed(error: Error, retryMs: number | undefined): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(`VmServer: ${error.message}; accepting resumes in ${retryMs} ms`);
+    else {
+      const next = retryMs === undefined ? 'that connection was closed' : `accepting resumes in ${retryMs} ms`;
+      process.emitWarning(`VmServer: ${error.message}; ${next}`);
+    }
   }
 
   private maybeEmitClose(): void {

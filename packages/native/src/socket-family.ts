@@ -8,6 +8,7 @@ import { VMADDR_FLAG_TO_HOST, VSOCK_PRIVILEGED_PORT_LIMIT } from './constants';
 import { VmError } from './errors';
 import { hvsockBinding } from './hvsock-family';
 import { AF_UNIX, AF_VSOCK, encodeUnix, encodeVsock } from './sockaddr';
+import { notASocketHint } from './stale-socket';
 import { formatTarget } from './target';
 
 /** A family resolved for one socket: what to pass to socket(2) and connect(2)/bind(2). */
@@ -53,9 +54,21 @@ export function hybridListenPath(path: string, port: number): string {
   return `${path}_${port}`;
 }
 
+/** The file a Unix or hybrid-vsock address uses for `syscall` (bind: the listening path); none for vsock and abstract names. */
+export function socketFileOf(address: VmAddress, syscall: string): string | undefined {
+  if (address.family === 'unix') return address.abstract === true ? undefined : address.path;
+  if (address.family === 'hybrid-vsock') return syscall === 'bind' ? hybridListenPath(address.path, address.port) : address.path;
+  return undefined;
+}
+
 /** A sentence that tells the user what to check for an errno name met on `syscall`, or undefined. */
 export function errorHint(code: string, syscall: string, address: VmAddress): string | undefined {
   const vsock = address.family === 'vsock';
+  const file = socketFileOf(address, syscall);
+  if (file !== undefined && (code === 'EADDRINUSE' || code === 'ECONNREFUSED' || code === 'ENOTSOCK')) {
+    const notSocket = notASocketHint(file);
+    if (notSocket !== undefined) return notSocket;
+  }
   switch (code) {
     case 'EAFNOSUPPORT':
       return vsock ? 'AF_VSOCK is not available: load the vsock kernel module (and a transport such as vmw_vsock_virtio_transport)' : undefined;
@@ -74,7 +87,7 @@ export function errorHint(code: string, syscall: string, address: VmAddress): st
     case 'EADDRINUSE':
       return address.family === 'vsock' || (address.family === 'unix' && address.abstract === true)
         ? 'another socket is already bound to this address'
-        : 'the socket file exists: another server listens there, or a stale file was left behind (remove it)';
+        : 'the socket file exists: another server listens there, or a killed server left it behind (listen with removeStaleSocket: true to remove it when nothing answers on it)';
     case 'EADDRNOTAVAIL':
       return vsock ? `CID ${address.cid} is not a CID of this machine: listen on vsock:any:PORT` : undefined;
     case 'ENOENT':

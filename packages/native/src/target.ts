@@ -25,6 +25,9 @@ import {
 import { VmError, invalidArgType } from './errors';
 import { normalizeGuid, vsockPortFromServiceId, vsockServiceId } from './guid';
 
+/** How an accepted Unix peer without a name (`path: ''`) is formatted. */
+export const UNNAMED_UNIX_PEER = 'unix:unnamed-peer';
+
 /** The longest path a Unix socket address holds (sun_path is 108 bytes with its terminating NUL). */
 export const MAX_UNIX_PATH_BYTES = 107;
 
@@ -66,6 +69,8 @@ export function parseTarget(target: string): VmAddress {
 
 /** Formats an address as a target string (the inverse of {@link parseTarget}). */
 export function formatTarget(address: VmAddress): string {
+  // An accepted Unix peer that never bound a name: a peer to name in logs, not a target.
+  if (address?.family === 'unix' && address.path === '' && address.abstract !== true && address.uid !== undefined) return UNNAMED_UNIX_PEER;
   const valid = validateAddress(address);
   switch (valid.family) {
     case 'vsock':
@@ -171,8 +176,14 @@ function unixAddress(target: string, path: string, abstract: boolean): UnixAddre
 }
 
 function checkPath(target: string, path: unknown, abstract: boolean): string {
-  if (typeof path !== 'string' || path.length === 0) throw invalidTarget(target, 'the socket path is empty');
+  if (typeof path !== 'string' || path.length === 0) {
+    throw invalidTarget(target, 'the socket path is empty', abstract ? 'name it: unix-abstract:NAME' : 'name the socket file: unix:/run/app.sock or unix:///run/app.sock');
+  }
   if (path.includes('\0')) throw invalidTarget(target, 'the socket path contains a NUL byte');
+  // A path ending in "/" names a directory, never a socket file (unix:/// would be the root).
+  if (!abstract && path.endsWith('/')) {
+    throw invalidTarget(target, `the socket path "${path}" ends with "/" and so names a directory`, `add the socket file's name, e.g. ${path}app.sock`);
+  }
   const bytes = Buffer.byteLength(path) + (abstract ? 1 : 0);
   if (bytes > MAX_UNIX_PATH_BYTES) {
     throw invalidTarget(target, `the socket path is ${bytes} bytes, more than the ${MAX_UNIX_PATH_BYTES} a Unix socket address holds`);

@@ -87,19 +87,18 @@ export function runPendingConnect(
   pending: ConnectAttempt,
   closeFd: (fd: number) => void,
 ): (error: Error | null) => void {
-  pending.start().then(
-    (connected) => {
-      // An abort that lands after the kernel connected but before the socket took the fd
-      // still wins: the caller has not seen a connection yet.
-      if (socket.destroyed || pending.signal?.aborted) {
-        closeFd(connected.fd);
-        if (!socket.destroyed) socket.destroy(abortError(pending.signal, `connect to ${pending.target}`));
-      } else {
-        socket.adopt(connected);
-      }
-    },
-    (error: Error) => socket.destroy(error),
-  );
+  pending.startWith((error, connected) => {
+    if (error !== null) return void socket.destroy(error);
+    const { fd } = connected!;
+    // An abort that lands after the kernel connected but before the socket took the fd
+    // still wins: the caller has not seen a connection yet.
+    if (socket.destroyed || pending.signal?.aborted) {
+      closeFd(fd);
+      if (!socket.destroyed) socket.destroy(abortError(pending.signal, `connect to ${pending.target}`));
+    } else {
+      socket.adopt(connected!);
+    }
+  });
   return (error) =>
     pending.cancel(error ?? new VmError('ERR_VMRPC_SOCKET_CLOSED', `connect to ${pending.target} cancelled: the socket was destroyed`));
 }

@@ -7,6 +7,7 @@
 export {
   admitConnections,
   authorizeWithin,
+  countedAddress,
   type Admission,
   type AdmissionOptions,
   type AdmittedConnection,

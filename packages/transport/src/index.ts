@@ -20,6 +20,7 @@ export { awaitPreface, HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD } from './serv
 export {
   admitConnections,
   authorizeWithin,
+  countedAddress,
   grpcHandshake,
   type Admission,
   type AdmissionOptions,

@@ -118,19 +118,9 @@ void IoPort::DeliverCompleted(Napi::Env env) {
     outstanding_.erase(request);
     Napi::HandleScope scope(env);
     std::vector<napi_value> args = request->Results(env);
-    napi_value global;
-    napi_get_global(env, &global);
-    napi_value ignored;
-    // make_callback runs queued nextTicks and microtasks afterwards, as Node's own handles do.
-    napi_status status = napi_make_callback(env, async_context_, global, request->callback().Value(), args.size(),
-                                            args.data(), &ignored);
+    napi_value callback = request->callback().Value();
     delete request;
-    if (status == napi_pending_exception) {
-      // A throwing callback is an uncaught exception of the process, as for any Node callback.
-      napi_value exception;
-      napi_get_and_clear_last_exception(env, &exception);
-      napi_fatal_exception(env, exception);
-    }
+    CallFromEventLoop(env, async_context_, callback, args.size(), args.data());
   }
 }
 

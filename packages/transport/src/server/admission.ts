@@ -24,7 +24,7 @@ export type Handshake<T> = (socket: VmSocket, timeoutMs: number) => Promise<T>;
 export interface AdmittedConnection<T = void> {
   /** Paused; bytes the handshake read are back in its read buffer. Has an 'error' listener (errors close it). */
   readonly socket: VmSocket;
-  /** The peer's address as the kernel reports it (the listener's own for unnamed Unix peers). */
+  /** The address it is counted by (countedAddress(): the listener's own for unnamed Unix peers). */
   readonly address: VmAddress | undefined;
   /** Which VM it comes from (peerIdentity()): what per-peer limits count. */
   readonly identity: string;
@@ -84,7 +84,7 @@ export function admitConnections<T = void>(server: VmServer, options: AdmissionO
     // An error closes the socket, which is all admission needs to know; consumers add their own listeners.
     socket.on('error', () => undefined);
     socket.pause();
-    const address = socket.remoteVmAddress ?? socket.localVmAddress;
+    const address = countedAddress(socket);
     const identity = address === undefined ? 'unknown' : peerIdentity(address);
     if (!peers.track(identity, socket)) return refuse(socket, address, `too many connections from ${identity}`);
     const authorize = options.authorize;
@@ -115,6 +115,17 @@ export function admitConnections<T = void>(server: VmServer, options: AdmissionO
       server.removeListener('drop', onDrop);
     },
   };
+}
+
+/**
+ * The address a connection is counted and identified by: the peer's, except for an unnamed Unix
+ * client (credentials only: every local process looks alike by address), which counts as the
+ * listener it came through, so that each Unix listener is one peer.
+ */
+export function countedAddress(socket: VmSocket): VmAddress | undefined {
+  const remote = socket.remoteVmAddress;
+  if (remote === undefined || (remote.family === 'unix' && remote.path === '' && remote.abstract !== true)) return socket.localVmAddress;
+  return remote;
 }
 
 /**

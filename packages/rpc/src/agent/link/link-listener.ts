@@ -7,7 +7,7 @@
  * connection it refused.
  */
 import { createServer, formatTarget, parseTarget, type DataPathOption, type VmAddress, type VmSocket } from '@vmrpc/native';
-import { admitConnections, awaitPreface, HTTP2_CLIENT_PREFACE } from '@vmrpc/transport';
+import { admitConnections, awaitPreface, countedAddress, HTTP2_CLIENT_PREFACE } from '@vmrpc/transport';
 import { identityOf } from './identity';
 import type { LinkTable, Link } from './link-table';
 import { readOpening, refuse, type LinkOpening } from './preface';
@@ -54,7 +54,7 @@ export async function listenForLinks(target: string | VmAddress, options: LinkLi
     {
       peers: options.table.peers,
       authorize: authorize === undefined ? undefined : (_peer, socket) => {
-        const address = socket.remoteVmAddress ?? socket.localVmAddress;
+        const address = countedAddress(socket);
         return address !== undefined && authorize(identityOf(address), address);
       },
       authorizeTimeoutMs: options.authorizeTimeoutMs,
