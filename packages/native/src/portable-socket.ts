@@ -63,7 +63,8 @@ export class PortableSocket extends DuplexSocket {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.pendingWrite = { buffers: chunks.map((c) => c.chunk), callback };
+    // Empty chunks (node:http writes one to end a response) would make writev(2) return 0 for ever.
+    this.pendingWrite = { buffers: chunks.map((c) => c.chunk).filter((chunk) => chunk.length > 0), callback };
     if (this.fd >= 0) this.flushWrites();
   }
 

@@ -8,7 +8,6 @@ import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { createConnection, type DataPathOption, type HvsockOptions, type VmSocket } from '@vmrpc/native';
-import { guardEmptyWrites } from '../empty-write-guard';
 import type { VmTarget } from '../target';
 
 /** How a client opens its VM sockets (the connect options of @vmrpc/native's createConnection). */
@@ -30,7 +29,7 @@ export interface VmConnectOptions {
 
 /** Opens a VM socket to `target` that HTTP clients can use as a net.Socket; 'connect' or 'error' follows. */
 export function openVmSocket(target: VmTarget, options: VmConnectOptions = {}, signal?: AbortSignal): VmSocket {
-  const socket = guardEmptyWrites(createConnection(target, { ...options, signal }));
+  const socket = createConnection(target, { ...options, signal });
   const netLike = socket as VmSocket & { setKeepAlive?: unknown; setNoDelay?: unknown };
   if (typeof netLike.setKeepAlive !== 'function') netLike.setKeepAlive = () => socket;
   if (typeof netLike.setNoDelay !== 'function') netLike.setNoDelay = () => socket;

@@ -9,7 +9,6 @@
 import type * as net from 'node:net';
 import { createServer, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 import { admitConnections, type AdmissionOptions as TransportAdmission } from '@vmrpc/transport/admission';
-import { guardEmptyWrites } from '../empty-write-guard';
 
 /**
  * Who may connect and how many at once: the admission of transport's listen(), with its options
@@ -60,7 +59,7 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
   });
   const { authorize, authorizeTimeoutMs, maxConnectionsPerPeer, peers } = options;
   const admission = admitConnections(vmServer, { authorize, authorizeTimeoutMs, maxConnectionsPerPeer, peers }, ({ socket }) => {
-    server.emit('connection', guardEmptyWrites(socket));
+    server.emit('connection', socket);
     // Accepted paused so that nothing was read before admission; the server's listeners are
     // attached now, so the bytes have somewhere to go.
     socket.resume();
