@@ -8,7 +8,8 @@
 import { RpcError, Status } from '../../errors';
 import type { AgentInfo } from './agent-info';
 
-function whereIs(id: string, agent: AgentInfo | undefined): string {
+/** Where agent `id` is, in words: "agent vm-42 is offline (shutdown)". */
+export function whereIs(id: string, agent: AgentInfo | undefined): string {
   if (agent === undefined) return `agent ${id} is not registered with this host`;
   if (agent.state === 'offline') return `agent ${id} is offline (${agent.offlineReason ?? 'unknown'})`;
   return `agent ${id} is ${agent.state}`;

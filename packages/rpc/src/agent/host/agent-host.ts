@@ -24,6 +24,9 @@ import { logTo, type AgentLogger } from '../util/logger';
 import { withTimeout } from '../util/timers';
 import type { AgentInfo, OfflineReason } from './agent-info';
 import { AgentHandle } from './agent-handle';
+import { AgentGateway } from '../gateway/agent-gateway';
+import { GatewayRouter } from '../gateway/gateway-router';
+import type { GatewayOption } from '../gateway/options';
 import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
 import { CallLinks } from './call-links';
 import { directoryService } from './directory';
@@ -68,6 +71,11 @@ export interface AgentListenOptions {
   admin?: boolean;
   /** Decides, before any byte is read, whether a peer may connect at all. */
   authorize?: LinkAuthorizer;
+  /**
+   * Forward calls that name an agent (`vmrpc-agent: <id>` metadata) to that agent (docs/agents.md,
+   * "The gateway"). `true` needs `admin: true`; `{ authorize }` decides per call on any listener.
+   */
+  gateway?: GatewayOption;
   dataPath?: DataPathOption;
 }
 
@@ -79,6 +87,9 @@ export interface AgentHostEvents {
   offline: [agent: AgentInfo, reason: OfflineReason];
   updated: [agent: AgentInfo];
 }
+
+/** Largest message the gateway forwards either way (the default limit of gRPC servers). */
+const GATEWAY_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5000 };
 
@@ -95,6 +106,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
   private readonly links: HostLinks;
   private readonly callLinks: CallLinks;
   private readonly waiters: AgentWaiters;
+  private readonly router: GatewayRouter;
   private readonly handles = new Map<string, AgentHandle>();
   private readonly hostServiceNames = new Set<string>();
   private readonly activeSessions = new Set<Promise<void>>();
@@ -139,7 +151,22 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       connect: options.connect,
       reconnect: options.reconnect ?? DEFAULT_BACKOFF,
       onCallLink: (link, preface) => this.callLinks.accept(link, preface),
+      onGatewayLink: (link, admin, authorize) => this.router.serve(link, { peer: link.peer, identity: link.identity, address: link.address, admin }, authorize),
       log: this.log,
+    });
+    const maxMessageBytes = GATEWAY_MAX_MESSAGE_BYTES;
+    this.router = new GatewayRouter({
+      gateway: new AgentGateway({
+        lookup: (id) => this.registry.get(id),
+        waitFor: (id, timeoutMs, signal) => this.waitFor(id, { timeoutMs, signal }),
+        channelOf: (id) => this.agent(id).callChannel(),
+        authorizeTimeoutMs: this.options.registrationTimeoutMs,
+        maxMessageBytes,
+        log: this.log,
+      }),
+      inject: (socket, peer) => this.links.inject(socket, peer),
+      maxMessageBytes,
+      channel: { grpc: { 'grpc.max_send_message_length': maxMessageBytes, 'grpc.max_receive_message_length': maxMessageBytes } },
     });
     this.callLinks = new CallLinks({ registry: this.registry, links: this.links.table, callLinkTimeoutMs: this.options.callLinkTimeoutMs, connect: options.connect, log: this.log });
     this.waiters = new AgentWaiters(this, () => this.registry.list().filter((agent) => agent.state === 'online'));
@@ -246,6 +273,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
   private async drainAndClose(graceMs: number): Promise<void> {
     this.waiters.close((what) => Object.assign(new Error(`the agent host closed while waiting for ${what}`), { code: 'ERR_AGENT_HOST_CLOSED' }));
     await this.links.stopAccepting();
+    this.router.drain();
     for (const agent of this.registry.list()) {
       const session = this.registry.sessionOf(agent.id);
       session?.drain('host-closed', graceMs);

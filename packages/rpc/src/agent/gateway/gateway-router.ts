@@ -1,0 +1,74 @@
+/**
+ * The HTTP/2 side of a gateway listener. grpc-js offers no hook to take some streams of a
+ * connection it serves (no fallback handler, and its HTTP/2 sessions are private), so on a
+ * gateway listener the router owns each connection's HTTP/2 session (node:http2) and sends each
+ * stream one way: a stream naming an agent (`vmrpc-agent`) to the gateway, any other to the
+ * host's own grpc-js server, forwarded over an in-process connection injected into that server
+ * with the caller's peer name, so host services see the same caller they would see directly.
+ * docs/architecture.md ("The agent gateway") has the why.
+ */
+import * as http2 from 'node:http2';
+import { duplexPair, type Duplex } from 'node:stream';
+import { createChannel, type VmChannel, type VmChannelOptions } from '@vmrpc/transport';
+import type { Link } from '../link/link-table';
+import { agentIdOf, deadlineOf, forwardedMetadata } from './call-headers';
+import type { AgentGateway } from './agent-gateway';
+import { forwardCall } from './forward-call';
+import { sendStatus } from './grpc-reply';
+import type { GatewayAuthorizer, GatewayCaller } from './options';
+import { status as Status } from '@grpc/grpc-js';
+
+export interface GatewayRouterOptions {
+  gateway: AgentGateway;
+  /** Serves `socket` with the host's grpc-js server, reporting `peer` as its calls' peer. */
+  inject(socket: Duplex, peer: string): void;
+  maxMessageBytes: number;
+  channel: VmChannelOptions;
+}
+
+export class GatewayRouter {
+  private readonly http2Server = http2.createServer({ settings: { maxConcurrentStreams: 256 } });
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+
+  constructor(private readonly options: GatewayRouterOptions) {}
+
+  /** Serves a gateway listener's link; `authorize` undefined lets every call through (admin listeners). */
+  serve(link: Link, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): void {
+    let session: http2.ServerHttp2Session | undefined;
+    const onSession = (created: http2.ServerHttp2Session): void => void (session = created);
+    // node:http2 creates the session synchronously while handling 'connection'.
+    this.http2Server.once('session', onSession);
+    this.http2Server.emit('connection', link.socket);
+    this.http2Server.off('session', onSession);
+    if (session === undefined) return void link.socket.destroy();
+    const opened = session;
+    this.sessions.add(opened);
+    let hostChannel: VmChannel | undefined;
+    opened.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      if (stream.destroyed) return;
+      stream.on('error', () => undefined);
+      if (agentIdOf(headers) !== undefined) return void this.options.gateway.handle(stream, headers, rawHeaders, caller, authorize);
+      const deadline = deadlineOf(headers);
+      if (deadline === undefined) return sendStatus(stream, { code: Status.INVALID_ARGUMENT, details: `malformed grpc-timeout ${JSON.stringify(headers['grpc-timeout'])}` });
+      hostChannel ??= createChannel(async () => this.hostConnection(link.peer), this.options.channel);
+      forwardCall(stream, hostChannel, { path: headers[':path'] ?? '', deadline, metadata: forwardedMetadata(rawHeaders, false), maxMessageBytes: this.options.maxMessageBytes });
+    });
+    opened.on('error', () => undefined);
+    opened.once('close', () => {
+      this.sessions.delete(opened);
+      hostChannel?.close();
+      link.socket.destroy();
+    });
+  }
+
+  /** GOAWAY on every gateway connection: calls in progress finish, no new ones start. */
+  drain(): void {
+    for (const session of this.sessions) if (!session.closed) session.close();
+  }
+
+  private hostConnection(peer: string): Duplex {
+    const [ours, theirs] = duplexPair();
+    this.options.inject(theirs, peer);
+    return ours;
+  }
+}
