@@ -63,12 +63,26 @@ export interface GatewayFixture {
   close(): Promise<void>;
 }
 
-export async function gatewayFixture(hostOptions: AgentHostOptions = {}, agentId = 'vm-gw'): Promise<GatewayFixture> {
-  const admin = `unix:${socketPath('gw-admin')}`;
+/** Where the fixture listens and connects; unix: sockets by default. */
+export interface GatewayTargets {
+  /** The listener agents register on, and the target the agent dials. */
+  agentsListen: string;
+  agentsConnect: string;
+  /** The target callers dial for the admin gateway listener, and where it listens (default: the same). */
+  admin: string;
+  adminListen?: string;
+}
+
+export function unixTargets(): GatewayTargets {
   const agents = `unix:${socketPath('gw-agents')}`;
+  return { agentsListen: agents, agentsConnect: agents, admin: `unix:${socketPath('gw-admin')}` };
+}
+
+export async function gatewayFixture(hostOptions: AgentHostOptions = {}, targets: GatewayTargets = unixTargets(), agentId = 'vm-gw'): Promise<GatewayFixture> {
+  const { admin, agentsConnect: agents } = targets;
   const host = new AgentHost({ ...FAST, ...hostOptions });
-  await host.listen(agents);
-  await host.listen(admin, { admin: true, gateway: true });
+  await host.listen(targets.agentsListen);
+  await host.listen(targets.adminListen ?? admin, { admin: true, gateway: true });
   const log = newLog();
   const bulk: BulkLog = { produced: 0 };
   const agent = new GuestAgent({ id: agentId, reconnect: { initialMs: 50, maxMs: 200 }, registrationTimeoutMs: 2000 })
