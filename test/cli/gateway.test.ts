@@ -56,6 +56,13 @@ describe('vmrpc call/list --agent (through the gateway)', function () {
     expect(waited.stderr).to.match(/UNAVAILABLE: agent vm-gw is offline \(shutdown\); waited 300 ms/);
   });
 
+  it('a listener without the gateway refuses, saying how to open it (exit 64+9), rather than answer for the host', async function () {
+    const result = await runCli(['list', '--agent', 'vm-gw', fx.agents]);
+    expect(result.code).to.equal(73);
+    expect(result.stderr).to.match(/FAILED_PRECONDITION: the call names agent vm-gw \(vmrpc-agent\), but this listener of the agent host has no gateway: call the listener opened with \{ admin: true, gateway: true \}/);
+    expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+  });
+
   it('--wait without --agent is a usage error (exit 2)', async function () {
     const result = await within(20_000, 'cli', runCli(['list', '--wait', '1s', fx.admin]));
     expect(result.code).to.equal(2);

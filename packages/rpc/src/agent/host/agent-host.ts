@@ -27,6 +27,7 @@ import { AgentHandle } from './agent-handle';
 import { AgentGateway } from '../gateway/agent-gateway';
 import { GatewayRouter } from '../gateway/gateway-router';
 import type { GatewayOption } from '../gateway/options';
+import { refuseAgentCallsWithoutGateway } from '../gateway/no-gateway';
 import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
 import { CallLinks } from './call-links';
 import { directoryService } from './directory';
@@ -144,7 +145,12 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
         conflict: (info, from) => this.log('warn', `agent ${info.id} registered again from ${from} while its session there was live: the older session is replaced and its agent told to stop (two agents with one id?)`, { peer: from }),
       },
     );
-    this.server = createServer(options.server);
+    const grpcOptions = options.server?.grpc ?? {};
+    const interceptors: unknown = grpcOptions.interceptors;
+    this.server = createServer({
+      ...options.server,
+      grpc: { ...grpcOptions, interceptors: [refuseAgentCallsWithoutGateway, ...(Array.isArray(interceptors) ? interceptors : [])] },
+    });
     this.links = new HostLinks(this.server, {
       maxConnectionsPerPeer: positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32),
       handshakeTimeoutMs: this.options.registrationTimeoutMs,
