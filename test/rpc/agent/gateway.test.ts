@@ -1,9 +1,10 @@
 // The agent gateway (issue #17) over unix: a call naming an agent (vmrpc-agent) on an admin
 // listener reaches that agent's services with no codegen on the host (gateway-suite.ts), and who
 // may call: gateway listeners, authorize, listeners without a gateway.
-import { AgentHost, Status, closeClient, createClient } from '@vmrpc/rpc';
+import { AgentHost, Status, agentProtocol, closeClient, createClient } from '@vmrpc/rpc';
 import { expect } from 'chai';
-import { rejection, socketPath, within } from '../../support/checks.js';
+import { expectNoFdLeak, openFdCount, rejection, socketPath, within } from '../../support/checks.js';
+import { ConformanceService } from '../generated/vmrpc/testing/v1/conformance.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { gatewayFixture, unixTargets } from './gateway-fixture.js';
 import { gatewaySuite, rpcError } from './gateway-suite.js';
@@ -60,5 +61,25 @@ describe('agent gateway: who may call (unix:)', function () {
       closeClient(client);
       await fx.close();
     }
+  });
+});
+
+describe('agent gateway: nothing left behind (unix:)', function () {
+  this.timeout(20_000);
+
+  it('after calls of every kind, a cancelled one and a host close, no descriptor stays open', async function () {
+    const baseline = openFdCount();
+    const fx = await gatewayFixture();
+    const abort = new AbortController();
+    const hanging = rejection(fx.through(StreamingService).act({ hang: true }, { signal: abort.signal }));
+    await within(5000, 'unary', fx.through(ConformanceService).unary({ payload: Buffer.alloc(1000) }));
+    for await (const _ of fx.through(ConformanceService).serverStream({ responseCount: 3, responseSize: 10 })) void _;
+    const host = createClient(agentProtocol.AgentDirectoryService, fx.admin);
+    await within(5000, 'host call', host.listAgents({}));
+    closeClient(host);
+    abort.abort();
+    await within(5000, 'cancelled', hanging);
+    await fx.close();
+    await expectNoFdLeak(baseline);
   });
 });

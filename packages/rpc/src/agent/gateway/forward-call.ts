@@ -27,7 +27,15 @@ export interface ForwardedCall {
 
 /** Forwards the call on `stream` through `channel`; `done` runs once with the status the caller got. */
 export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface, forwarded: ForwardedCall, done?: (status: StatusObject) => void): void {
-  const call = channel.createCall(forwarded.path, forwarded.deadline, undefined, null, 0);
+  // The caller may have gone while the gateway decided (authorize, a wait): nothing to forward.
+  if (stream.destroyed || stream.closed) return;
+  let call;
+  try {
+    call = channel.createCall(forwarded.path, forwarded.deadline, undefined, null, 0);
+  } catch (error) {
+    // A closed channel throws (the host is closing).
+    return sendStatus(stream, { code: Status.UNAVAILABLE, details: (error as Error).message });
+  }
   const decoder = new FrameDecoder(forwarded.maxMessageBytes);
   let ended = false;
   let unsent = 0;

@@ -11,12 +11,13 @@ import * as http2 from 'node:http2';
 import { duplexPair, type Duplex } from 'node:stream';
 import { createChannel, type VmChannel, type VmChannelOptions } from '@vmrpc/transport';
 import type { Link } from '../link/link-table';
+import type { LogLevel } from '../util/logger';
 import { agentIdOf, deadlineOf, forwardedMetadata } from './call-headers';
 import type { AgentGateway } from './agent-gateway';
 import { forwardCall } from './forward-call';
+import { status as Status } from '@grpc/grpc-js';
 import { sendStatus } from './grpc-reply';
 import type { GatewayAuthorizer, GatewayCaller } from './options';
-import { status as Status } from '@grpc/grpc-js';
 
 export interface GatewayRouterOptions {
   gateway: AgentGateway;
@@ -24,6 +25,7 @@ export interface GatewayRouterOptions {
   inject(socket: Duplex, peer: string): void;
   maxMessageBytes: number;
   channel: VmChannelOptions;
+  log(level: LogLevel, message: string): void;
 }
 
 /**
@@ -55,7 +57,13 @@ export class GatewayRouter {
     opened.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
       if (stream.destroyed) return;
       stream.on('error', () => undefined);
-      if (agentIdOf(headers) !== undefined) return void this.options.gateway.handle(stream, headers, rawHeaders, caller, authorize);
+      if (agentIdOf(headers) !== undefined) {
+        this.options.gateway.handle(stream, headers, rawHeaders, caller, authorize).catch((error: unknown) => {
+          this.options.log('error', `gateway call ${String(headers[':path'])} failed: ${String(error)}`);
+          sendStatus(stream, { code: Status.INTERNAL, details: 'the gateway failed to forward the call (see the host log)' });
+        });
+        return;
+      }
       const deadline = deadlineOf(headers);
       if (deadline === undefined) return sendStatus(stream, { code: Status.INVALID_ARGUMENT, details: `malformed grpc-timeout ${JSON.stringify(headers['grpc-timeout'])}` });
       hostChannel ??= createChannel(async () => this.hostConnection(link.peer), this.options.channel);

@@ -172,6 +172,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       }),
       inject: (socket, peer) => this.links.inject(socket, peer),
       maxMessageBytes,
+      log: this.log,
       channel: { grpc: { 'grpc.max_send_message_length': maxMessageBytes, 'grpc.max_receive_message_length': maxMessageBytes } },
     });
     this.callLinks = new CallLinks({ registry: this.registry, links: this.links.table, callLinkTimeoutMs: this.options.callLinkTimeoutMs, connect: options.connect, log: this.log });
