@@ -1,7 +1,7 @@
 // The agent gateway (issue #17) over unix: a call naming an agent (vmrpc-agent) on an admin
 // listener reaches that agent's services with no codegen on the host (gateway-suite.ts), and who
 // may call: gateway listeners, authorize, listeners without a gateway.
-import { AgentHost, Status, agentProtocol, closeClient, createClient } from '@vmrpc/rpc';
+import { AgentHost, Status, agentProtocol, closeClient, createClient, type GatewayCaller } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { expectNoFdLeak, openFdCount, rejection, socketPath, within } from '../../support/checks.js';
 import { ConformanceService } from '../generated/vmrpc/testing/v1/conformance.js';
@@ -46,6 +46,23 @@ describe('agent gateway: who may call (unix:)', function () {
       expect(refused.details).to.equal(`${guarded} may not call /vmrpc.testing.v1.Streaming/Act on agent vm-gw through this gateway`);
       expect(seen).to.deep.equal([`${guarded} false vm-gw /vmrpc.testing.v1.Streaming/Ping`, `${guarded} false vm-gw /vmrpc.testing.v1.Streaming/Act`]);
       expect(fx.log.deadlines.size, 'the refused call never reached the agent').to.equal(0);
+    } finally {
+      closeClient(client);
+      await fx.close();
+    }
+  });
+
+  it('authorize gets a Unix caller\'s kernel credentials when @vmrpc/native reports them', async function () {
+    const fx = await gatewayFixture();
+    const guarded = `unix:${socketPath('gw-creds')}`;
+    const callers: GatewayCaller[] = [];
+    await fx.host.listen(guarded, { gateway: { authorize: (caller) => (callers.push(caller), true) } });
+    const client = createClient(StreamingService, guarded, { defaultCallOptions: { metadata: { 'vmrpc-agent': 'vm-gw' } } });
+    try {
+      await within(5000, 'call', client.ping({}));
+      expect(callers).to.have.length(1);
+      if (callers[0]!.credentials === undefined) this.skip(); // this @vmrpc/native does not report SO_PEERCRED yet
+      expect(callers[0]!.credentials).to.deep.equal({ uid: process.getuid!(), gid: process.getgid!(), pid: process.pid });
     } finally {
       closeClient(client);
       await fx.close();

@@ -11,6 +11,18 @@ export interface GatewayCaller {
   readonly address: VmAddress;
   /** True when the caller came through a listener opened with `admin: true`. */
   readonly admin: boolean;
+  /**
+   * For callers on a Unix listener: the connecting process's credentials as the kernel reported
+   * them (SO_PEERCRED), when @vmrpc/native reports them on accepted sockets; undefined otherwise.
+   */
+  readonly credentials?: UnixCredentials;
+}
+
+/** A Unix peer's process credentials, from the kernel (never from what the peer says). */
+export interface UnixCredentials {
+  readonly pid: number | undefined;
+  readonly uid: number;
+  readonly gid: number | undefined;
 }
 
 /**

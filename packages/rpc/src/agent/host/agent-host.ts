@@ -28,6 +28,7 @@ import { AgentGateway } from '../gateway/agent-gateway';
 import { GatewayRouter } from '../gateway/gateway-router';
 import type { GatewayOption } from '../gateway/options';
 import { refuseAgentCallsWithoutGateway } from '../gateway/no-gateway';
+import { gatewayCaller } from '../gateway/caller';
 import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
 import { CallLinks } from './call-links';
 import { directoryService } from './directory';
@@ -157,7 +158,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       connect: options.connect,
       reconnect: options.reconnect ?? DEFAULT_BACKOFF,
       onCallLink: (link, preface) => this.callLinks.accept(link, preface),
-      onGatewayLink: (link, admin, authorize) => this.router.serve(link, { peer: link.peer, identity: link.identity, address: link.address, admin }, authorize),
+      onGatewayLink: (link, admin, authorize) => this.router.serve(link, gatewayCaller(link, admin), authorize),
       log: this.log,
     });
     const maxMessageBytes = GATEWAY_MAX_MESSAGE_BYTES;
