@@ -25,8 +25,8 @@ export interface ForwardedCall {
   explain?(status: StatusObject): StatusObject;
 }
 
-/** Forwards the call on `stream` through `channel`; `done` runs once with the status the caller got. */
-export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface, forwarded: ForwardedCall, done?: (status: StatusObject) => void): void {
+/** Forwards the call on `stream` through `channel`, until the call's status or the caller's reset. */
+export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface, forwarded: ForwardedCall): void {
   // The caller may have gone while the gateway decided (authorize, a wait): nothing to forward.
   if (stream.destroyed || stream.closed) return;
   let call;
@@ -46,7 +46,6 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
     sendStatus(stream, forwarded.explain?.(status) ?? status);
     // Whatever the caller still sends is read and dropped, so its side can end too.
     stream.resume();
-    done?.(status);
   };
   const fail = (code: Status, details: string): void => call.cancelWithStatus(code, details);
 
@@ -90,8 +89,6 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
     if (!ended) {
       ended = true;
       call.cancelWithStatus(Status.CANCELLED, 'cancelled by the caller');
-      done?.({ code: Status.CANCELLED, details: 'cancelled by the caller', metadata: forwarded.metadata });
     }
   });
-  stream.on('error', () => undefined);
 }

@@ -11,22 +11,21 @@ import * as http2 from 'node:http2';
 import { duplexPair, type Duplex } from 'node:stream';
 import { createChannel, type VmChannel, type VmChannelOptions } from '@vmrpc/transport';
 import type { Link } from '../link/link-table';
-import type { LogLevel } from '../util/logger';
 import { agentIdOf, deadlineOf, forwardedMetadata } from './call-headers';
-import type { AgentGateway } from './agent-gateway';
+import { AgentGateway, type AgentGatewayOptions } from './agent-gateway';
 import { forwardCall } from './forward-call';
 import { status as Status } from '@grpc/grpc-js';
 import { sendStatus } from './grpc-reply';
 import type { GatewayAuthorizer, GatewayCaller } from './options';
 
-export interface GatewayRouterOptions {
-  gateway: AgentGateway;
+export interface GatewayRouterOptions extends Omit<AgentGatewayOptions, 'maxMessageBytes'> {
   /** Serves `socket` with the host's grpc-js server, reporting `peer` as its calls' peer. */
   inject(socket: Duplex, peer: string): void;
-  maxMessageBytes: number;
-  channel: VmChannelOptions;
-  log(level: LogLevel, message: string): void;
 }
+
+/** Largest message forwarded either way (the default limit of gRPC servers). */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+const HOST_CHANNEL: VmChannelOptions = { grpc: { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES } };
 
 /**
  * Receive windows as the project's channel uses them: HTTP/2's 64 KiB default costs a round trip
@@ -38,8 +37,11 @@ const CONNECTION_WINDOW_BYTES = 8 << 20;
 export class GatewayRouter {
   private readonly http2Server = http2.createServer({ settings: { maxConcurrentStreams: 256, initialWindowSize: STREAM_WINDOW_BYTES } });
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly gateway: AgentGateway;
 
-  constructor(private readonly options: GatewayRouterOptions) {}
+  constructor(private readonly options: GatewayRouterOptions) {
+    this.gateway = new AgentGateway({ ...options, maxMessageBytes: MAX_MESSAGE_BYTES });
+  }
 
   /** Serves a gateway listener's link; `authorize` undefined lets every call through (admin listeners). */
   serve(link: Link, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): void {
@@ -56,9 +58,10 @@ export class GatewayRouter {
     let hostChannel: VmChannel | undefined;
     opened.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
       if (stream.destroyed) return;
+      // A stream error (a reset, the link gone) is followed by 'close', which cancels the forwarded call.
       stream.on('error', () => undefined);
       if (agentIdOf(headers) !== undefined) {
-        this.options.gateway.handle(stream, headers, rawHeaders, caller, authorize).catch((error: unknown) => {
+        this.gateway.handle(stream, headers, rawHeaders, caller, authorize).catch((error: unknown) => {
           this.options.log('error', `gateway call ${String(headers[':path'])} failed: ${String(error)}`);
           sendStatus(stream, { code: Status.INTERNAL, details: 'the gateway failed to forward the call (see the host log)' });
         });
@@ -66,9 +69,10 @@ export class GatewayRouter {
       }
       const deadline = deadlineOf(headers);
       if (deadline === undefined) return sendStatus(stream, { code: Status.INVALID_ARGUMENT, details: `malformed grpc-timeout ${JSON.stringify(headers['grpc-timeout'])}` });
-      hostChannel ??= createChannel(async () => this.hostConnection(link.peer), this.options.channel);
-      forwardCall(stream, hostChannel, { path: headers[':path'] ?? '', deadline, metadata: forwardedMetadata(rawHeaders, false), maxMessageBytes: this.options.maxMessageBytes });
+      hostChannel ??= createChannel(async () => this.hostConnection(link.peer), HOST_CHANNEL);
+      forwardCall(stream, hostChannel, { path: headers[':path'] ?? '', deadline, metadata: forwardedMetadata(rawHeaders, false), maxMessageBytes: MAX_MESSAGE_BYTES });
     });
+    // A session error (the link broke) is followed by 'close', which cleans up.
     opened.on('error', () => undefined);
     opened.once('close', () => {
       this.sessions.delete(opened);

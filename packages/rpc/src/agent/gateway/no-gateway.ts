@@ -6,9 +6,10 @@
  * interceptor runs only for methods the server has, so other methods stay UNIMPLEMENTED.
  */
 import { Metadata, ServerInterceptingCall, status as Status, type ServerInterceptor } from '@grpc/grpc-js';
+import type { ServerOptions } from '../../server/create-server';
 import { GATEWAY_AGENT_METADATA } from './call-headers';
 
-export const refuseAgentCallsWithoutGateway: ServerInterceptor = (_method, call) =>
+const refuseAgentCalls: ServerInterceptor = (_method, call) =>
   new ServerInterceptingCall(call, {
     start: (next) =>
       next({
@@ -24,3 +25,10 @@ export const refuseAgentCallsWithoutGateway: ServerInterceptor = (_method, call)
         },
       }),
   });
+
+/** The host's server options with the refusal first among the server's interceptors. */
+export function refusingAgentCalls(options: ServerOptions = {}): ServerOptions {
+  const grpc = options.grpc ?? {};
+  const theirs: unknown = grpc.interceptors;
+  return { ...options, grpc: { ...grpc, interceptors: [refuseAgentCalls, ...(Array.isArray(theirs) ? theirs : [])] } };
+}

@@ -24,10 +24,9 @@ import { logTo, type AgentLogger } from '../util/logger';
 import { withTimeout } from '../util/timers';
 import type { AgentInfo, OfflineReason } from './agent-info';
 import { AgentHandle } from './agent-handle';
-import { AgentGateway } from '../gateway/agent-gateway';
 import { GatewayRouter } from '../gateway/gateway-router';
 import type { GatewayOption } from '../gateway/options';
-import { refuseAgentCallsWithoutGateway } from '../gateway/no-gateway';
+import { refusingAgentCalls } from '../gateway/no-gateway';
 import { gatewayCaller } from '../gateway/caller';
 import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
 import { CallLinks } from './call-links';
@@ -90,9 +89,6 @@ export interface AgentHostEvents {
   updated: [agent: AgentInfo];
 }
 
-/** Largest message the gateway forwards either way (the default limit of gRPC servers). */
-const GATEWAY_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5000 };
 
 /**
@@ -146,12 +142,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
         conflict: (info, from) => this.log('warn', `agent ${info.id} registered again from ${from} while its session there was live: the older session is replaced and its agent told to stop (two agents with one id?)`, { peer: from }),
       },
     );
-    const grpcOptions = options.server?.grpc ?? {};
-    const interceptors: unknown = grpcOptions.interceptors;
-    this.server = createServer({
-      ...options.server,
-      grpc: { ...grpcOptions, interceptors: [refuseAgentCallsWithoutGateway, ...(Array.isArray(interceptors) ? interceptors : [])] },
-    });
+    this.server = createServer(refusingAgentCalls(options.server));
     this.links = new HostLinks(this.server, {
       maxConnectionsPerPeer: positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32),
       handshakeTimeoutMs: this.options.registrationTimeoutMs,
@@ -161,20 +152,13 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       onGatewayLink: (link, admin, authorize) => this.router.serve(link, gatewayCaller(link, admin), authorize),
       log: this.log,
     });
-    const maxMessageBytes = GATEWAY_MAX_MESSAGE_BYTES;
     this.router = new GatewayRouter({
-      gateway: new AgentGateway({
-        lookup: (id) => this.registry.get(id),
-        waitFor: (id, timeoutMs, signal) => this.waitFor(id, { timeoutMs, signal }),
-        channelOf: (id) => this.agent(id).callChannel(),
-        authorizeTimeoutMs: this.options.registrationTimeoutMs,
-        maxMessageBytes,
-        log: this.log,
-      }),
+      lookup: (id) => this.registry.get(id),
+      waitFor: (id, timeoutMs, signal) => this.waitFor(id, { timeoutMs, signal }),
+      channelOf: (id) => this.agent(id).callChannel(),
+      authorizeTimeoutMs: this.options.registrationTimeoutMs,
       inject: (socket, peer) => this.links.inject(socket, peer),
-      maxMessageBytes,
       log: this.log,
-      channel: { grpc: { 'grpc.max_send_message_length': maxMessageBytes, 'grpc.max_receive_message_length': maxMessageBytes } },
     });
     this.callLinks = new CallLinks({ registry: this.registry, links: this.links.table, callLinkTimeoutMs: this.options.callLinkTimeoutMs, connect: options.connect, log: this.log });
     this.waiters = new AgentWaiters(this, () => this.registry.list().filter((agent) => agent.state === 'online'));
