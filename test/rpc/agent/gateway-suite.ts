@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import { GuestAgent, Metadata, RpcError, Status, agentProtocol, closeClient, createClient, type AgentHostOptions } from '@vmrpc/rpc';
+import { connect, type VmSocket } from '@vmrpc/native';
 import { expect } from 'chai';
 import { payload, rejection, sha256, within } from '../../support/checks.js';
 import { ConformanceService } from '../generated/vmrpc/testing/v1/conformance.js';
@@ -133,6 +134,29 @@ export function gatewaySuite(name: string, makeTargets: () => GatewayTargets, ho
       const after = await rpcError(within(5000, 'offline', fx.through(StreamingService).act({})));
       expect(after.code).to.equal(Status.UNAVAILABLE);
       expect(after.details).to.equal('agent vm-gw is offline (shutdown)');
+    });
+
+    it('an agent that vanishes mid-stream (its sockets cut): the caller\'s stream ends UNAVAILABLE, promptly', async function () {
+      const opened: VmSocket[] = [];
+      const vanishing = new GuestAgent({ id: 'vm-cut', reconnect: { initialMs: 5000, maxMs: 5000 } }).add(StreamingService, streamingImplementation(fx.log));
+      await within(5000, 'registration', vanishing.connect(async (signal) => {
+        const socket = await connect(fx.agents, { signal });
+        opened.push(socket);
+        return socket;
+      }));
+      try {
+        let first!: () => void;
+        const started = new Promise<void>((resolve) => (first = resolve));
+        const consumed = (async () => {
+          for await (const _ of fx.through(StreamingService, 'vm-cut').count({ count: 10_000, delayMs: 20 })) first();
+        })();
+        consumed.catch(() => undefined);
+        await within(5000, 'first message', started);
+        for (const socket of opened) socket.destroy();
+        expect((await rpcError(within(3000, 'the stream ends', consumed))).code).to.equal(Status.UNAVAILABLE);
+      } finally {
+        await vanishing.close(50);
+      }
     });
 
     it('unknown agent: NOT_FOUND naming it; unknown method: UNIMPLEMENTED; malformed id: INVALID_ARGUMENT', async function () {
