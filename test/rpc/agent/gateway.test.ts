@@ -1,12 +1,13 @@
 // The agent gateway (issue #17) over unix: a call naming an agent (vmrpc-agent) on an admin
 // listener reaches that agent's services with no codegen on the host (gateway-suite.ts), and who
 // may call: gateway listeners, authorize, listeners without a gateway.
-import { AgentHost, Status, agentProtocol, closeClient, createClient, type GatewayCaller } from '@vmrpc/rpc';
+import { AgentHost, GuestAgent, Status, agentProtocol, closeClient, createClient, type GatewayCaller } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { expectNoFdLeak, openFdCount, rejection, socketPath, within } from '../../support/checks.js';
 import { ConformanceService } from '../generated/vmrpc/testing/v1/conformance.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { gatewayFixture, unixTargets } from './gateway-fixture.js';
+import { streamingImplementation } from '../streaming-service.js';
 import { gatewaySuite, rpcError } from './gateway-suite.js';
 import { FAST } from './agent-suite.js';
 
@@ -76,6 +77,25 @@ describe('agent gateway: who may call (unix:)', function () {
       expect((await rpcError(client.ping({}))).code).to.equal(Status.UNIMPLEMENTED);
     } finally {
       closeClient(client);
+      await fx.close();
+    }
+  });
+});
+
+describe('agent gateway: agents on a gateway listener (unix:)', function () {
+  this.timeout(20_000);
+
+  it('an agent registers through a gateway listener (its session forwarded to the host\'s server) and is called through it', async function () {
+    const fx = await gatewayFixture();
+    const agent = new GuestAgent({ id: 'vm-via-admin' }).add(StreamingService, streamingImplementation(fx.log));
+    try {
+      const registered = await within(5000, 'registration', agent.connect(fx.admin));
+      expect(registered.peer).to.equal(fx.admin);
+      expect(fx.host.get('vm-via-admin')?.peer).to.equal(fx.admin);
+      expect((await within(5000, 'direct', fx.host.agent('vm-via-admin').client(StreamingService).act({ value: 3n }))).value).to.equal(3n);
+      expect((await within(5000, 'through', fx.through(StreamingService, 'vm-via-admin').act({ value: 4n }))).value).to.equal(4n);
+    } finally {
+      await agent.close(200);
       await fx.close();
     }
   });
