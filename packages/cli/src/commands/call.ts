@@ -16,8 +16,9 @@ import { atMost, targetArgument } from '../targets';
 const HELP = `usage: vmrpc call [OPTIONS] TARGET METHOD [JSON]
 
 Calls METHOD (package.Service/Method) on the gRPC server at TARGET, or with --agent ID on guest
-agent ID through the agent host at TARGET, and prints the responses as JSON (the protobuf JSON mapping: lowerCamelCase names, 64-bit integers as strings, enums by
-name, bytes in base64). Without --proto, the server's reflection service describes METHOD.
+agent ID through the agent host at TARGET, and prints the responses as JSON (the protobuf JSON
+mapping: lowerCamelCase names, 64-bit integers as strings, enums by name, bytes in base64).
+Without --proto, the server's (or the agent's) reflection service describes METHOD.
 
 The request is JSON, from the argument or else from stdin (empty: {}). Client- and
 bidi-streaming methods take one JSON object per line, sent as each line is read. Unary and
