@@ -1,9 +1,13 @@
 // `vmrpc list --agent` and `vmrpc call --agent` through an AgentHost's gateway to a real agent:
 // reflection and calls with no .proto files, and one-line errors with the exit codes of today.
 import { expect } from 'chai';
-import { within } from '../support/checks.js';
-import { gatewayFixture, type GatewayFixture } from '../rpc/agent/gateway-fixture.js';
-import { runCli } from './run-cli.js';
+import { GuestAgent } from '@vmrpc/rpc';
+import { socketPath, within } from '../support/checks.js';
+import { ConformanceService } from '../rpc/generated/vmrpc/testing/v1/conformance.js';
+import { StreamingService } from '../rpc/generated/vmrpc/testing/v1/streaming.js';
+import { streamingImplementation } from '../rpc/streaming-service.js';
+import { bulkImplementation, gatewayFixture, type GatewayFixture } from '../rpc/agent/gateway-fixture.js';
+import { runCli, startCli } from './run-cli.js';
 
 describe('vmrpc call/list --agent (through the gateway)', function () {
   this.timeout(30_000);
@@ -54,6 +58,27 @@ describe('vmrpc call/list --agent (through the gateway)', function () {
     const waited = await runCli(['list', '--agent', 'vm-gw', '--wait', '300ms', fx.admin]);
     expect(waited.code).to.equal(78);
     expect(waited.stderr).to.match(/UNAVAILABLE: agent vm-gw is offline \(shutdown\); waited 300 ms/);
+  });
+
+  it('--wait: a call made while the agent is offline completes once it is back', async function () {
+    await fx.agent.close(50);
+    // A second gateway listener whose authorize tells the test the call arrived (it runs before the wait).
+    const guarded = `unix:${socketPath('cli-gw-wait')}`;
+    let arrived!: () => void;
+    const callArrived = new Promise<void>((resolve) => (arrived = resolve));
+    await fx.host.listen(guarded, { gateway: { authorize: () => (arrived(), true) } });
+    const cli = startCli(['call', '--agent', 'vm-gw', '--wait', '15s', guarded, 'vmrpc.testing.v1.Streaming/Act', '{"value": "5"}']);
+    await within(10_000, 'the call reaches the gateway', callArrived);
+    const back = new GuestAgent({ id: 'vm-gw' }).add(StreamingService, streamingImplementation(fx.log)).add(ConformanceService, bulkImplementation(fx.bulk));
+    try {
+      await within(5000, 'agent back', back.connect(fx.agents));
+      const result = await cli.done;
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(0);
+      expect(JSON.parse(result.stdout.toString())).to.include({ value: '5' });
+    } finally {
+      await back.close(100);
+    }
   });
 
   it('a listener without the gateway refuses, saying how to open it (exit 64+9), rather than answer for the host', async function () {
