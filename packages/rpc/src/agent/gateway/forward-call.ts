@@ -10,7 +10,7 @@
  */
 import type { ServerHttp2Stream } from 'node:http2';
 import { status as Status, type ChannelInterface, type Metadata, type StatusObject } from '@grpc/grpc-js';
-import { FrameDecoder, FrameError, frameMessage } from '@vmrpc/transport/internal/protocol/framing';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameError } from '@vmrpc/transport/internal/protocol/framing';
 import { sendHeaders, sendStatus } from './grpc-reply';
 
 export interface ForwardedCall {
@@ -54,7 +54,9 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
     onReceiveMessage: (message: Buffer) => {
       if (ended || stream.destroyed) return;
       // Ask the channel for the next message only when the caller's stream has room for it.
-      if (stream.write(frameMessage(message))) call.startRead();
+      // The prefix and the message as two writes: a large message is not copied once more.
+      stream.write(messagePrefix(message.length));
+      if (stream.write(message)) call.startRead();
       else stream.once('drain', () => call.startRead());
     },
     onReceiveStatus: finish,
@@ -91,4 +93,10 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
       call.cancelWithStatus(Status.CANCELLED, 'cancelled by the caller');
     }
   });
+}
+
+function messagePrefix(length: number): Buffer {
+  const prefix = Buffer.alloc(FRAME_HEADER_BYTES);
+  prefix.writeUInt32BE(length, 1);
+  return prefix;
 }
