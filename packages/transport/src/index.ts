@@ -29,5 +29,7 @@ export {
   type Handshake,
 } from './server/admission';
 export { Backoff, type BackoffOptions } from './protocol/backoff';
+/** gRPC's length-prefixed message framing, for code that forwards raw messages (the agent gateway). */
+export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, frameMessage, type DecodedFrame } from './protocol/framing';
 /** The version of @vmrpc/transport. */
 export const version = '0.1.0';

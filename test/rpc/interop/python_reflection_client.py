@@ -8,6 +8,8 @@ grpc.reflection.<argv[2]>, loads the FileDescriptorProtos it answers into a fres
 checks imports, names, types, map entries and oneofs as protoc would), calls
 vmrpc.testing.v1.Streaming/Echo with the JSON message on stdin using message classes built
 from those descriptors, and prints one JSON object: services, methods and the response.
+With argv[3], every call names that agent (`vmrpc-agent` metadata): the same client through an
+AgentHost's gateway to a guest agent.
 """
 import json
 import sys
@@ -68,6 +70,7 @@ def message_class(pool, name):
 
 def main():
     target, version = sys.argv[1], sys.argv[2]
+    metadata = [("vmrpc-agent", sys.argv[3])] if len(sys.argv) > 3 else None
     package = f"grpc.reflection.{version}"
     own = descriptor_pool.DescriptorPool()
     own.Add(reflection_file(package))
@@ -78,7 +81,7 @@ def main():
     info = channel.stream_stream(f"/{package}.ServerReflection/ServerReflectionInfo", request_serializer=Request.SerializeToString, response_deserializer=Response.FromString)
 
     def ask(**request):
-        responses = list(info(iter([Request(**request)]), timeout=10))
+        responses = list(info(iter([Request(**request)]), timeout=10, metadata=metadata))
         assert len(responses) == 1, responses
         answer = responses[0]
         if answer.WhichOneof("message_response") == "error_response":
@@ -114,7 +117,7 @@ def main():
     Everything = message_class(pool, "vmrpc.testing.v1.Everything")
     request = json_format.Parse(sys.stdin.read(), Everything(), descriptor_pool=pool)
     echo = channel.unary_unary("/vmrpc.testing.v1.Streaming/Echo", request_serializer=Everything.SerializeToString, response_deserializer=Everything.FromString)
-    response = echo(request, timeout=10)
+    response = echo(request, timeout=10, metadata=metadata)
 
     print(json.dumps({
         "services": services,

@@ -18,6 +18,11 @@ labels and services.
   vmrpc agents unix:/run/vmrpc-agents.sock
   vmrpc agents --all --json unix:/run/vmrpc-agents.sock
 
+To call an agent's services from here, open the listener with { admin: true, gateway: true } and:
+
+  vmrpc list --agent ID TARGET                      its services (reflection through the gateway)
+  vmrpc call --agent ID TARGET Service/Method JSON  a call to one of them
+
   -a, --all                   include offline agents the host still remembers
       --json                  one JSON object per agent, one per line
       --timeout DUR           deadline of the request (default 10s)

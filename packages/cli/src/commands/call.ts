@@ -1,6 +1,7 @@
 /** `vmrpc call`: a gRPC call with JSON in and out, like grpcurl, over any VM socket target. */
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { AGENT_HELP, AGENT_OPTIONS, agentMetadata } from '../agent-options';
 import { defineCommand } from '../command';
 import { parseDuration } from '../durations';
 import { CliError, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
@@ -14,9 +15,10 @@ import { atMost, targetArgument } from '../targets';
 
 const HELP = `usage: vmrpc call [OPTIONS] TARGET METHOD [JSON]
 
-Calls METHOD (package.Service/Method) on the gRPC server at TARGET and prints the responses
-as JSON (the protobuf JSON mapping: lowerCamelCase names, 64-bit integers as strings, enums by
-name, bytes in base64). Without --proto, the server's reflection service describes METHOD.
+Calls METHOD (package.Service/Method) on the gRPC server at TARGET, or with --agent ID on guest
+agent ID through the agent host at TARGET, and prints the responses as JSON (the protobuf JSON
+mapping: lowerCamelCase names, 64-bit integers as strings, enums by name, bytes in base64).
+Without --proto, the server's (or the agent's) reflection service describes METHOD.
 
 The request is JSON, from the argument or else from stdin (empty: {}). Client- and
 bidi-streaming methods take one JSON object per line, sent as each line is read. Unary and
@@ -25,10 +27,12 @@ client-streaming responses print indented; streamed responses print one per line
   vmrpc call unix:/run/echo.sock vmrpc.echo.v1.Echo/Say '{"message": "hi"}'
   printf '{"value": 1}\\n{"value": 2}\\n' | vmrpc call vsock:3:5000 vmrpc.testing.v1.Streaming/Sum
   vmrpc call --proto echo.proto -I protos vsock:3:5000 vmrpc.echo.v1.Echo/Repeat '{"count": 3}'
+  vmrpc call --agent vm-42 unix:/run/vmrpc-admin.sock guest.v1.System/Info
 
 ${SCHEMA_HELP}
   -H, --header 'KEY: VALUE'   request metadata (repeatable); values of KEY-bin are base64
       --timeout DUR           the call's deadline (500ms, 5s, 1m); default none
+${AGENT_HELP}
 ${CHANNEL_HELP}
       --emit-defaults         print fields that hold their default value too
   -v, --verbose               print response headers and trailers on stderr
@@ -37,7 +41,8 @@ ${CHANNEL_HELP}
 const FOOTER = `exit codes: 0 OK; 1 failure outside the call (e.g. a .proto file not found); 2 usage error
 or malformed request JSON; 64+N the call ended with gRPC status N, printed as
 "ERROR: <CODE>: <details>" (68 DEADLINE_EXCEEDED, 69 NOT_FOUND, 76 UNIMPLEMENTED,
-78 UNAVAILABLE: nothing listening, or the connection failed)`;
+78 UNAVAILABLE: nothing listening, the connection failed, or the agent is offline;
+with --agent, 69 NOT_FOUND: the host does not know the agent)`;
 
 async function readAll(input: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -83,6 +88,7 @@ export const command = defineCommand({
   options: {
     ...SCHEMA_OPTIONS,
     ...CHANNEL_OPTIONS,
+    ...AGENT_OPTIONS,
     header: { type: 'string', short: 'H', multiple: true },
     timeout: { type: 'string' },
     'emit-defaults': { type: 'boolean' },
@@ -95,8 +101,10 @@ export const command = defineCommand({
     const { service, method: methodName } = splitMethodName(positionals[1]);
     const argument = positionals[2];
     const metadata = metadataFromHeaders(values.header ?? []);
+    const agent = agentMetadata(values);
+    metadata.merge(agent);
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, '--timeout');
-    const callOptions = timeoutMs === undefined ? {} : { timeoutMs };
+    const callOptions = { ...(timeoutMs === undefined ? {} : { timeoutMs }), metadata: agent };
     const channel = openChannel(target, values['connect-timeout']);
     try {
       const root = await schemaFor(values, new ReflectionClient(channel, callOptions), service);

@@ -1,4 +1,5 @@
 /** `vmrpc list`: the services of a gRPC server (or a service's methods), through reflection. */
+import { AGENT_HELP, AGENT_OPTIONS, agentMetadata } from '../agent-options';
 import { defineCommand } from '../command';
 import { parseDuration } from '../durations';
 import { EXIT_OK } from '../errors';
@@ -10,36 +11,41 @@ import { atMost, targetArgument } from '../targets';
 
 const HELP = `usage: vmrpc list [OPTIONS] TARGET [SERVICE]
 
-Lists the services of the gRPC server at TARGET, one per line, as its reflection service
+Lists the services of the gRPC server at TARGET (with --agent ID: of guest agent ID, through the
+agent host at TARGET), one per line, as its reflection service
 (grpc.reflection.v1, else v1alpha) names them; with SERVICE, that service's methods
 (package.Service.Method). With --proto, lists what the files define instead of asking.
 
   vmrpc list vsock:3:5000
   vmrpc list --long unix:/run/echo.sock vmrpc.echo.v1.Echo
+  vmrpc list --agent vm-42 unix:/run/vmrpc-admin.sock
 
 ${SCHEMA_HELP}
+${AGENT_HELP}
 ${CHANNEL_HELP}
   -l, --long                  with SERVICE: each method's request and response types
       --timeout DUR           deadline of each reflection request (default 10s)
 `;
 
 const FOOTER = `exit codes: 0 listed; 1 failure (e.g. unknown service); 2 usage error; 64+N gRPC status N
-(76 UNIMPLEMENTED: the server does not serve reflection; 78 UNAVAILABLE: nothing listening)`;
+(69 NOT_FOUND: with --agent, an agent the host does not know; 76 UNIMPLEMENTED: the server does
+not serve reflection; 78 UNAVAILABLE: nothing listening, or the agent is offline)`;
 
 export const command = defineCommand({
   name: 'list',
   summary: "list a gRPC server's services or a service's methods (reflection)",
   help: HELP,
   footer: FOOTER,
-  options: { ...SCHEMA_OPTIONS, ...CHANNEL_OPTIONS, long: { type: 'boolean', short: 'l' }, timeout: { type: 'string' } },
+  options: { ...SCHEMA_OPTIONS, ...CHANNEL_OPTIONS, ...AGENT_OPTIONS, long: { type: 'boolean', short: 'l' }, timeout: { type: 'string' } },
   async run(values, positionals, io) {
     const { target } = targetArgument(positionals);
     atMost(positionals, 2);
     const service = positionals[1];
     const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout, '--timeout');
+    const metadata = agentMetadata(values);
     const channel = openChannel(target, values['connect-timeout']);
     try {
-      const reflection = new ReflectionClient(channel, { timeoutMs });
+      const reflection = new ReflectionClient(channel, { timeoutMs, metadata });
       if (service === undefined) {
         const names = values.proto === undefined ? await reflection.listServices() : servicesOf(loadProtoFiles(values.proto, values['import-path'] ?? [])).map((found) => found.fullName.slice(1));
         io.stdout.write(names.map((name) => `${name}\n`).join(''));

@@ -8,3 +8,5 @@ export type { LinkAuthorizer } from './link/link-listener';
 export type { AgentLogger, LogLevel } from './util/logger';
 export { AGENT_ID_METADATA, AGENT_PROTOCOL_VERSION, DEFAULT_AGENT_PORT, DEFAULT_HOST_TARGET } from './protocol/version';
 export * as agentProtocol from './protocol/generated/vmrpc/agent/v1/agent';
+export { GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from './gateway/call-headers';
+export type { GatewayAuthorizer, GatewayCaller, GatewayOption, UnixCredentials } from './gateway/options';

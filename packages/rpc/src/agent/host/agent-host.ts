@@ -24,6 +24,10 @@ import { logTo, type AgentLogger } from '../util/logger';
 import { withTimeout } from '../util/timers';
 import type { AgentInfo, OfflineReason } from './agent-info';
 import { AgentHandle } from './agent-handle';
+import { GatewayRouter } from '../gateway/gateway-router';
+import type { GatewayOption } from '../gateway/options';
+import { refusingAgentCalls } from '../gateway/no-gateway';
+import { gatewayCaller } from '../gateway/caller';
 import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
 import { CallLinks } from './call-links';
 import { directoryService } from './directory';
@@ -68,6 +72,11 @@ export interface AgentListenOptions {
   admin?: boolean;
   /** Decides, before any byte is read, whether a peer may connect at all. */
   authorize?: LinkAuthorizer;
+  /**
+   * Forward calls that name an agent (`vmrpc-agent: <id>` metadata) to that agent (docs/agents.md,
+   * "The gateway"). `true` needs `admin: true`; `{ authorize }` decides per call on any listener.
+   */
+  gateway?: GatewayOption;
   dataPath?: DataPathOption;
 }
 
@@ -95,6 +104,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
   private readonly links: HostLinks;
   private readonly callLinks: CallLinks;
   private readonly waiters: AgentWaiters;
+  private readonly router: GatewayRouter;
   private readonly handles = new Map<string, AgentHandle>();
   private readonly hostServiceNames = new Set<string>();
   private readonly activeSessions = new Set<Promise<void>>();
@@ -132,13 +142,22 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
         conflict: (info, from) => this.log('warn', `agent ${info.id} registered again from ${from} while its session there was live: the older session is replaced and its agent told to stop (two agents with one id?)`, { peer: from }),
       },
     );
-    this.server = createServer(options.server);
+    this.server = createServer(refusingAgentCalls(options.server));
     this.links = new HostLinks(this.server, {
       maxConnectionsPerPeer: positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32),
       handshakeTimeoutMs: this.options.registrationTimeoutMs,
       connect: options.connect,
       reconnect: options.reconnect ?? DEFAULT_BACKOFF,
       onCallLink: (link, preface) => this.callLinks.accept(link, preface),
+      onGatewayLink: (link, admin, authorize) => this.router.serve(link, gatewayCaller(link, admin), authorize),
+      log: this.log,
+    });
+    this.router = new GatewayRouter({
+      lookup: (id) => this.registry.get(id),
+      waitFor: (id, timeoutMs, signal) => this.waitFor(id, { timeoutMs, signal }),
+      channelOf: (id) => this.agent(id).callChannel(),
+      authorizeTimeoutMs: this.options.registrationTimeoutMs,
+      inject: (socket, peer) => this.links.inject(socket, peer),
       log: this.log,
     });
     this.callLinks = new CallLinks({ registry: this.registry, links: this.links.table, callLinkTimeoutMs: this.options.callLinkTimeoutMs, connect: options.connect, log: this.log });
@@ -246,6 +265,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
   private async drainAndClose(graceMs: number): Promise<void> {
     this.waiters.close((what) => Object.assign(new Error(`the agent host closed while waiting for ${what}`), { code: 'ERR_AGENT_HOST_CLOSED' }));
     await this.links.stopAccepting();
+    this.router.drain();
     for (const agent of this.registry.list()) {
       const session = this.registry.sessionOf(agent.id);
       session?.drain('host-closed', graceMs);

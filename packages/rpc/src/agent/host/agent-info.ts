@@ -40,3 +40,10 @@ export interface AgentInfo {
   /** True when the host dialed the agent (AgentHost#connect), false when the agent dialed in. */
   readonly dialed: boolean;
 }
+
+/** Where agent `id` is, in words for errors: not registered, offline (why), draining or online. */
+export function agentWhereabouts(id: string, agent: AgentInfo | undefined): string {
+  if (agent === undefined) return `agent ${id} is not registered with this host`;
+  if (agent.state === 'offline') return `agent ${id} is offline (${agent.offlineReason ?? 'unknown'})`;
+  return `agent ${id} is ${agent.state}`;
+}

@@ -10,6 +10,7 @@ import { dialLink } from '../link/dial-link';
 import type { Link, LinkTable } from '../link/link-table';
 import { refuse, type LinkPreface } from '../link/preface';
 import type { LogLevel } from '../util/logger';
+import { agentWhereabouts } from './agent-info';
 import type { Registry } from './registry';
 
 export interface CallLinksOptions {
@@ -41,9 +42,8 @@ export class CallLinks {
     const agent = registry.get(agentId);
     const session = registry.sessionOf(agentId);
     // The channel ends waiting calls with these statuses (NOT_FOUND is not "try again later").
-    if (agent === undefined) throw new RpcError(Status.NOT_FOUND, `agent ${agentId} is not registered with this host`);
-    if (session === undefined) throw new RpcError(Status.UNAVAILABLE, `agent ${agentId} is offline (${agent.offlineReason ?? 'unknown'})`);
-    if (agent.state === 'draining') throw new RpcError(Status.UNAVAILABLE, `agent ${agentId} is draining`);
+    if (agent === undefined) throw new RpcError(Status.NOT_FOUND, agentWhereabouts(agentId, agent));
+    if (session === undefined || agent.state === 'draining') throw new RpcError(Status.UNAVAILABLE, agentWhereabouts(agentId, agent));
     if (!session.link.dialed) return session.requestCallLink(callLinkTimeoutMs, signal);
     // The host dialed this agent: it dials the call link too, with the session's token.
     const bounded = new AbortController();

@@ -7,6 +7,8 @@
 import { ServerCredentials } from '@grpc/grpc-js';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
 import { injectConnection, type BackoffOptions } from '@vmrpc/transport';
+import type { Duplex } from 'node:stream';
+import type { GatewayAuthorizer, GatewayOption } from '../gateway/options';
 import type { RpcServer } from '../../server/create-server';
 import { LinkTable, type Link } from '../link/link-table';
 import { listenForLinks, type LinkAuthorizer, type LinkListener } from '../link/link-listener';
@@ -21,12 +23,15 @@ export interface HostLinksOptions {
   reconnect: BackoffOptions;
   /** A call link an agent dialed, with the session it names. */
   onCallLink(link: Link, preface: Extract<LinkPreface, { kind: 'calls' }>): void;
+  /** A plain link on a gateway listener: the gateway routes its streams (gateway/gateway-router.ts). */
+  onGatewayLink(link: Link, admin: boolean, authorize: GatewayAuthorizer | undefined): void;
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
 /** Options of one listener (AgentHost#listen). */
 export interface HostListenOptions {
   admin?: boolean;
+  gateway?: GatewayOption;
   authorize?: LinkAuthorizer;
   dataPath?: DataPathOption;
 }
@@ -50,13 +55,14 @@ export class HostLinks {
 
   async listen(target: string | VmAddress, options: HostListenOptions): Promise<VmAddress> {
     const admin = options.admin === true;
+    const gateway = gatewayOf(options.gateway, admin);
     const listener = await listenForLinks(target, {
       table: this.table,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       authorize: options.authorize,
       dataPath: options.dataPath,
       onOpen: (link, opening) => {
-        if (opening.kind === 'grpc') return this.serve(link, admin);
+        if (opening.kind === 'grpc') return this.serve(link, admin, gateway);
         if (opening.kind === 'calls') return this.options.onCallLink(link, opening);
         refuse(link.socket, 'a host does not take session links');
       },
@@ -120,11 +126,28 @@ export class HostLinks {
     this.table.destroyAll();
   }
 
-  private serve(link: Link, admin: boolean): void {
+  /** Serves `socket` with the host's gRPC server, its calls' peer being `peer`. */
+  inject(socket: Duplex, peer: string): void {
+    injectConnection(this.injector, socket, peer);
+  }
+
+  private serve(link: Link, admin: boolean, gateway?: { authorize: GatewayAuthorizer | undefined }): void {
     if (admin) {
       this.adminPeers.add(link.peer);
       link.socket.once('close', () => this.adminPeers.delete(link.peer));
     }
-    injectConnection(this.injector, link.socket, link.peer);
+    if (gateway !== undefined) this.options.onGatewayLink(link, admin, gateway.authorize);
+    else this.inject(link.socket, link.peer);
   }
+}
+
+/** The gateway of a listener: none, open to its callers (admin listeners only), or decided per call. */
+function gatewayOf(option: GatewayOption | undefined, admin: boolean): { authorize: GatewayAuthorizer | undefined } | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) {
+    if (!admin) throw new TypeError('listen(target, { gateway: true }) opens every agent to every caller, so it needs admin: true (an operators-only target such as a Unix socket); pass gateway: { authorize } to decide per call instead');
+    return { authorize: undefined };
+  }
+  if (typeof option !== 'object' || typeof option.authorize !== 'function') throw new TypeError('options.gateway must be true or { authorize(caller, agent, method) }');
+  return { authorize: option.authorize };
 }

@@ -1,0 +1,82 @@
+/**
+ * The gateway's decision for one call that names an agent (`vmrpc-agent: <id>`): a well-formed
+ * request, a caller allowed to make it, an agent the host knows and that is online (or a caller
+ * that asked to wait for it); then the call is forwarded to the agent over its call links
+ * (forward-call.ts). Each refusal is one gRPC status naming what is wrong.
+ */
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { status as Status, type ChannelInterface } from '@grpc/grpc-js';
+import { authorizeWithin } from '@vmrpc/transport';
+import { checkAgentId } from '../protocol/registration';
+import { agentWhereabouts as whereIs, type AgentInfo } from '../host/agent-info';
+import type { LogLevel } from '../util/logger';
+import { agentIdOf, deadlineOf, forwardedMetadata, waitOf, GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from './call-headers';
+import { forwardCall } from './forward-call';
+import { sendStatus } from './grpc-reply';
+import type { GatewayAuthorizer, GatewayCaller } from './options';
+
+export interface AgentGatewayOptions {
+  lookup(id: string): AgentInfo | undefined;
+  /** Resolves when agent `id` is online; rejects after `timeoutMs` or on abort (AgentHost#waitFor). */
+  waitFor(id: string, timeoutMs: number, signal: AbortSignal): Promise<unknown>;
+  /** The channel whose connections are agent `id`'s call links (AgentHandle#callChannel). */
+  channelOf(id: string): ChannelInterface;
+  authorizeTimeoutMs: number;
+  maxMessageBytes: number;
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+}
+
+export class AgentGateway {
+  constructor(private readonly options: AgentGatewayOptions) {}
+
+  /** Answers or forwards a call on `stream` whose headers name an agent. */
+  async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[], caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): Promise<void> {
+    const refuse = (code: Status, details: string): void => sendStatus(stream, { code, details });
+    const path = headers[':path'] ?? '';
+    const id = agentIdOf(headers) ?? '';
+    try {
+      checkAgentId(id, GATEWAY_AGENT_METADATA);
+    } catch (error) {
+      return refuse(Status.INVALID_ARGUMENT, (error as Error).message);
+    }
+    const deadline = deadlineOf(headers);
+    if (deadline === undefined) return refuse(Status.INVALID_ARGUMENT, `malformed grpc-timeout ${JSON.stringify(headers['grpc-timeout'])}`);
+    if (authorize !== undefined) {
+      const allowed = await authorizeWithin(() => authorize(caller, this.options.lookup(id), path, id), this.options.authorizeTimeoutMs, (error) =>
+        this.options.log('warn', `gateway authorize failed for ${caller.peer} calling ${path} on agent ${id}: ${error.message}`),
+      );
+      if (!allowed) return refuse(Status.PERMISSION_DENIED, `${caller.identity} may not call ${path} on agent ${id} through this gateway`);
+    }
+    const wait = waitOf(headers);
+    if (wait === undefined) return refuse(Status.INVALID_ARGUMENT, `${GATEWAY_WAIT_METADATA} must be a number of milliseconds (got ${JSON.stringify(headers[GATEWAY_WAIT_METADATA])})`);
+    const agent = this.options.lookup(id);
+    if (agent === undefined) return refuse(Status.NOT_FOUND, whereIs(id, agent));
+    if (agent.state !== 'online') {
+      if (wait === 0) return refuse(Status.UNAVAILABLE, whereIs(id, agent));
+      if (!(await this.waitFor(stream, id, Math.min(wait, deadline - Date.now())))) {
+        return refuse(Status.UNAVAILABLE, `${whereIs(id, this.options.lookup(id))}; waited ${wait} ms`);
+      }
+    }
+    forwardCall(stream, this.options.channelOf(id), {
+      path,
+      deadline,
+      metadata: forwardedMetadata(rawHeaders, true),
+      maxMessageBytes: this.options.maxMessageBytes,
+    });
+  }
+
+  /** Waits up to `timeoutMs` for agent `id`; false when it did not come or the caller left. */
+  private async waitFor(stream: ServerHttp2Stream, id: string, timeoutMs: number): Promise<boolean> {
+    const left = new AbortController();
+    const onClose = (): void => left.abort();
+    stream.once('close', onClose);
+    try {
+      await this.options.waitFor(id, Math.max(1, timeoutMs), left.signal);
+      return !stream.destroyed;
+    } catch {
+      return false;
+    } finally {
+      stream.off('close', onClose);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The HTTP/2 side of a gateway listener. grpc-js offers no hook to take some streams of a
+ * connection it serves (no fallback handler, and its HTTP/2 sessions are private), so on a
+ * gateway listener the router owns each connection's HTTP/2 session (node:http2) and sends each
+ * stream one way: a stream naming an agent (`vmrpc-agent`) to the gateway, any other to the
+ * host's own grpc-js server, forwarded over an in-process connection injected into that server
+ * with the caller's peer name, so host services see the same caller they would see directly.
+ * docs/architecture.md ("The agent gateway") has the why.
+ */
+import * as http2 from 'node:http2';
+import { duplexPair, type Duplex } from 'node:stream';
+import { createChannel, type VmChannel, type VmChannelOptions } from '@vmrpc/transport';
+import type { Link } from '../link/link-table';
+import { agentIdOf, deadlineOf, forwardedMetadata } from './call-headers';
+import { AgentGateway, type AgentGatewayOptions } from './agent-gateway';
+import { forwardCall } from './forward-call';
+import { status as Status } from '@grpc/grpc-js';
+import { sendStatus } from './grpc-reply';
+import type { GatewayAuthorizer, GatewayCaller } from './options';
+
+export interface GatewayRouterOptions extends Omit<AgentGatewayOptions, 'maxMessageBytes'> {
+  /** Serves `socket` with the host's grpc-js server, reporting `peer` as its calls' peer. */
+  inject(socket: Duplex, peer: string): void;
+}
+
+/** Largest message forwarded either way (the default limit of gRPC servers). */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+const HOST_CHANNEL: VmChannelOptions = { grpc: { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES } };
+
+/**
+ * Receive windows as the project's channel uses them: HTTP/2's 64 KiB default costs a round trip
+ * per 64 KiB of a large request. They also bound what one caller can have in flight to the host.
+ */
+const STREAM_WINDOW_BYTES = 1 << 20;
+const CONNECTION_WINDOW_BYTES = 8 << 20;
+
+export class GatewayRouter {
+  private readonly http2Server = http2.createServer({ settings: { maxConcurrentStreams: 256, initialWindowSize: STREAM_WINDOW_BYTES } });
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly gateway: AgentGateway;
+
+  constructor(private readonly options: GatewayRouterOptions) {
+    this.gateway = new AgentGateway({ ...options, maxMessageBytes: MAX_MESSAGE_BYTES });
+  }
+
+  /** Serves a gateway listener's link; `authorize` undefined lets every call through (admin listeners). */
+  serve(link: Link, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): void {
+    let session: http2.ServerHttp2Session | undefined;
+    const onSession = (created: http2.ServerHttp2Session): void => void (session = created);
+    // node:http2 creates the session synchronously while handling 'connection'.
+    this.http2Server.once('session', onSession);
+    this.http2Server.emit('connection', link.socket);
+    this.http2Server.off('session', onSession);
+    if (session === undefined) return void link.socket.destroy();
+    const opened = session;
+    this.sessions.add(opened);
+    opened.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    let hostChannel: VmChannel | undefined;
+    opened.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      if (stream.destroyed) return;
+      // A stream error (a reset, the link gone) is followed by 'close', which cancels the forwarded call.
+      stream.on('error', () => undefined);
+      if (agentIdOf(headers) !== undefined) {
+        this.gateway.handle(stream, headers, rawHeaders, caller, authorize).catch((error: unknown) => {
+          this.options.log('error', `gateway call ${String(headers[':path'])} failed: ${String(error)}`);
+          sendStatus(stream, { code: Status.INTERNAL, details: 'the gateway failed to forward the call (see the host log)' });
+        });
+        return;
+      }
+      const deadline = deadlineOf(headers);
+      if (deadline === undefined) return sendStatus(stream, { code: Status.INVALID_ARGUMENT, details: `malformed grpc-timeout ${JSON.stringify(headers['grpc-timeout'])}` });
+      hostChannel ??= createChannel(async () => this.hostConnection(link.peer), HOST_CHANNEL);
+      forwardCall(stream, hostChannel, { path: headers[':path'] ?? '', deadline, metadata: forwardedMetadata(rawHeaders, false), maxMessageBytes: MAX_MESSAGE_BYTES });
+    });
+    // A session error (the link broke) is followed by 'close', which cleans up.
+    opened.on('error', () => undefined);
+    opened.once('close', () => {
+      this.sessions.delete(opened);
+      hostChannel?.close();
+      link.socket.destroy();
+    });
+  }
+
+  /** GOAWAY on every gateway connection: calls in progress finish, no new ones start. */
+  drain(): void {
+    for (const session of this.sessions) if (!session.closed) session.close();
+  }
+
+  private hostConnection(peer: string): Duplex {
+    const [ours, theirs] = duplexPair();
+    this.options.inject(theirs, peer);
+    return ours;
+  }
+}
