@@ -1,7 +1,8 @@
 /**
  * vsock benchmark, run inside a VM harness guest (`pnpm bench:vm`): what users do today (stock
  * grpc-js over TCP loopback through a socat TCP<->vsock relay) against our channel over vsock,
- * and raw vsock bytes as the ceiling. Everything goes through vsock loopback (CID 1).
+ * and raw vsock bytes as the ceiling; then the outside peers (peer-suite.ts). Everything goes
+ * through vsock loopback (CID 1). VMRPC_BENCH_ROUNDS sets the rounds of both suites.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
@@ -11,11 +12,14 @@ import { connect, createServer } from '@vmrpc/native';
 import { clientOptions } from '@vmrpc/transport';
 import { BenchClient } from './bench-service.js';
 import { measureRawRead, median, runRounds } from './measure.js';
+import { runPeerSuite } from './peer-suite.js';
+import { stopAll } from './processes.js';
 import { machineDescription, saveResult } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 2);
-const settings = { sequentialCalls: 500, inFlight: 64, throughputMs: 3000, streamBytes: 256 << 20 };
+const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 3);
+// 32 MiB: the relay streams at about 1 MiB/s under TCG, and the whole run must stay under 10 minutes.
+const settings = { sequentialCalls: 500, inFlight: 64, throughputMs: 3000, streamBytes: 32 << 20 };
 const GRPC_PORT = 6000;
 const RELAY_PORT = 7000;
 const RAW_BYTES = 256 << 20;
@@ -70,6 +74,7 @@ try {
     when: new Date().toISOString().slice(0, 10),
     machine: machineDescription(process.env.VMRPC_BENCH_ACCEL ?? 'guest'),
     rounds,
+    note: `Streams are ${settings.streamBytes >> 20} MiB; raw bytes 256 MiB.`,
     variants: [
       { name: relayName, figures: results.get(relayName)! },
       { name: oursName, baseline: relayName, figures: results.get(oursName)! },
@@ -77,7 +82,16 @@ try {
       { name: `${oursName} vs raw`, baseline: rawName, figures: { streamMiBps: results.get(oursName)!.streamMiBps } },
     ],
   });
+  saveResult({
+    suite: 'Outside peers in the same guest (vsock loopback)',
+    when: new Date().toISOString().slice(0, 10),
+    machine: machineDescription(process.env.VMRPC_BENCH_ACCEL ?? 'guest'),
+    rounds,
+    note: 'Each raw row runs between two processes of the same peer; agent rows call qemu-ga and GuestAgents in processes of their own; spread is min-max of the per-round figures.',
+    comparisons: await runPeerSuite({ vsock: true, rounds, log: (line) => console.log(line) }),
+  });
 } finally {
   for (const child of children) child.kill();
+  stopAll();
 }
 process.exit(0);

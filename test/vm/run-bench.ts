@@ -1,17 +1,27 @@
 /**
  * `pnpm bench:vm`: runs test/bench/run-vsock.js inside a harness guest (vsock loopback; the
  * guest's loopback network carries the socat relay baseline). Results land in docs/.
+ * The guest runs the host's own programs, so the peers it compares with are installed here
+ * first: qemu-ga (Debian qemu-guest-agent) and a C compiler for the C peer.
  */
 import { runHarnessEntry } from './harness/entry.js';
+import { ensureAptPackages } from './harness/packages.js';
+import { progress } from './harness/progress.js';
 import { runInGuest } from './harness/run-in-guest.js';
 
 await runHarnessEntry('the vsock benchmark', async () => {
+  await ensureAptPackages([
+    { pkg: 'qemu-guest-agent', binary: 'qemu-ga' },
+    { pkg: 'gcc', binary: 'cc' },
+  ]);
   const result = await runInGuest({
     command: ['node', 'test/.build/bench/run-vsock.js'],
-    timeoutMs: 20 * 60_000,
+    timeoutMs: 15 * 60_000,
     memoryMiB: 3072,
     label: 'bench guest',
+    ...(process.env.VMRPC_BENCH_ROUNDS === undefined ? {} : { env: { VMRPC_BENCH_ROUNDS: process.env.VMRPC_BENCH_ROUNDS } }),
     onOutput: (chunk) => process.stdout.write(chunk),
   });
+  progress(`bench guest: booted in ${(result.bootMs / 1000).toFixed(1)} s, whole run ${(result.totalMs / 1000).toFixed(0)} s`);
   return result.exitCode;
 });

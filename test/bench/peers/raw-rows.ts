@@ -1,0 +1,84 @@
+/**
+ * The raw-socket rows of `pnpm bench:vm`: 256 MiB in 64 KiB writes and 1-byte ping-pong, each
+ * between two processes of the same peer (C, Python, node-vsock, node:net over a Unix socket,
+ * @vmrpc/native native-handle and portable). All speak the command line of raw-peer.c.
+ */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { start } from '../processes.js';
+import { afterWarmUp, DEFAULT_WARM_UP, percentile } from '../stats.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The sources (not copied by tsc): test/bench/peers beside test/.build/bench/peers. */
+const sources = path.resolve(here, '../../../bench/peers');
+const nodePeer = path.join(here, 'node-peer.js');
+
+export const STREAM_BYTES = 256 << 20;
+/** Ping-pong round trips measured after the warm-up (which may take up to DEFAULT_WARM_UP's cap). */
+export const PING_COUNT = 600;
+
+export interface RawPeer {
+  name: string;
+  argv: string[];
+  /** Over vsock loopback, or over a Unix socket (node:net's row, and every row of a dry run). */
+  unix: boolean;
+}
+
+export interface RawFigures {
+  mibps: number;
+  p50Us: number;
+  p99Us: number;
+  steady: boolean;
+}
+
+/** Builds the C peer into `dir` with the system compiler; returns the binary. */
+export function buildCPeer(dir: string): string {
+  const binary = path.join(dir, 'raw-peer');
+  execFileSync('cc', ['-O2', '-o', binary, path.join(sources, 'raw-peer.c')], { stdio: 'inherit' });
+  return binary;
+}
+
+/** The peers; `vsock` false gives a dry run over Unix sockets (no node-vsock row then). */
+export function rawPeers(cBinary: string, vsock: boolean): RawPeer[] {
+  const node = (kind: string): string[] => [process.execPath, nodePeer, kind];
+  const peers: RawPeer[] = [
+    { name: 'C read/write', argv: [cBinary], unix: !vsock },
+    { name: 'Python socket', argv: ['/usr/bin/python3', path.join(sources, 'raw-peer.py')], unix: !vsock },
+    { name: 'node-vsock', argv: node('node-vsock'), unix: false },
+    { name: 'node:net, Unix socket', argv: node('net'), unix: true },
+    { name: '@vmrpc/native native-handle', argv: node('native-handle'), unix: !vsock },
+    { name: '@vmrpc/native portable', argv: node('portable'), unix: !vsock },
+  ];
+  return vsock ? peers : peers.filter((peer) => peer.name !== 'node-vsock');
+}
+
+let nextPort = 9100;
+
+function address(peer: RawPeer, dir: string): string {
+  nextPort++;
+  return peer.unix ? `unix:${path.join(dir, `raw-${nextPort}.sock`)}` : `vsock:${nextPort}`;
+}
+
+async function pair(peer: RawPeer, dir: string, server: string[], client: string[], boundMs: number): Promise<string> {
+  const addr = address(peer, dir);
+  const [command, ...args] = peer.argv as [string, ...string[]];
+  const serving = start(command, [...args, 'serve', addr, ...server]);
+  await serving.line(/^ready$/, 30_000);
+  const output = await start(command, [...args, 'client', addr, ...client]).done(boundMs);
+  await serving.done(30_000);
+  return output;
+}
+
+/** One round of one peer: the stream, then the ping-pong. */
+export async function measureRawPeer(peer: RawPeer, dir: string): Promise<RawFigures> {
+  const streamOut = await pair(peer, dir, ['stream', String(STREAM_BYTES)], ['stream', String(STREAM_BYTES)], 180_000);
+  const mibps = Number(/^mibps (\S+)/m.exec(streamOut)?.[1]);
+  const total = DEFAULT_WARM_UP.batch * DEFAULT_WARM_UP.maxBatches + PING_COUNT;
+  const pingOut = await pair(peer, dir, ['pong'], ['ping', String(total)], 120_000);
+  const all = (/^us (.*)$/m.exec(pingOut)?.[1] ?? '').split(' ').map(Number);
+  if (!(mibps > 0) || all.length !== total) throw new Error(`${peer.name}: unreadable output: ${streamOut} / ${pingOut.slice(0, 200)}`);
+  const { samples, steady } = afterWarmUp(all);
+  const measured = samples.slice(0, PING_COUNT);
+  return { mibps, p50Us: percentile(measured, 50), p99Us: percentile(measured, 99), steady };
+}
