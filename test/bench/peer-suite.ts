@@ -12,6 +12,7 @@ import { Comparisons, type ComparisonRow } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, STREAM_BYTES } from './peers/raw-rows.js';
 
 const C = 'C read/write';
+const C_UNIX = 'C read/write, Unix socket';
 const NET = 'node:net, Unix socket';
 const NATIVE = '@vmrpc/native native-handle';
 const QGA = 'qemu-ga';
@@ -27,8 +28,8 @@ function rotated<T>(list: readonly T[], round: number): T[] {
 export async function runPeerSuite(options: { vsock: boolean; rounds: number; log: (line: string) => void }): Promise<ComparisonRow[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vmrpc-peer-bench-'));
   const comparisons = new Comparisons();
-  const rawBaselines = { unit: 'MiB/s', higherIsBetter: true, baselines: [C, NET, 'node-vsock', NATIVE] };
-  const pingBaselines = { unit: 'us', higherIsBetter: false, baselines: [C, NET, 'node-vsock'] };
+  const rawBaselines = { unit: 'MiB/s', higherIsBetter: true, baselines: [C, C_UNIX, NET, 'node-vsock', NATIVE] };
+  const pingBaselines = { unit: 'us', higherIsBetter: false, baselines: [C, C_UNIX, NET, 'node-vsock'] };
   try {
     const peers = rawPeers(buildCPeer(dir), options.vsock);
     const agents = await startAgentBench(dir, options.vsock);

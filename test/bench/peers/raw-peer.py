@@ -14,7 +14,8 @@ CHUNK = 64 * 1024
 
 def family_and_address(addr):
     if addr.startswith("vsock:"):
-        return socket.AF_VSOCK, (socket.VMADDR_CID_LOCAL, int(addr[6:]))
+        # VMADDR_CID_LOCAL (1) has no name in Python 3.11.
+        return socket.AF_VSOCK, (1, int(addr[6:]))
     if addr.startswith("unix:"):
         return socket.AF_UNIX, addr[5:]
     sys.exit(f"raw-peer.py: ADDR must be vsock:PORT or unix:PATH, not {addr}")

@@ -44,13 +44,15 @@ export function rawPeers(cBinary: string, vsock: boolean): RawPeer[] {
   const node = (kind: string): string[] => [process.execPath, nodePeer, kind];
   const peers: RawPeer[] = [
     { name: 'C read/write', argv: [cBinary], unix: !vsock },
+    // The kernel's own pace over a Unix socket: what node:net's row is measured against.
+    { name: 'C read/write, Unix socket', argv: [cBinary], unix: true },
     { name: 'Python socket', argv: ['/usr/bin/python3', path.join(sources, 'raw-peer.py')], unix: !vsock },
     { name: 'node-vsock', argv: node('node-vsock'), unix: false },
     { name: 'node:net, Unix socket', argv: node('net'), unix: true },
     { name: '@vmrpc/native native-handle', argv: node('native-handle'), unix: !vsock },
     { name: '@vmrpc/native portable', argv: node('portable'), unix: !vsock },
   ];
-  return vsock ? peers : peers.filter((peer) => peer.name !== 'node-vsock');
+  return vsock ? peers : peers.filter((peer) => peer.name !== 'node-vsock' && peer.name !== 'C read/write, Unix socket');
 }
 
 let nextPort = 9100;
