@@ -45,9 +45,9 @@ describe('benchmark tools', function () {
   it('a stream client that gets fewer bytes than asked fails with the counts', async function () {
     const [cPeer] = peers;
     const addr = `unix:${path.join(dir, 'short.sock')}`;
-    const server = start(cPeer!.argv[0]!, ['serve', addr, 'stream', String(65536)]);
+    const server = start(cPeer!.argv[0]!, ['serve', addr, String(65536)]);
     await server.line(/^ready$/, 10_000);
-    const error = await start(cPeer!.argv[0]!, ['client', addr, 'stream', String(131072)])
+    const error = await start(cPeer!.argv[0]!, ['client', addr, String(131072), '3'])
       .done(10_000)
       .then(() => undefined, (e: Error) => e);
     expect(error?.message).to.match(/received 65536 bytes, expected 131072/);

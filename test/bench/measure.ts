@@ -22,12 +22,12 @@ function percentile(sorted: number[], p: number): number {
 
 export async function measureGrpc(
   client: BenchClient,
-  options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number },
+  options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number; warmUpCalls?: number },
   progress: (phase: string) => void = () => undefined,
 ): Promise<GrpcFigures> {
   const payload = Buffer.alloc(100, 2);
   progress('warm-up and sequential unary calls');
-  for (let i = 0; i < 200; i++) await unaryOnce(client, payload); // warm-up
+  for (let i = 0; i < (options.warmUpCalls ?? 200); i++) await unaryOnce(client, payload);
   const latencies: number[] = [];
   for (let i = 0; i < options.sequentialCalls; i++) {
     const started = process.hrtime.bigint();

@@ -44,7 +44,7 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
         }
         for (const job of agents.jobs) {
           for (const [name, once] of rotated([[QGA, job.qga], [OURS, job.ours]] as const, round)) {
-            const figures = await measureLatency(once, job.calls);
+            const figures = await measureLatency(once, job.calls, job.warmUp);
             options.log(`round ${round}/${options.rounds} ${job.what}, ${name}: p50 ${(figures.p50Us / 1000).toFixed(2)} ms, p99 ${(figures.p99Us / 1000).toFixed(2)} ms`);
             const spec = { unit: 'ms', higherIsBetter: false, baselines: [QGA] };
             comparisons.add({ what: `${job.what}, p50`, ...spec }, name, figures.p50Us / 1000, figures.steady);

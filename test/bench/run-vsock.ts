@@ -22,7 +22,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 3);
 const only = process.env.VMRPC_BENCH_ONLY;
 // 16 MiB: the relay streams at about 1 MiB/s under TCG, and the whole run must stay under 10 minutes.
-const settings = { sequentialCalls: 300, inFlight: 64, throughputMs: 2000, streamBytes: 16 << 20 };
+const settings = { sequentialCalls: 300, inFlight: 64, throughputMs: 2000, streamBytes: 16 << 20, warmUpCalls: 60 };
 const GRPC_PORT = 6000;
 const RELAY_PORT = 7000;
 const RAW_BYTES = 64 << 20;

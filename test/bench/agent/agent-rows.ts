@@ -12,7 +12,7 @@ import { AgentHost } from '@vmrpc/rpc';
 import { EchoService } from '../../rpc/generated/vmrpc/echo/v1/echo.js';
 import { GuestService } from '../generated/vmrpc/examples/guest/v1/guest.js';
 import { start, type Started } from '../processes.js';
-import { percentile, timeMany, warmUp } from '../stats.js';
+import { percentile, timeMany, warmUp, type WarmUp } from '../stats.js';
 import { QgaClient } from './qga-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,6 +27,8 @@ const CALL_OPTIONS = { timeoutMs: 30_000 };
 export interface AgentJob {
   what: string;
   calls: number;
+  /** Batches scaled to the job: a command takes 5-10 times as long as a ping under TCG. */
+  warmUp: WarmUp;
   qga: () => Promise<unknown>;
   ours: () => Promise<unknown>;
 }
@@ -87,11 +89,12 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
   const guest = host.agent('bench-guest').client(GuestService);
 
   const jobs: AgentJob[] = [
-    { what: 'tiny host->guest call', calls: 200, qga: () => qga.execute('guest-ping'), ours: () => echo.say({ message: 'x' }, CALL_OPTIONS) },
-    { what: 'system info', calls: 100, qga: () => qga.execute('guest-get-osinfo'), ours: () => guest.systemInfo({}, CALL_OPTIONS) },
+    { what: 'tiny host->guest call', calls: 150, warmUp: { batch: 20, tolerance: 0.1, maxBatches: 6 }, qga: () => qga.execute('guest-ping'), ours: () => echo.say({ message: 'x' }, CALL_OPTIONS) },
+    { what: 'system info', calls: 60, warmUp: { batch: 10, tolerance: 0.1, maxBatches: 6 }, qga: () => qga.execute('guest-get-osinfo'), ours: () => guest.systemInfo({}, CALL_OPTIONS) },
     {
       what: 'run /bin/true to completion',
-      calls: 40,
+      calls: 30,
+      warmUp: { batch: 5, tolerance: 0.1, maxBatches: 6 },
       qga: async () => {
         const code = await qga.run('/bin/true');
         if (code !== 0) throw new Error(`qemu-ga ran /bin/true: exit code ${code}`);
@@ -104,7 +107,8 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
     },
     {
       what: 'read 64 KiB',
-      calls: 40,
+      calls: 30,
+      warmUp: { batch: 5, tolerance: 0.1, maxBatches: 6 },
       qga: async () => check(await qga.readFile(filePath), 'qemu-ga'),
       ours: async () => {
         const chunks: Uint8Array[] = [];
@@ -125,8 +129,8 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
 }
 
 /** Warm-up until steady, then `calls` sequential calls. */
-export async function measureLatency(once: () => Promise<unknown>, calls: number): Promise<LatencyFigures> {
-  const steady = await warmUp(once);
+export async function measureLatency(once: () => Promise<unknown>, calls: number, rules: WarmUp): Promise<LatencyFigures> {
+  const steady = await warmUp(once, rules);
   const latencies = await timeMany(once, calls);
   return { p50Us: percentile(latencies, 50), p99Us: percentile(latencies, 99), steady };
 }

@@ -1,6 +1,7 @@
 /**
  * The Node peers of the raw-socket benchmark, with the command line of raw-peer.c:
- *   node node-peer.js KIND serve ADDR stream BYTES | serve ADDR pong | client ADDR stream BYTES | client ADDR ping COUNT
+ *   node node-peer.js KIND serve ADDR BYTES          first connection: BYTES in 64 KiB writes; second: pong
+ *   node node-peer.js KIND client ADDR BYTES COUNT   read the stream, then COUNT 1-byte round trips
  * KIND: `net` (node:net over a Unix socket), `native-handle` and `portable` (@vmrpc/native's two
  * data paths), `node-vsock` (the other Node vsock addon). ADDR: vsock:PORT (CID 1) or unix:PATH.
  */
@@ -51,33 +52,38 @@ function target(addr: string): string {
   return addr.startsWith('vsock:') ? `vsock:1:${port(addr)}` : addr;
 }
 
-/** Listens on ADDR, prints "ready", resolves with the first connection. */
-function serve(kind: string, addr: string): Promise<PeerSocket> {
-  return new Promise((resolve, reject) => {
-    const ready = (): void => void process.stdout.write('ready\n');
-    if (kind === 'net') {
-      const path = addr.replace(/^unix:/, '');
-      rmSync(path, { force: true });
-      const server = net.createServer((socket) => {
-        server.close();
-        resolve(fromDuplex(socket));
-      });
-      server.once('error', reject);
-      server.listen(path, ready);
-    } else if (kind === 'node-vsock') {
-      const server = new NodeVsock();
-      server.once('connection', (socket: NodeVsock) => resolve(fromNodeVsock(socket)));
-      server.once('error', reject);
-      server.addon.listen(port(addr));
-      ready();
-    } else {
-      const server = vmCreateServer({ dataPath: kind as DataPath }, (socket) => {
-        server.close();
-        resolve(fromDuplex(socket));
-      });
-      server.listen(addr.startsWith('vsock:') ? `vsock:any:${port(addr)}` : addr).then(ready, reject);
-    }
-  });
+/** Listens on ADDR, prints "ready"; `next()` resolves with each connection in turn. */
+async function serve(kind: string, addr: string): Promise<{ next(): Promise<PeerSocket>; close(): void }> {
+  const accepted: PeerSocket[] = [];
+  const waiting: ((socket: PeerSocket) => void)[] = [];
+  const arrived = (socket: PeerSocket): void => {
+    const waiter = waiting.shift();
+    if (waiter === undefined) accepted.push(socket);
+    else waiter(socket);
+  };
+  const next = (): Promise<PeerSocket> => {
+    const socket = accepted.shift();
+    return socket !== undefined ? Promise.resolve(socket) : new Promise((resolve) => waiting.push(resolve));
+  };
+  let close: () => void;
+  if (kind === 'net') {
+    const path = addr.replace(/^unix:/, '');
+    rmSync(path, { force: true });
+    const server = net.createServer((socket) => arrived(fromDuplex(socket)));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
+    close = () => server.close();
+  } else if (kind === 'node-vsock') {
+    const server = new NodeVsock();
+    server.on('connection', (socket: NodeVsock) => arrived(fromNodeVsock(socket)));
+    server.addon.listen(port(addr));
+    close = () => server.addon.close();
+  } else {
+    const server = vmCreateServer({ dataPath: kind as DataPath }, (socket) => arrived(fromDuplex(socket)));
+    await server.listen(addr.startsWith('vsock:') ? `vsock:any:${port(addr)}` : addr);
+    close = () => server.close();
+  }
+  process.stdout.write('ready\n');
+  return { next, close: () => close() };
 }
 
 function dial(kind: string, addr: string): Promise<PeerSocket> {
@@ -147,14 +153,19 @@ async function ping(socket: PeerSocket, count: number): Promise<string> {
   return `us ${latencies.join(' ')}`;
 }
 
-const [kind = '', role = '', addr = '', mode = '', amountText = '0'] = process.argv.slice(2);
+const [kind = '', role = '', addr = '', bytesText = '', countText = ''] = process.argv.slice(2);
 if (!['net', 'native-handle', 'portable', 'node-vsock'].includes(kind)) throw new Error(`unknown KIND ${kind}`);
-const amount = Number(amountText);
-const socket = role === 'serve' ? await serve(kind, addr) : await dial(kind, addr);
-if (role === 'serve' && mode === 'stream') await streamOut(socket, amount);
-else if (role === 'serve' && mode === 'pong') await pong(socket);
-else if (mode === 'stream') console.log(await streamIn(socket, amount));
-else if (mode === 'ping') console.log(await ping(socket, amount));
-else throw new Error(`unknown mode ${role} ${mode}`);
+const bytes = Number(bytesText);
+if (role === 'serve') {
+  const server = await serve(kind, addr);
+  await streamOut(await server.next(), bytes);
+  await pong(await server.next());
+  server.close();
+} else if (role === 'client') {
+  console.log(await streamIn(await dial(kind, addr), bytes));
+  console.log(await ping(await dial(kind, addr), Number(countText)));
+} else {
+  throw new Error(`unknown role ${role}`);
+}
 // node-vsock keeps its addon's threads alive; the measurement is done, so leave.
 process.exit(0);

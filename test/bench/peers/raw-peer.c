@@ -3,10 +3,11 @@
  * for a dry run on a machine without vsock loopback). Built at bench time with the system
  * compiler: cc -O2 -o raw-peer raw-peer.c
  *
- *   raw-peer serve ADDR stream BYTES   accept one connection, write BYTES in 64 KiB writes, close
- *   raw-peer serve ADDR pong           accept one connection, answer every byte with one byte
- *   raw-peer client ADDR stream BYTES  read until EOF; prints "mibps <n>"
- *   raw-peer client ADDR ping COUNT    COUNT 1-byte round trips; prints "us <n> <n> ..."
+ *   raw-peer serve ADDR BYTES         on the first connection write BYTES in 64 KiB writes and
+ *                                     close; on the second answer every byte with one byte
+ *   raw-peer client ADDR BYTES COUNT  read the first connection until EOF (prints "mibps <n>"),
+ *                                     then COUNT 1-byte round trips on a second one (prints
+ *                                     "us <n> <n> ...": each round trip's microseconds)
  *
  * ADDR is vsock:PORT (CID 1, loopback) or unix:PATH. A server prints "ready" once listening.
  */
@@ -59,7 +60,7 @@ static void write_all(int fd, const char *data, size_t length) {
   }
 }
 
-static int serve(const char *addr) {
+static int listen_on(const char *addr) {
   struct sockaddr_storage sa;
   int family;
   socklen_t length = address_of(addr, &sa, &family);
@@ -70,10 +71,12 @@ static int serve(const char *addr) {
   if (listen(listener, 1) < 0) die("listen");
   printf("ready\n");
   fflush(stdout);
+  return listener;
+}
+
+static int accept_one(int listener) {
   int fd = accept(listener, NULL, NULL);
   if (fd < 0) die("accept");
-  close(listener);
-  if (family == AF_UNIX) unlink(((struct sockaddr_un *)&sa)->sun_path);
   return fd;
 }
 
@@ -93,58 +96,71 @@ static double now_us(void) {
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 4) {
-    fprintf(stderr, "usage: raw-peer serve|client ADDR stream BYTES | ping COUNT | pong\n");
-    return 2;
-  }
-  int server = strcmp(argv[1], "serve") == 0;
-  const char *mode = argv[3];
-  unsigned long long amount = argc > 4 ? strtoull(argv[4], NULL, 10) : 0;
-  static char buffer[CHUNK];
-  int fd = server ? serve(argv[2]) : dial(argv[2]);
+static char buffer[CHUNK];
 
-  if (server && strcmp(mode, "stream") == 0) {
-    memset(buffer, 1, sizeof buffer);
-    for (unsigned long long sent = 0; sent < amount; sent += CHUNK) write_all(fd, buffer, CHUNK);
-  } else if (server && strcmp(mode, "pong") == 0) {
-    for (;;) {
-      ssize_t n = read(fd, buffer, 1);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) die("read");
-      if (n == 0) break;
-      write_all(fd, buffer, 1);
-    }
-  } else if (!server && strcmp(mode, "stream") == 0) {
-    unsigned long long received = 0;
-    double started = now_us();
-    for (;;) {
-      ssize_t n = read(fd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) die("read");
-      if (n == 0) break;
-      received += (unsigned long long)n;
-    }
-    if (received != amount) {
-      fprintf(stderr, "raw-peer: received %llu bytes, expected %llu\n", received, amount);
-      return 1;
-    }
-    printf("mibps %.3f\n", received / 1048576.0 / ((now_us() - started) / 1e6));
-  } else if (!server && strcmp(mode, "ping") == 0) {
-    printf("us");
-    for (unsigned long long i = 0; i < amount; i++) {
-      double started = now_us();
-      write_all(fd, "x", 1);
-      ssize_t n;
-      do n = read(fd, buffer, 1); while (n < 0 && errno == EINTR);
-      if (n != 1) die("read (pong)");
-      printf(" %.1f", now_us() - started);
-    }
-    printf("\n");
-  } else {
-    fprintf(stderr, "raw-peer: unknown mode %s\n", mode);
-    return 2;
+static void stream_out(int fd, unsigned long long bytes) {
+  memset(buffer, 1, sizeof buffer);
+  for (unsigned long long sent = 0; sent < bytes; sent += CHUNK) write_all(fd, buffer, CHUNK);
+  close(fd);
+}
+
+static void pong(int fd) {
+  for (;;) {
+    ssize_t n = read(fd, buffer, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die("read");
+    if (n == 0) break;
+    write_all(fd, buffer, 1);
   }
   close(fd);
+}
+
+static void stream_in(int fd, unsigned long long bytes) {
+  unsigned long long received = 0;
+  double started = now_us();
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die("read");
+    if (n == 0) break;
+    received += (unsigned long long)n;
+  }
+  if (received != bytes) {
+    fprintf(stderr, "raw-peer: received %llu bytes, expected %llu\n", received, bytes);
+    exit(1);
+  }
+  printf("mibps %.3f\n", received / 1048576.0 / ((now_us() - started) / 1e6));
+  close(fd);
+}
+
+static void ping(int fd, unsigned long long count) {
+  printf("us");
+  for (unsigned long long i = 0; i < count; i++) {
+    double started = now_us();
+    write_all(fd, "x", 1);
+    ssize_t n;
+    do n = read(fd, buffer, 1); while (n < 0 && errno == EINTR);
+    if (n != 1) die("read (pong)");
+    printf(" %.1f", now_us() - started);
+  }
+  printf("\n");
+  close(fd);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4 || (strcmp(argv[1], "client") == 0 && argc < 5)) {
+    fprintf(stderr, "usage: raw-peer serve ADDR BYTES | raw-peer client ADDR BYTES COUNT\n");
+    return 2;
+  }
+  unsigned long long bytes = strtoull(argv[3], NULL, 10);
+  if (strcmp(argv[1], "serve") == 0) {
+    int listener = listen_on(argv[2]);
+    stream_out(accept_one(listener), bytes);
+    pong(accept_one(listener));
+    close(listener);
+  } else {
+    stream_in(dial(argv[2]), bytes);
+    ping(dial(argv[2]), strtoull(argv[4], NULL, 10));
+  }
   return 0;
 }

@@ -1,7 +1,9 @@
 /**
  * The raw-socket rows of `pnpm bench:vm`: 256 MiB in 64 KiB writes and 1-byte ping-pong, each
  * between two processes of the same peer (C, Python, node-vsock, node:net over a Unix socket,
- * @vmrpc/native native-handle and portable). All speak the command line of raw-peer.c.
+ * @vmrpc/native native-handle and portable). All speak the command line of raw-peer.c: one
+ * server and one client process per peer and round, the stream on a first connection, the
+ * ping-pong on a second.
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -16,7 +18,7 @@ const nodePeer = path.join(here, 'node-peer.js');
 
 export const STREAM_BYTES = 256 << 20;
 /** Ping-pong round trips measured after the warm-up (which may take up to DEFAULT_WARM_UP's cap). */
-export const PING_COUNT = 600;
+export const PING_COUNT = 400;
 
 export interface RawPeer {
   name: string;
@@ -62,24 +64,18 @@ function address(peer: RawPeer, dir: string): string {
   return peer.unix ? `unix:${path.join(dir, `raw-${nextPort}.sock`)}` : `vsock:${nextPort}`;
 }
 
-async function pair(peer: RawPeer, dir: string, server: string[], client: string[], boundMs: number): Promise<string> {
-  const addr = address(peer, dir);
-  const [command, ...args] = peer.argv as [string, ...string[]];
-  const serving = start(command, [...args, 'serve', addr, ...server]);
-  await serving.line(/^ready$/, 30_000);
-  const output = await start(command, [...args, 'client', addr, ...client]).done(boundMs);
-  await serving.done(30_000);
-  return output;
-}
-
 /** One round of one peer: the stream, then the ping-pong. */
 export async function measureRawPeer(peer: RawPeer, dir: string): Promise<RawFigures> {
-  const streamOut = await pair(peer, dir, ['stream', String(STREAM_BYTES)], ['stream', String(STREAM_BYTES)], 180_000);
-  const mibps = Number(/^mibps (\S+)/m.exec(streamOut)?.[1]);
+  const addr = address(peer, dir);
+  const [command, ...args] = peer.argv as [string, ...string[]];
   const total = DEFAULT_WARM_UP.batch * DEFAULT_WARM_UP.maxBatches + PING_COUNT;
-  const pingOut = await pair(peer, dir, ['pong'], ['ping', String(total)], 120_000);
-  const all = (/^us (.*)$/m.exec(pingOut)?.[1] ?? '').split(' ').map(Number);
-  if (!(mibps > 0) || all.length !== total) throw new Error(`${peer.name}: unreadable output: ${streamOut} / ${pingOut.slice(0, 200)}`);
+  const serving = start(command, [...args, 'serve', addr, String(STREAM_BYTES)]);
+  await serving.line(/^ready$/, 30_000);
+  const output = await start(command, [...args, 'client', addr, String(STREAM_BYTES), String(total)]).done(300_000);
+  await serving.done(30_000);
+  const mibps = Number(/^mibps (\S+)/m.exec(output)?.[1]);
+  const all = (/^us (.*)$/m.exec(output)?.[1] ?? '').split(' ').map(Number);
+  if (!(mibps > 0) || all.length !== total) throw new Error(`${peer.name}: unreadable output: ${output.slice(0, 300)}`);
   const { samples, steady } = afterWarmUp(all);
   const measured = samples.slice(0, PING_COUNT);
   return { mibps, p50Us: percentile(measured, 50), p99Us: percentile(measured, 99), steady };

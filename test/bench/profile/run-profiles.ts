@@ -53,11 +53,12 @@ async function profilePing(kind: string): Promise<void> {
   const addr = `unix:${path.join(dir, `${kind}.sock`)}`;
   const profiles = path.join(dir, kind);
   const node = (role: string, ...rest: string[]): string[] => ['--cpu-prof', '--cpu-prof-dir', path.join(profiles, role), path.join(here, '../peers/node-peer.js'), kind, role, addr, ...rest];
-  const server = start(process.execPath, node('serve', 'pong'));
+  // No stream (0 bytes on the first connection): the profiles are the ping-pong's.
+  const server = start(process.execPath, node('serve', '0'));
   await server.line(/^ready$/, 30_000);
-  const output = await start(process.execPath, node('client', 'ping', String(PINGS))).done(300_000);
+  const output = await start(process.execPath, node('client', '0', String(PINGS))).done(300_000);
   await server.done(30_000);
-  const latencies = output.trim().split(' ').slice(1 + PINGS / 4).map(Number);
+  const latencies = (/^us (.*)$/m.exec(output)?.[1] ?? '').split(' ').slice(PINGS / 4).map(Number);
   console.log(`1-byte ping-pong, ${kind}, ${latencies.length} round trips after ${PINGS / 4} of warm-up: p50 ${percentile(latencies, 50)} us, p99 ${percentile(latencies, 99)} us, p99.9 ${percentile(latencies, 99.9)} us (whole processes profiled)`);
   for (const role of ['client', 'serve']) {
     const file = readdirSync(path.join(profiles, role))[0]!;
