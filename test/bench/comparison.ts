@@ -17,7 +17,10 @@ export interface ComparisonRow {
   what: string;
   unit: string;
   higherIsBetter: boolean;
-  /** Names of entries the others are divided by (in the same run). */
+  /**
+   * Entries the others are divided by (in the same run). A baseline itself is compared only
+   * with the baselines listed before it, so the list's order says what is measured against what.
+   */
   baselines: string[];
   entries: Measured[];
 }
@@ -59,8 +62,10 @@ export function comparisonTable(rows: readonly ComparisonRow[]): string {
   for (const row of rows) {
     const byName = new Map(row.entries.map((entry) => [entry.name, entry]));
     for (const entry of row.entries) {
-      const ratios = row.baselines
-        .filter((name) => name !== entry.name && byName.has(name))
+      const position = row.baselines.indexOf(entry.name);
+      const against = position >= 0 ? row.baselines.slice(0, position) : row.baselines;
+      const ratios = against
+        .filter((name) => byName.has(name))
         .map((name) => `${(entry.median / byName.get(name)!.median).toFixed(2)}x ${name}`);
       const label = `${row.what} (${row.unit}, ${row.higherIsBetter ? 'higher' : 'lower'} is better)`;
       const spread = entry.min === entry.max ? '' : `${format(entry.min)}-${format(entry.max)}`;

@@ -54,12 +54,14 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
       }
       const listen = options.vsock ? 'vsock:any:9003' : `unix:${path.join(dir, 'memory.sock')}`;
       const dial = options.vsock ? 'vsock:1:9003' : listen;
-      const memory = await measureMemory(agents.examplePid, listen, dial, IDLE_AGENTS, 240_000);
+      const memory = await measureMemory(agents.examplePid, agents.qgaPid, listen, dial, IDLE_AGENTS, 240_000);
       options.log(`memory: ${JSON.stringify(memory)}`);
-      const one = (what: string, unit: string, name: string, value: number): void => comparisons.add({ what, unit, higherIsBetter: false, baselines: [] }, name, value);
+      const one = (what: string, unit: string, name: string, value: number, baselines: string[] = []): void =>
+        comparisons.add({ what, unit, higherIsBetter: false, baselines }, name, value);
       one('RSS of an AgentHost process, idle', 'MiB', 'vmrpc', memory.hostIdleMiB);
       one('RSS of an AgentHost process, 1 agent online', 'MiB', 'vmrpc', memory.hostOneAgentMiB);
-      one('RSS of an idle agent process (examples/host-guest-agent)', 'MiB', 'vmrpc', memory.idleAgentProcessMiB);
+      one('RSS of an idle agent process', 'MiB', QGA, memory.qgaProcessMiB);
+      one('RSS of an idle agent process', 'MiB', 'examples/host-guest-agent', memory.idleAgentProcessMiB, [QGA]);
       one(`host memory per idle agent (${IDLE_AGENTS} agents, one host)`, 'KiB', 'vmrpc', memory.hostPerAgentKiB);
       one(`agent-side memory per idle agent (${IDLE_AGENTS} GuestAgents in one process)`, 'KiB', 'vmrpc', memory.agentSidePerAgentKiB);
     } finally {

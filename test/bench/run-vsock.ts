@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { connect, createServer } from '@vmrpc/native';
 import { clientOptions } from '@vmrpc/transport';
 import { BenchClient } from './bench-service.js';
-import { measureRawRead, median, runRounds } from './measure.js';
+import { measureRawRead, runRounds } from './measure.js';
 import { runPeerSuite } from './peer-suite.js';
 import { stopAll } from './processes.js';
+import { median } from './stats.js';
 import { machineDescription, saveResult } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

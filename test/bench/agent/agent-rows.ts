@@ -41,8 +41,9 @@ export interface LatencyFigures {
 
 export interface AgentBench {
   jobs: AgentJob[];
-  /** pids of the example agent (the idle-agent RSS) and of qemu-ga. */
+  /** pids of the example agent and of qemu-ga (their RSS when idle). */
   examplePid: number;
+  qgaPid: number;
   close(): Promise<void>;
 }
 
@@ -120,6 +121,7 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
   return {
     jobs,
     examplePid: example.child.pid!,
+    qgaPid: processes[0]!.child.pid!,
     close: async () => {
       qgaSocket.destroy();
       await host.close(2000);

@@ -14,6 +14,7 @@ export interface MemoryFigures {
   hostIdleMiB: number;
   hostOneAgentMiB: number;
   idleAgentProcessMiB: number;
+  qgaProcessMiB: number;
   agents: number;
   hostPerAgentKiB: number;
   agentSidePerAgentKiB: number;
@@ -30,8 +31,8 @@ function field(line: string, index: number): number {
   return Number(line.split(' ')[index]);
 }
 
-/** `examplePid`: a running idle agent process. Everything is bounded by `boundMs`. */
-export async function measureMemory(examplePid: number, listenTarget: string, dialTarget: string, agents: number, boundMs: number): Promise<MemoryFigures> {
+/** `examplePid`, `qgaPid`: running idle agent processes. Everything is bounded by `boundMs`. */
+export async function measureMemory(examplePid: number, qgaPid: number, listenTarget: string, dialTarget: string, agents: number, boundMs: number): Promise<MemoryFigures> {
   const host = start(process.execPath, ['--expose-gc', path.join(here, 'memory-host.js'), listenTarget, String(agents)]);
   const idle = field(await host.line(/^rss-idle /, boundMs), 1);
   const many = start(process.execPath, ['--expose-gc', path.join(here, 'many-agents.js'), dialTarget, String(agents)]);
@@ -46,6 +47,7 @@ export async function measureMemory(examplePid: number, listenTarget: string, di
     hostIdleMiB: idle / MiB,
     hostOneAgentMiB: one / MiB,
     idleAgentProcessMiB: rssOf(examplePid) / MiB,
+    qgaProcessMiB: rssOf(qgaPid) / MiB,
     agents,
     hostPerAgentKiB: (all - one) / (agents - 1) / 1024,
     agentSidePerAgentKiB: (agentAll - agentStart) / agents / 1024,
