@@ -60,7 +60,7 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
         comparisons.add({ what, unit, higherIsBetter: false, baselines }, name, value);
       one('RSS of an AgentHost process, idle', 'MiB', 'vmrpc', memory.hostIdleMiB);
       one('RSS of an AgentHost process, 1 agent online', 'MiB', 'vmrpc', memory.hostOneAgentMiB);
-      one('RSS of an idle agent process', 'MiB', QGA, memory.qgaProcessMiB);
+      one('RSS of an idle agent process', 'MiB', QGA, memory.qgaProcessMiB, [QGA]);
       one('RSS of an idle agent process', 'MiB', 'examples/host-guest-agent', memory.idleAgentProcessMiB, [QGA]);
       one(`host memory per idle agent (${IDLE_AGENTS} agents, one host)`, 'KiB', 'vmrpc', memory.hostPerAgentKiB);
       one(`agent-side memory per idle agent (${IDLE_AGENTS} GuestAgents in one process)`, 'KiB', 'vmrpc', memory.agentSidePerAgentKiB);
