@@ -4,10 +4,11 @@
  * The guest runs the host's own programs, so the peers it compares with are installed here
  * first: qemu-ga (Debian qemu-guest-agent) and a C compiler for the C peer.
  */
+import { cpus } from 'node:os';
 import { runHarnessEntry } from './harness/entry.js';
 import { ensureAptPackages } from './harness/packages.js';
 import { progress } from './harness/progress.js';
-import { runInGuest } from './harness/run-in-guest.js';
+import { prepareGuest, runInGuest } from './harness/run-in-guest.js';
 
 function passThrough(names: string[]): Record<string, string> {
   return Object.fromEntries(names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
@@ -18,12 +19,15 @@ await runHarnessEntry('the vsock benchmark', async () => {
     { pkg: 'qemu-guest-agent', binary: 'qemu-ga' },
     { pkg: 'gcc', binary: 'cc' },
   ]);
+  // The guest sees only its emulated CPUs: the tables name the machine that runs it too.
+  const { accel } = await prepareGuest();
+  const host = `${accel.accel.toUpperCase()} guest on a ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'} host`;
   const result = await runInGuest({
     command: ['node', 'test/.build/bench/run-vsock.js'],
     timeoutMs: 15 * 60_000,
     memoryMiB: 3072,
     label: 'bench guest',
-    env: passThrough(['VMRPC_BENCH_ROUNDS', 'VMRPC_BENCH_ONLY']),
+    env: { ...passThrough(['VMRPC_BENCH_ROUNDS', 'VMRPC_BENCH_ONLY']), VMRPC_BENCH_ACCEL: host },
     onOutput: (chunk) => process.stdout.write(chunk),
   });
   progress(`bench guest: booted in ${(result.bootMs / 1000).toFixed(1)} s, whole run ${(result.totalMs / 1000).toFixed(0)} s`);
