@@ -31,6 +31,10 @@ describe('benchmark tools', function () {
     expect(peers.map((peer) => peer.name)).to.deep.equal(['C read/write', 'Python socket', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']);
   });
 
+  it('leaves the C rows out when there is no C compiler', function () {
+    expect(rawPeers(undefined, true).map((peer) => peer.name)).to.deep.equal(['Python socket', 'node-vsock', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']);
+  });
+
   for (const name of ['C read/write', 'Python socket', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']) {
     it(`${name}: a stream arrives whole and every ping is answered`, async function () {
       this.timeout(60_000);

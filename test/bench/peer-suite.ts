@@ -10,6 +10,7 @@ import { measureLatency, startAgentBench } from './agent/agent-rows.js';
 import { measureMemory } from './agent/memory-rows.js';
 import { Comparisons, type ComparisonRow } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, STREAM_BYTES } from './peers/raw-rows.js';
+import { onPath } from './processes.js';
 
 const C = 'C read/write';
 const C_UNIX = 'C read/write, Unix socket';
@@ -31,8 +32,11 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
   const rawBaselines = { unit: 'MiB/s', higherIsBetter: true, baselines: [C, C_UNIX, NET, 'node-vsock', NATIVE] };
   const pingBaselines = { unit: 'us', higherIsBetter: false, baselines: [C, C_UNIX, NET, 'node-vsock'] };
   try {
-    const peers = rawPeers(buildCPeer(dir), options.vsock);
-    const agents = await startAgentBench(dir, options.vsock);
+    // The guest runs its host's programs: `pnpm bench:vm` installs these there when it can.
+    const missing = ['cc', 'qemu-ga'].filter((name) => !onPath(name));
+    for (const name of missing) options.log(`${name} is not installed: its rows are left out (apt-get install ${name === 'cc' ? 'gcc' : 'qemu-guest-agent'})`);
+    const peers = rawPeers(missing.includes('cc') ? undefined : buildCPeer(dir), options.vsock);
+    const agents = await startAgentBench(dir, options.vsock, !missing.includes('qemu-ga'));
     try {
       for (let round = 1; round <= options.rounds; round++) {
         for (const peer of rotated(peers, round)) {
@@ -43,7 +47,8 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
           comparisons.add({ what: 'raw 1-byte ping-pong, p99', ...pingBaselines }, peer.name, figures.p99Us, figures.steady);
         }
         for (const job of agents.jobs) {
-          for (const [name, once] of rotated([[QGA, job.qga], [OURS, job.ours]] as const, round)) {
+          const sides = job.qga === undefined ? [[OURS, job.ours] as const] : ([[QGA, job.qga], [OURS, job.ours]] as const);
+          for (const [name, once] of rotated(sides, round)) {
             const figures = await measureLatency(once, job.calls, job.warmUp);
             options.log(`round ${round}/${options.rounds} ${job.what}, ${name}: p50 ${(figures.p50Us / 1000).toFixed(2)} ms, p99 ${(figures.p99Us / 1000).toFixed(2)} ms`);
             const spec = { unit: 'ms', higherIsBetter: false, baselines: [QGA] };
@@ -60,7 +65,7 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
         comparisons.add({ what, unit, higherIsBetter: false, baselines }, name, value);
       one('RSS of an AgentHost process, idle', 'MiB', 'vmrpc', memory.hostIdleMiB);
       one('RSS of an AgentHost process, 1 agent online', 'MiB', 'vmrpc', memory.hostOneAgentMiB);
-      one('RSS of an idle agent process', 'MiB', QGA, memory.qgaProcessMiB, [QGA]);
+      if (memory.qgaProcessMiB !== undefined) one('RSS of an idle agent process', 'MiB', QGA, memory.qgaProcessMiB, [QGA]);
       one('RSS of an idle agent process', 'MiB', 'examples/host-guest-agent', memory.idleAgentProcessMiB, [QGA]);
       one(`host memory per idle agent (${IDLE_AGENTS} agents, one host)`, 'KiB', 'vmrpc', memory.hostPerAgentKiB);
       one(`agent-side memory per idle agent (${IDLE_AGENTS} GuestAgents in one process)`, 'KiB', 'vmrpc', memory.agentSidePerAgentKiB);

@@ -1,5 +1,7 @@
 /** Child processes of a benchmark: started, waited for by their output (bounded), all stopped at the end. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import * as path from 'node:path';
 
 export interface Started {
   readonly child: ChildProcess;
@@ -73,4 +75,16 @@ export function start(command: string, args: readonly string[], env?: NodeJS.Pro
 export function stopAll(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
+}
+
+/** Whether an executable `name` is on PATH (an outside peer may not be installed). */
+export function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -29,7 +29,8 @@ export interface AgentJob {
   calls: number;
   /** Batches scaled to the job: a command takes 5-10 times as long as a ping under TCG. */
   warmUp: WarmUp;
-  qga: () => Promise<unknown>;
+  /** Absent when qemu-ga is not installed. */
+  qga: (() => Promise<unknown>) | undefined;
   ours: () => Promise<unknown>;
 }
 
@@ -43,7 +44,7 @@ export interface AgentBench {
   jobs: AgentJob[];
   /** pids of the example agent and of qemu-ga (their RSS when idle). */
   examplePid: number;
-  qgaPid: number;
+  qgaPid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -60,8 +61,11 @@ async function connectWhenListening(target: string, boundMs: number): Promise<im
   }
 }
 
-/** Starts qemu-ga, an AgentHost and its two agents; `vsock` false runs over Unix sockets (a dry run). */
-export async function startAgentBench(dir: string, vsock: boolean): Promise<AgentBench> {
+/**
+ * Starts qemu-ga (when `withQga`), an AgentHost and its two agents; `vsock` false runs over Unix
+ * sockets (a dry run).
+ */
+export async function startAgentBench(dir: string, vsock: boolean, withQga: boolean): Promise<AgentBench> {
   const file = randomBytes(64 * 1024);
   const fileSum = createHash('sha256').update(file).digest('hex');
   const readRoot = path.join(dir, 'readable');
@@ -75,9 +79,16 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
 
   const qgaTarget = vsock ? `vsock:1:${QGA_PORT}` : `unix:${path.join(dir, 'qga.sock')}`;
   const qgaArgs = vsock ? ['-m', 'vsock-listen', '-p', `1:${QGA_PORT}`] : ['-m', 'unix-listen', '-p', qgaTarget.slice(5)];
-  const processes: Started[] = [start('qemu-ga', [...qgaArgs, '-t', path.join(dir, 'qga-state'), '-f', path.join(dir, 'qga.pid')])];
-  const qgaSocket = await connectWhenListening(qgaTarget, 30_000);
-  const qga = new QgaClient(qgaSocket);
+  const processes: Started[] = [];
+  let qga: QgaClient | undefined;
+  let qgaPid: number | undefined;
+  if (withQga) {
+    const started = start('qemu-ga', [...qgaArgs, '-t', path.join(dir, 'qga-state'), '-f', path.join(dir, 'qga.pid')]);
+    processes.push(started);
+    qgaPid = started.child.pid;
+    qga = new QgaClient(await connectWhenListening(qgaTarget, 30_000));
+  }
+  const viaQga = (use: (client: QgaClient) => Promise<unknown>): AgentJob['qga'] => (qga === undefined ? undefined : () => use(qga!));
 
   const host = new AgentHost({ maxAgentsPerPeer: 8 });
   const hostTarget = vsock ? `vsock:any:${HOST_PORT}` : `unix:${path.join(dir, 'agents.sock')}`;
@@ -90,16 +101,16 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
   const guest = host.agent('bench-guest').client(GuestService);
 
   const jobs: AgentJob[] = [
-    { what: 'tiny host->guest call', calls: 150, warmUp: { batch: 20, tolerance: 0.1, maxBatches: 6 }, qga: () => qga.execute('guest-ping'), ours: () => echo.say({ message: 'x' }, CALL_OPTIONS) },
-    { what: 'system info', calls: 60, warmUp: { batch: 10, tolerance: 0.1, maxBatches: 6 }, qga: () => qga.execute('guest-get-osinfo'), ours: () => guest.systemInfo({}, CALL_OPTIONS) },
+    { what: 'tiny host->guest call', calls: 150, warmUp: { batch: 20, tolerance: 0.1, maxBatches: 6 }, qga: viaQga((client) => client.execute('guest-ping')), ours: () => echo.say({ message: 'x' }, CALL_OPTIONS) },
+    { what: 'system info', calls: 60, warmUp: { batch: 10, tolerance: 0.1, maxBatches: 6 }, qga: viaQga((client) => client.execute('guest-get-osinfo')), ours: () => guest.systemInfo({}, CALL_OPTIONS) },
     {
       what: 'run /bin/true to completion',
       calls: 30,
       warmUp: { batch: 5, tolerance: 0.1, maxBatches: 6 },
-      qga: async () => {
-        const code = await qga.run('/bin/true');
+      qga: viaQga(async (client) => {
+        const code = await client.run('/bin/true');
         if (code !== 0) throw new Error(`qemu-ga ran /bin/true: exit code ${code}`);
-      },
+      }),
       ours: async () => {
         let code: number | undefined;
         for await (const output of guest.runCommand({ argv: ['/bin/true'] }, CALL_OPTIONS)) if (output.kind?.$case === 'exit') code = output.kind.exit.code;
@@ -110,7 +121,7 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
       what: 'read 64 KiB',
       calls: 30,
       warmUp: { batch: 5, tolerance: 0.1, maxBatches: 6 },
-      qga: async () => check(await qga.readFile(filePath), 'qemu-ga'),
+      qga: viaQga(async (client) => check(await client.readFile(filePath), 'qemu-ga')),
       ours: async () => {
         const chunks: Uint8Array[] = [];
         for await (const content of guest.readFile({ path: filePath }, CALL_OPTIONS)) if (content.kind?.$case === 'data') chunks.push(content.kind.data);
@@ -121,9 +132,9 @@ export async function startAgentBench(dir: string, vsock: boolean): Promise<Agen
   return {
     jobs,
     examplePid: example.child.pid!,
-    qgaPid: processes[0]!.child.pid!,
+    qgaPid,
     close: async () => {
-      qgaSocket.destroy();
+      qga?.close();
       await host.close(2000);
       for (const started of processes) started.child.kill('SIGTERM');
     },

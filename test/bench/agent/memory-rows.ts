@@ -14,7 +14,8 @@ export interface MemoryFigures {
   hostIdleMiB: number;
   hostOneAgentMiB: number;
   idleAgentProcessMiB: number;
-  qgaProcessMiB: number;
+  /** Absent when qemu-ga is not installed. */
+  qgaProcessMiB: number | undefined;
   agents: number;
   hostPerAgentKiB: number;
   agentSidePerAgentKiB: number;
@@ -32,7 +33,7 @@ function field(line: string, index: number): number {
 }
 
 /** `examplePid`, `qgaPid`: running idle agent processes. Everything is bounded by `boundMs`. */
-export async function measureMemory(examplePid: number, qgaPid: number, listenTarget: string, dialTarget: string, agents: number, boundMs: number): Promise<MemoryFigures> {
+export async function measureMemory(examplePid: number, qgaPid: number | undefined, listenTarget: string, dialTarget: string, agents: number, boundMs: number): Promise<MemoryFigures> {
   const host = start(process.execPath, ['--expose-gc', path.join(here, 'memory-host.js'), listenTarget, String(agents)]);
   const idle = field(await host.line(/^rss-idle /, boundMs), 1);
   const many = start(process.execPath, ['--expose-gc', path.join(here, 'many-agents.js'), dialTarget, String(agents)]);
@@ -47,7 +48,7 @@ export async function measureMemory(examplePid: number, qgaPid: number, listenTa
     hostIdleMiB: idle / MiB,
     hostOneAgentMiB: one / MiB,
     idleAgentProcessMiB: rssOf(examplePid) / MiB,
-    qgaProcessMiB: rssOf(qgaPid) / MiB,
+    qgaProcessMiB: qgaPid === undefined ? undefined : rssOf(qgaPid) / MiB,
     agents,
     hostPerAgentKiB: (all - one) / (agents - 1) / 1024,
     agentSidePerAgentKiB: (agentAll - agentStart) / agents / 1024,

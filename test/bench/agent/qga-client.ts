@@ -30,6 +30,10 @@ export class QgaClient {
     socket.on('close', () => fail(new Error('qemu-ga closed the connection')));
   }
 
+  close(): void {
+    this.socket.destroy();
+  }
+
   /** Runs one command; resolves with its `return` value, rejects with qemu-ga's error. */
   execute<T>(command: string, args?: Record<string, unknown>): Promise<T> {
     return new Promise<Reply>((resolve, reject) => {

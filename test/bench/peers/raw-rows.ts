@@ -41,13 +41,17 @@ export function buildCPeer(dir: string): string {
   return binary;
 }
 
-/** The peers; `vsock` false gives a dry run over Unix sockets (no node-vsock row then). */
-export function rawPeers(cBinary: string, vsock: boolean): RawPeer[] {
+/**
+ * The peers; `vsock` false gives a dry run over Unix sockets (no node-vsock row then), and no
+ * `cBinary` (no C compiler) leaves the C rows out.
+ */
+export function rawPeers(cBinary: string | undefined, vsock: boolean): RawPeer[] {
   const node = (kind: string): string[] => [process.execPath, nodePeer, kind];
+  const c = (peer: Omit<RawPeer, 'argv'>): RawPeer[] => (cBinary === undefined ? [] : [{ ...peer, argv: [cBinary] }]);
   const peers: RawPeer[] = [
-    { name: 'C read/write', argv: [cBinary], unix: !vsock },
+    ...c({ name: 'C read/write', unix: !vsock }),
     // The kernel's own pace over a Unix socket: what node:net's row is measured against.
-    { name: 'C read/write, Unix socket', argv: [cBinary], unix: true },
+    ...c({ name: 'C read/write, Unix socket', unix: true }),
     { name: 'Python socket', argv: ['/usr/bin/python3', path.join(sources, 'raw-peer.py')], unix: !vsock },
     { name: 'node-vsock', argv: node('node-vsock'), unix: false },
     { name: 'node:net, Unix socket', argv: node('net'), unix: true },
