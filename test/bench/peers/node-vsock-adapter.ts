@@ -20,8 +20,14 @@ interface Addon {
   close(): void;
 }
 
-const require = createRequire(import.meta.url);
-const { VsockSocket: AddonSocket } = require('node-vsock-linux-x64-gnu') as { VsockSocket: new (sink: Sink, fd?: number) => Addon };
+type AddonClass = new (sink: Sink, fd?: number) => Addon;
+let addonClass: AddonClass | undefined;
+
+/** Loaded on first use: the package is an optional dependency (a linux-x64 binary only). */
+function loadAddon(): AddonClass {
+  addonClass ??= (createRequire(import.meta.url)('node-vsock-linux-x64-gnu') as { VsockSocket: AddonClass }).VsockSocket;
+  return addonClass;
+}
 
 /** One node-vsock socket: emits 'connection' (listener), 'connect', 'data', 'end', 'error'. */
 export class NodeVsock extends EventEmitter {
@@ -29,6 +35,7 @@ export class NodeVsock extends EventEmitter {
 
   constructor(fd?: number) {
     super();
+    const AddonSocket = loadAddon();
     this.addon = new AddonSocket((error, event, ...args) => {
       if (error !== null) this.emit('error', error);
       else if (event === '_connection') this.emit('connection', new NodeVsock(args[0] as number));

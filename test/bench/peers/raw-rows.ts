@@ -6,6 +6,7 @@
  * ping-pong on a second.
  */
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start } from '../processes.js';
@@ -58,7 +59,18 @@ export function rawPeers(cBinary: string | undefined, vsock: boolean): RawPeer[]
     { name: '@vmrpc/native native-handle', argv: node('native-handle'), unix: !vsock },
     { name: '@vmrpc/native portable', argv: node('portable'), unix: !vsock },
   ];
-  return vsock ? peers : peers.filter((peer) => peer.name !== 'node-vsock' && peer.name !== 'C read/write, Unix socket');
+  // node-vsock is an optional dependency: a prebuilt linux-x64 binary only.
+  const withNodeVsock = vsock && nodeVsockInstalled();
+  return peers.filter((peer) => (peer.name !== 'node-vsock' || withNodeVsock) && (vsock || peer.name !== 'C read/write, Unix socket'));
+}
+
+function nodeVsockInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('node-vsock-linux-x64-gnu');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let nextPort = 9100;
