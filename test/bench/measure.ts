@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
 import { STREAM_CHUNK, type BenchClient } from './bench-service.js';
+import { median, percentile } from './stats.js';
 
 export interface GrpcFigures {
   unaryP50Us: number;
@@ -16,18 +17,14 @@ function unaryOnce(client: BenchClient, payload: Buffer): Promise<void> {
   );
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 export async function measureGrpc(
   client: BenchClient,
-  options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number },
+  options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number; warmUpCalls?: number },
   progress: (phase: string) => void = () => undefined,
 ): Promise<GrpcFigures> {
   const payload = Buffer.alloc(100, 2);
   progress('warm-up and sequential unary calls');
-  for (let i = 0; i < 200; i++) await unaryOnce(client, payload); // warm-up
+  for (let i = 0; i < (options.warmUpCalls ?? 200); i++) await unaryOnce(client, payload);
   const latencies: number[] = [];
   for (let i = 0; i < options.sequentialCalls; i++) {
     const started = process.hrtime.bigint();
@@ -71,12 +68,6 @@ export async function measureRawRead(socket: Duplex, bytes: number): Promise<num
     if (received >= bytes) break;
   }
   return received / 2 ** 20 / (Number(process.hrtime.bigint() - started) / 1e9);
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Median of each figure over the rounds. */

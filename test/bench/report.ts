@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { comparisonTable, type ComparisonRow } from './comparison.js';
 import type { GrpcFigures } from './measure.js';
 
 const docs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs');
@@ -21,7 +22,10 @@ export interface SuiteResult {
   when: string;
   machine: string;
   rounds: number;
-  variants: VariantResult[];
+  /** What was measured and how, when the suite needs more than the usual sentence. */
+  note?: string;
+  variants?: VariantResult[];
+  comparisons?: ComparisonRow[];
 }
 
 export function machineDescription(extra = ''): string {
@@ -35,16 +39,21 @@ function ratio(value: number | undefined, base: number | undefined, higherIsBett
 }
 
 function table(result: SuiteResult): string {
-  const byName = new Map(result.variants.map((v) => [v.name, v]));
-  const lines = [
+  const heading = [
     `### ${result.suite}`,
     '',
-    `${result.when}; ${result.machine}; medians of ${result.rounds} interleaved rounds. Ratios are against the baseline named, measured in the same run.`,
+    `${result.when}; ${result.machine}; medians of ${result.rounds} interleaved rounds. Ratios are against the baseline named, measured in the same run.${result.note === undefined ? '' : ` ${result.note}`}`,
     '',
-    '| variant | baseline | unary p50 us | unary p99 us | 64-in-flight calls/s | 256 MiB stream MiB/s | raw MiB/s |',
+  ];
+  if (result.comparisons !== undefined) return [...heading, comparisonTable(result.comparisons)].join('\n');
+  const variants = result.variants ?? [];
+  const byName = new Map(variants.map((v) => [v.name, v]));
+  const lines = [
+    ...heading,
+    '| variant | baseline | unary p50 us | unary p99 us | 64-in-flight calls/s | stream MiB/s | raw MiB/s |',
     '|---|---|---|---|---|---|---|',
   ];
-  for (const variant of result.variants) {
+  for (const variant of variants) {
     const base = variant.baseline === undefined ? undefined : byName.get(variant.baseline)?.figures;
     const f = variant.figures;
     const cell = (value: number | undefined, digits: number, baseValue: number | undefined, higherIsBetter: boolean): string =>

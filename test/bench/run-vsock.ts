@@ -1,30 +1,52 @@
 /**
  * vsock benchmark, run inside a VM harness guest (`pnpm bench:vm`): what users do today (stock
  * grpc-js over TCP loopback through a socat TCP<->vsock relay) against our channel over vsock,
- * and raw vsock bytes as the ceiling. Everything goes through vsock loopback (CID 1).
+ * and raw vsock bytes as the ceiling; then the outside peers (peer-suite.ts). Everything goes
+ * through vsock loopback (CID 1). VMRPC_BENCH_ROUNDS sets the rounds of both suites;
+ * VMRPC_BENCH_ONLY=grpc or =peers runs one of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, createServer } from '@vmrpc/native';
 import { clientOptions } from '@vmrpc/transport';
 import { BenchClient } from './bench-service.js';
-import { measureRawRead, median, runRounds } from './measure.js';
+import { measureRawRead, runRounds } from './measure.js';
+import { runPeerSuite } from './peer-suite.js';
+import { stopAll } from './processes.js';
+import { median } from './stats.js';
 import { machineDescription, saveResult } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 2);
-const settings = { sequentialCalls: 500, inFlight: 64, throughputMs: 3000, streamBytes: 256 << 20 };
+const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 3);
+const only = process.env.VMRPC_BENCH_ONLY;
+// 16 MiB: the relay streams at about 1 MiB/s under TCG, and the whole run must stay under 10 minutes.
+const settings = { sequentialCalls: 300, inFlight: 64, throughputMs: 2000, streamBytes: 16 << 20, warmUpCalls: 60 };
 const GRPC_PORT = 6000;
 const RELAY_PORT = 7000;
-const RAW_BYTES = 256 << 20;
+const RAW_BYTES = 64 << 20;
 const children: ChildProcess[] = [];
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port (socat says nothing when ready). */
+async function tcpListening(port: number, boundMs: number): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (accepted) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${boundMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 function start(command: string, args: string[], waitForOutput: boolean): Promise<void> {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
-  if (!waitForOutput) return new Promise((resolve) => setTimeout(resolve, 1000));
+  if (!waitForOutput) return tcpListening(RELAY_PORT, 30_000);
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`)));
@@ -49,7 +71,7 @@ async function rawVsockMiBps(): Promise<number> {
   return mibps;
 }
 
-try {
+async function grpcSuite(): Promise<void> {
   await start(process.execPath, [path.join(here, 'bench-server.js'), `vsock:any:${GRPC_PORT}`], true);
   await start('socat', [`TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork`, `VSOCK-CONNECT:1:${GRPC_PORT}`], false);
   const relayName = 'stock grpc-js via socat TCP<->vsock relay';
@@ -70,6 +92,7 @@ try {
     when: new Date().toISOString().slice(0, 10),
     machine: machineDescription(process.env.VMRPC_BENCH_ACCEL ?? 'guest'),
     rounds,
+    note: `Streams are ${settings.streamBytes >> 20} MiB; raw bytes ${RAW_BYTES >> 20} MiB.`,
     variants: [
       { name: relayName, figures: results.get(relayName)! },
       { name: oursName, baseline: relayName, figures: results.get(oursName)! },
@@ -77,7 +100,24 @@ try {
       { name: `${oursName} vs raw`, baseline: rawName, figures: { streamMiBps: results.get(oursName)!.streamMiBps } },
     ],
   });
+}
+
+async function peerSuite(): Promise<void> {
+  saveResult({
+    suite: 'Outside peers in the same guest (vsock loopback)',
+    when: new Date().toISOString().slice(0, 10),
+    machine: machineDescription(process.env.VMRPC_BENCH_ACCEL ?? 'guest'),
+    rounds,
+    note: 'Each raw row runs between two processes of the same peer; agent rows call qemu-ga and GuestAgents in processes of their own; spread is min-max of the per-round figures.',
+    comparisons: await runPeerSuite({ vsock: true, rounds, log: (line) => console.log(line) }),
+  });
+}
+
+try {
+  if (only !== 'peers') await grpcSuite();
+  if (only !== 'grpc') await peerSuite();
 } finally {
   for (const child of children) child.kill();
+  stopAll();
 }
 process.exit(0);

@@ -1,17 +1,45 @@
 /**
  * `pnpm bench:vm`: runs test/bench/run-vsock.js inside a harness guest (vsock loopback; the
  * guest's loopback network carries the socat relay baseline). Results land in docs/.
+ * The guest runs the host's own programs, so the peers it compares with are installed here
+ * first when this process is root: qemu-ga (Debian qemu-guest-agent) and a C compiler for the
+ * C peer; rows of a peer that is missing are left out, with a line saying so.
  */
+import { cpus } from 'node:os';
 import { runHarnessEntry } from './harness/entry.js';
-import { runInGuest } from './harness/run-in-guest.js';
+import { HarnessUnavailableError } from './harness/errors.js';
+import { ensureAptPackages } from './harness/packages.js';
+import { progress } from './harness/progress.js';
+import { prepareGuest, runInGuest } from './harness/run-in-guest.js';
+
+function passThrough(names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
+}
 
 await runHarnessEntry('the vsock benchmark', async () => {
+  for (const peer of [
+    { pkg: 'qemu-guest-agent', binary: 'qemu-ga' },
+    { pkg: 'gcc', binary: 'cc' },
+  ]) {
+    try {
+      await ensureAptPackages([peer]);
+    } catch (error) {
+      // Without root a missing peer costs its rows, not the whole benchmark.
+      if (!(error instanceof HarnessUnavailableError)) throw error;
+      progress(`${error.message}; the bench runs without its rows`);
+    }
+  }
+  // The guest sees only its emulated CPUs: the tables name the machine that runs it too.
+  const { accel } = await prepareGuest();
+  const host = `${accel.accel.toUpperCase()} guest on a ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'} host`;
   const result = await runInGuest({
     command: ['node', 'test/.build/bench/run-vsock.js'],
-    timeoutMs: 20 * 60_000,
+    timeoutMs: 15 * 60_000,
     memoryMiB: 3072,
     label: 'bench guest',
+    env: { ...passThrough(['VMRPC_BENCH_ROUNDS', 'VMRPC_BENCH_ONLY']), VMRPC_BENCH_ACCEL: host },
     onOutput: (chunk) => process.stdout.write(chunk),
   });
+  progress(`bench guest: booted in ${(result.bootMs / 1000).toFixed(1)} s, whole run ${(result.totalMs / 1000).toFixed(0)} s`);
   return result.exitCode;
 });

@@ -1,0 +1,109 @@
+/**
+ * The benchmark's own parts, on this machine over Unix sockets: every peer program moves exactly
+ * the bytes asked for and answers every ping; warm-up trimming, ratios and profile layers are right.
+ * (The vsock rows themselves run only in the guest: `pnpm bench:vm`.)
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { expect } from 'chai';
+import { comparisonTable, Comparisons } from './comparison.js';
+import { buildCPeer, measureRawPeer, rawPeers, type RawPeer } from './peers/raw-rows.js';
+import { start, stopAll } from './processes.js';
+import { summarize } from './profile/cpu-profile.js';
+import { afterWarmUp } from './stats.js';
+
+describe('benchmark tools', function () {
+  let dir: string;
+  let peers: RawPeer[];
+
+  before(function () {
+    dir = mkdtempSync(path.join(tmpdir(), 'vmrpc-bench-test-'));
+    peers = rawPeers(buildCPeer(dir), false);
+  });
+
+  after(function () {
+    stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('offers the C, Python, node:net and both @vmrpc/native peers over Unix sockets', function () {
+    expect(peers.map((peer) => peer.name)).to.deep.equal(['C read/write', 'Python socket', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']);
+  });
+
+  it('leaves the C rows out when there is no C compiler', function () {
+    expect(rawPeers(undefined, true).map((peer) => peer.name)).to.deep.equal(['Python socket', 'node-vsock', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']);
+  });
+
+  for (const name of ['C read/write', 'Python socket', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']) {
+    it(`${name}: a stream arrives whole and every ping is answered`, async function () {
+      this.timeout(60_000);
+      const peer = peers.find((candidate) => candidate.name === name)!;
+      const figures = await measureRawPeer(peer, dir);
+      expect(figures.mibps).to.be.greaterThan(0);
+      expect(figures.p50Us).to.be.greaterThan(0);
+      expect(figures.p99Us).to.be.at.least(figures.p50Us);
+    });
+  }
+
+  it('a stream client that gets fewer bytes than asked fails with the counts', async function () {
+    const [cPeer] = peers;
+    const addr = `unix:${path.join(dir, 'short.sock')}`;
+    const server = start(cPeer!.argv[0]!, ['serve', addr, String(65536)]);
+    await server.line(/^ready$/, 10_000);
+    const error = await start(cPeer!.argv[0]!, ['client', addr, String(131072), '3'])
+      .done(10_000)
+      .then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.match(/received 65536 bytes, expected 131072/);
+  });
+
+  it('warm-up ends at the first batch that agrees with the one before', function () {
+    const samples = [...Array(25).fill(100), ...Array(25).fill(50), ...Array(25).fill(52), ...Array(30).fill(51)];
+    const { samples: kept, steady } = afterWarmUp(samples);
+    expect(steady).to.equal(true);
+    expect(kept).to.have.length(30);
+    expect(afterWarmUp(Array.from({ length: 400 }, (_, i) => (i % 50 < 25 ? 10 : 100))).steady).to.equal(false);
+  });
+
+  it('rows give medians, spreads and ratios against their baselines', function () {
+    const comparisons = new Comparisons();
+    const spec = { what: 'stream', unit: 'MiB/s', higherIsBetter: true, baselines: ['C'] };
+    for (const [c, ours] of [[60, 30], [64, 40], [62, 35]] as const) {
+      comparisons.add(spec, 'C', c);
+      comparisons.add(spec, 'ours', ours, ours !== 40);
+    }
+    const [row] = comparisons.rows();
+    expect(row!.entries).to.deep.equal([
+      { name: 'C', median: 62, min: 60, max: 64 },
+      { name: 'ours', median: 35, min: 30, max: 40, unsteady: true },
+    ]);
+    const table = comparisonTable([row!]);
+    expect(table).to.include('| stream (MiB/s, higher is better) | ours (warm-up never steady) | 35.0 | 30.0-40.0 | 0.56x C |');
+    expect(table).to.include('| stream (MiB/s, higher is better) | C | 62.0 | 60.0-64.0 |  |');
+  });
+
+  it('a CPU profile is split into layers by source file, idle and profiler left out', function () {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []): object => ({ id, callFrame: { functionName, url, lineNumber: 0, scriptId: '0', columnNumber: 0 }, children });
+    const profile = {
+      nodes: [
+        frame(1, '(root)', '', [2, 3, 4, 5]),
+        frame(2, 'request', 'node:internal/http2/core'),
+        frame(3, 'decode', 'file:///x/node_modules/protobufjs/src/reader.js'),
+        frame(4, '(idle)', ''),
+        frame(5, 'post', 'node:inspector'),
+      ],
+      startTime: 0,
+      endTime: 1000,
+      samples: [2, 2, 3, 4, 5, 2],
+      timeDeltas: [0, 100, 100, 100, 100, 100],
+    };
+    const file = path.join(dir, 'test.cpuprofile');
+    writeFileSync(file, JSON.stringify(profile));
+    const summary = summarize(file);
+    expect(summary.idleMs).to.equal(0.1);
+    expect(summary.layers.map(({ layer, ms }) => [layer, ms])).to.deep.equal([
+      ['HTTP/2 (node:http2, nghttp2)', 0.2],
+      ['codec (protobufjs, rpc codec)', 0.1],
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The outside-peer suite of `pnpm bench:vm` (issue 16): raw bytes and agent calls of vmrpc beside
+ * C, Python, node-vsock, node:net and qemu-ga in the same guest, interleaved over rounds, and
+ * memory. `vsock` false runs every row that can over Unix sockets (a dry run on any machine).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { measureLatency, startAgentBench } from './agent/agent-rows.js';
+import { measureMemory } from './agent/memory-rows.js';
+import { Comparisons, type ComparisonRow } from './comparison.js';
+import { buildCPeer, measureRawPeer, rawPeers, STREAM_BYTES } from './peers/raw-rows.js';
+import { onPath } from './processes.js';
+
+const C = 'C read/write';
+const C_UNIX = 'C read/write, Unix socket';
+const NET = 'node:net, Unix socket';
+const NATIVE = '@vmrpc/native native-handle';
+const QGA = 'qemu-ga';
+const OURS = 'AgentHost -> GuestAgent';
+export const IDLE_AGENTS = 200;
+
+/** Rotates `list` by `round` so no peer always goes first. */
+function rotated<T>(list: readonly T[], round: number): T[] {
+  const k = (round - 1) % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+export async function runPeerSuite(options: { vsock: boolean; rounds: number; log: (line: string) => void }): Promise<ComparisonRow[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vmrpc-peer-bench-'));
+  const comparisons = new Comparisons();
+  const rawBaselines = { unit: 'MiB/s', higherIsBetter: true, baselines: [C, C_UNIX, NET, 'node-vsock', NATIVE] };
+  const pingBaselines = { unit: 'us', higherIsBetter: false, baselines: [C, C_UNIX, NET, 'node-vsock'] };
+  try {
+    // The guest runs its host's programs: `pnpm bench:vm` installs these there when it can.
+    const missing = ['cc', 'qemu-ga'].filter((name) => !onPath(name));
+    for (const name of missing) options.log(`${name} is not installed: its rows are left out (apt-get install ${name === 'cc' ? 'gcc' : 'qemu-guest-agent'})`);
+    const peers = rawPeers(missing.includes('cc') ? undefined : buildCPeer(dir), options.vsock);
+    const agents = await startAgentBench(dir, options.vsock, !missing.includes('qemu-ga'));
+    try {
+      for (let round = 1; round <= options.rounds; round++) {
+        for (const peer of rotated(peers, round)) {
+          const figures = await measureRawPeer(peer, dir);
+          options.log(`round ${round}/${options.rounds} ${peer.name}: ${figures.mibps.toFixed(1)} MiB/s, ping-pong p50 ${figures.p50Us} us p99 ${figures.p99Us} us`);
+          comparisons.add({ what: `raw stream, ${STREAM_BYTES >> 20} MiB in 64 KiB writes`, ...rawBaselines }, peer.name, figures.mibps);
+          comparisons.add({ what: 'raw 1-byte ping-pong, p50', ...pingBaselines }, peer.name, figures.p50Us, figures.steady);
+          comparisons.add({ what: 'raw 1-byte ping-pong, p99', ...pingBaselines }, peer.name, figures.p99Us, figures.steady);
+        }
+        for (const job of agents.jobs) {
+          const sides = job.qga === undefined ? [[OURS, job.ours] as const] : ([[QGA, job.qga], [OURS, job.ours]] as const);
+          for (const [name, once] of rotated(sides, round)) {
+            const figures = await measureLatency(once, job.calls, job.warmUp);
+            options.log(`round ${round}/${options.rounds} ${job.what}, ${name}: p50 ${(figures.p50Us / 1000).toFixed(2)} ms, p99 ${(figures.p99Us / 1000).toFixed(2)} ms`);
+            const spec = { unit: 'ms', higherIsBetter: false, baselines: [QGA] };
+            comparisons.add({ what: `${job.what}, p50`, ...spec }, name, figures.p50Us / 1000, figures.steady);
+            comparisons.add({ what: `${job.what}, p99`, ...spec }, name, figures.p99Us / 1000, figures.steady);
+          }
+        }
+      }
+      const listen = options.vsock ? 'vsock:any:9003' : `unix:${path.join(dir, 'memory.sock')}`;
+      const dial = options.vsock ? 'vsock:1:9003' : listen;
+      const memory = await measureMemory(agents.examplePid, agents.qgaPid, listen, dial, IDLE_AGENTS, 240_000);
+      options.log(`memory: ${JSON.stringify(memory)}`);
+      const one = (what: string, unit: string, name: string, value: number, baselines: string[] = []): void =>
+        comparisons.add({ what, unit, higherIsBetter: false, baselines }, name, value);
+      one('RSS of an AgentHost process, idle', 'MiB', 'vmrpc', memory.hostIdleMiB);
+      one('RSS of an AgentHost process, 1 agent online', 'MiB', 'vmrpc', memory.hostOneAgentMiB);
+      if (memory.qgaProcessMiB !== undefined) one('RSS of an idle agent process', 'MiB', QGA, memory.qgaProcessMiB, [QGA]);
+      one('RSS of an idle agent process', 'MiB', 'examples/host-guest-agent', memory.idleAgentProcessMiB, [QGA]);
+      one(`host memory per idle agent (${IDLE_AGENTS} agents, one host)`, 'KiB', 'vmrpc', memory.hostPerAgentKiB);
+      one(`agent-side memory per idle agent (${IDLE_AGENTS} GuestAgents in one process)`, 'KiB', 'vmrpc', memory.agentSidePerAgentKiB);
+    } finally {
+      await agents.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return comparisons.rows();
+}
