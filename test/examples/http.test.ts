@@ -18,9 +18,9 @@ describe('examples/http', function () {
       const host = await runNode(exampleScript('http', 'host'), ['--target', target]);
       expect(host.code, host.stderr).to.equal(0);
       const lines = host.stdout.trim().split('\n');
-      expect(lines[0]).to.equal('host: fetch /health -> ok (the guest saw an unnamed peer)');
-      expect(lines[1]).to.match(/^host: GuestService\.Info -> \S+ \(the guest saw an unnamed peer\)$/);
-      expect(lines[2]).to.equal('host: ws /events -> {"event":"hello","caller":"an unnamed peer"}');
+      expect(lines[0]).to.equal('host: fetch /health -> ok (the guest saw unix:unnamed-peer)');
+      expect(lines[1]).to.match(/^host: GuestService\.Info -> \S+ \(the guest saw unix:unnamed-peer\)$/);
+      expect(lines[2]).to.equal('host: ws /events -> {"event":"hello","caller":"unix:unnamed-peer"}');
       guest.child.kill('SIGTERM');
       const ended = await guest.done;
       expect(ended.code).to.equal(0);

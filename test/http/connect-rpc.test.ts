@@ -8,10 +8,10 @@ import { expectNoFdLeak, openFdCount, payload, sha256, socketPath } from '../sup
 import { makeLocalhostCertificate } from '../support/tls.js';
 import { ChecksumService } from './connect/gen/vmrpc/httptest/v1/checksum_pb.js';
 import { checksumHandler } from './connect/service.js';
-import { hostCarriers } from './support/carriers.js';
+import { hostCarriers, unixCarrier } from './support/carriers.js';
 import { connectSuite } from './suites/connect-suite.js';
 
-for (const carrier of hostCarriers) connectSuite(carrier);
+for (const carrier of hostCarriers) connectSuite(carrier, carrier === unixCarrier ? 'unix:unnamed-peer' : undefined);
 
 describe('Connect-RPC: gRPC over TLS (h2 by ALPN) on a VM socket', function () {
   it('calls a Connect router on a secure HTTP/2 server', async function () {

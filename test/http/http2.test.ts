@@ -5,12 +5,12 @@ import { http2Connector, serve } from '@vmrpc/http';
 import { expectNoFdLeak, openFdCount, rejection, sha256, socketPath } from '../support/checks.js';
 import { makeLocalhostCertificate } from '../support/tls.js';
 import { BULK } from './support/app.js';
-import { hostCarriers } from './support/carriers.js';
+import { hostCarriers, unixCarrier } from './support/carriers.js';
 import { h2Request, handleTestStreams } from './support/h2.js';
 import { rawExchange } from './support/raw.js';
 import { http2Suite } from './suites/http2-suite.js';
 
-for (const carrier of hostCarriers) http2Suite(carrier);
+for (const carrier of hostCarriers) http2Suite(carrier, carrier === unixCarrier ? 'unix' : undefined);
 
 describe('HTTP/2 on serve(): TLS and bad peers', function () {
   let fdBaseline: number;

@@ -2,4 +2,5 @@
 import { unixCarrier } from './support/carriers.js';
 import { serveSuite } from './suites/serve-suite.js';
 
-serveSuite(unixCarrier, undefined);
+// Unix clients are unnamed: the peer is their credentials ({ family: 'unix', path: '', pid, uid, gid }).
+serveSuite(unixCarrier, 'unix');

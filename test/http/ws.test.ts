@@ -5,10 +5,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { VmHttpsAgent, peerOf, serve } from '@vmrpc/http';
 import { expectNoFdLeak, openFdCount, payload, sha256, socketPath, within } from '../support/checks.js';
 import { makeLocalhostCertificate } from '../support/tls.js';
-import { hostCarriers } from './support/carriers.js';
+import { hostCarriers, unixCarrier } from './support/carriers.js';
 import { wsSuite } from './suites/ws-suite.js';
 
-for (const carrier of hostCarriers) wsSuite(carrier);
+for (const carrier of hostCarriers) wsSuite(carrier, carrier === unixCarrier ? 'unix' : undefined);
 
 describe('WebSocket over TLS (wss) on a VM socket', function () {
   it('echoes a 1 MiB message over wss with the peer visible to the server', async function () {

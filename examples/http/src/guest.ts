@@ -22,7 +22,7 @@ const callerKey = createContextKey('', { description: 'the VM that calls' });
 
 function callerOf(req: http.IncomingMessage | http2.Http2ServerRequest): string {
   const peer = peerOf(req);
-  return peer === undefined ? 'an unnamed peer' : formatTarget(peer);
+  return peer === undefined ? 'an unknown peer' : formatTarget(peer);
 }
 
 async function main(): Promise<void> {

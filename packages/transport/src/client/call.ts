@@ -261,8 +261,8 @@ export class VmCall implements experimental.CallStream {
       return this.maybeDeliverStatus();
     }
     // A dropped connection resets its streams with NGHTTP2_CANCEL: that is UNAVAILABLE, not CANCELLED.
-    const connectionLost = this.connection?.isClosed === true;
-    const status = statusFromRstCode(this.stream!.rstCode ?? 0, connectionLost);
+    const lostConnectionTo = this.connection?.isClosed === true ? this.transport.peer : undefined;
+    const status = statusFromRstCode(this.stream!.rstCode ?? 0, lostConnectionTo);
     this.endWithStatus({ ...status, metadata: new Metadata() });
   }
 

@@ -65,7 +65,7 @@ export class VmChannel implements ChannelInterface {
     target: ChannelTarget,
     options: VmChannelOptions = {},
   ) {
-    this.connector = makeConnector(target, options.connect ?? {});
+    this.connector = makeConnector(target, options.connect ?? {}, options.name);
     this.options = resolveOptions(options.grpc);
     const credentials = options.credentials ?? ChannelCredentials.createInsecure();
     if (!(credentials instanceof ChannelCredentials)) throw new TypeError('options.credentials must be a grpc-js ChannelCredentials');

@@ -13,13 +13,13 @@ export type SocketFactory = (signal: AbortSignal) => Promise<Duplex>;
 export type ChannelTarget = string | VmAddress | SocketFactory;
 
 export interface Connector {
-  /** A display name: the target string, or `custom` for a factory. */
+  /** A display name: the target string, or the channel's `name` option (`custom`) for a factory. */
   readonly name: string;
   open(signal: AbortSignal): Promise<Duplex>;
 }
 
-export function makeConnector(target: ChannelTarget, options: ConnectOptions): Connector {
-  if (typeof target === 'function') return { name: 'custom', open: (signal) => target(signal) };
+export function makeConnector(target: ChannelTarget, options: ConnectOptions, factoryName = 'custom'): Connector {
+  if (typeof target === 'function') return { name: factoryName, open: (signal) => target(signal) };
   // Parse once up front, so a malformed target fails when the channel is created.
   const address = toAddressOrThrow(target);
   const name = formatTarget(address);

@@ -19,6 +19,12 @@ export interface VmChannelOptions {
   credentials?: ChannelCredentials;
   /** grpc-js channel options (see the list above). */
   grpc?: ChannelOptions;
+  /**
+   * How the channel names its peer when the target is a socket factory: in errors ("Failed to
+   * connect to NAME", "Connection to NAME dropped"), `getTarget()` and calls' `getPeer()`.
+   * Default `custom`. Targets given as strings or addresses are named by their target string.
+   */
+  name?: string;
   /** Give up on a connection whose HTTP/2 handshake (the server's SETTINGS) takes longer. Default 20000 ms. */
   handshakeTimeoutMs?: number;
 }

@@ -37,9 +37,12 @@ export function statusFromHttpStatus(httpStatus: number): Status {
   }
 }
 
-/** Status for a stream reset before any status arrived. `connectionLost`: the session went away. */
-export function statusFromRstCode(rstCode: number, connectionLost: boolean): Pick<StatusObject, 'code' | 'details'> {
-  if (connectionLost) return { code: Status.UNAVAILABLE, details: 'Connection dropped' };
+/**
+ * Status for a stream reset before any status arrived. `lostConnectionTo`: the session went away
+ * (its peer's name, for the message).
+ */
+export function statusFromRstCode(rstCode: number, lostConnectionTo: string | undefined): Pick<StatusObject, 'code' | 'details'> {
+  if (lostConnectionTo !== undefined) return { code: Status.UNAVAILABLE, details: `Connection to ${lostConnectionTo} dropped` };
   switch (rstCode) {
     case NGHTTP2_REFUSED_STREAM:
       return { code: Status.UNAVAILABLE, details: 'Stream refused by server' };
