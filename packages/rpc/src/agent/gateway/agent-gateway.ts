@@ -10,7 +10,7 @@ import { authorizeWithin } from '@vmrpc/transport';
 import { checkAgentId } from '../protocol/registration';
 import { agentWhereabouts as whereIs, type AgentInfo } from '../host/agent-info';
 import type { LogLevel } from '../util/logger';
-import { agentIdOf, deadlineOf, forwardedMetadata, waitOf, GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from './call-headers';
+import { agentIdOf, deadlineOf, encodingOf, forwardedMetadata, waitOf, GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from './call-headers';
 import { forwardCall } from './forward-call';
 import { sendStatus } from './grpc-reply';
 import type { GatewayAuthorizer, GatewayCaller } from './options';
@@ -62,6 +62,7 @@ export class AgentGateway {
       deadline,
       metadata: forwardedMetadata(rawHeaders, true),
       maxMessageBytes: this.options.maxMessageBytes,
+      encoding: encodingOf(headers),
     });
   }
 

@@ -26,6 +26,7 @@ import type { AgentInfo, OfflineReason } from './agent-info';
 import { AgentHandle } from './agent-handle';
 import { GatewayRouter } from '../gateway/gateway-router';
 import type { GatewayOption } from '../gateway/options';
+import { gatewayLimits, type GatewayLimits } from '../gateway/limits';
 import { refusingAgentCalls } from '../gateway/no-gateway';
 import { gatewayCaller } from '../gateway/caller';
 import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
@@ -63,6 +64,8 @@ export interface AgentHostOptions {
   connect?: Omit<ConnectOptions, 'signal'>;
   /** Backoff between dials of an agent that listens. Default 250 ms growing to 5000 ms. */
   reconnect?: BackoffOptions;
+  /** Limits of the gateway listeners: message size, receive windows, concurrent calls (docs/agents.md). */
+  gateway?: GatewayLimits;
   logger?: AgentLogger;
 }
 
@@ -157,6 +160,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       waitFor: (id, timeoutMs, signal) => this.waitFor(id, { timeoutMs, signal }),
       channelOf: (id) => this.agent(id).callChannel(),
       authorizeTimeoutMs: this.options.registrationTimeoutMs,
+      limits: gatewayLimits(options.gateway),
       inject: (socket, peer) => this.links.inject(socket, peer),
       log: this.log,
     });
