@@ -7,28 +7,19 @@ import { Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { sha256, within } from '../../support/checks.js';
 import { Request, Response } from '../generated/vmrpc/testing/v1/conformance.js';
-import { gatewayFixture } from './gateway-fixture.js';
+import { gatewayFixture, stockMetadata, stockUnary } from './gateway-fixture.js';
 
 const GZIP = 2;
 const DEFLATE = 1;
 const encode = (request: Parameters<typeof Request.encode>[0]): Buffer => Request.encode(request);
-const decode = (bytes: Buffer): Response => Response.decode(bytes);
 const AGENT = { 'vmrpc-agent': 'vm-gw' };
 
 function stockClient(target: string, algorithm: number): grpc.Client {
   return new grpc.Client(target, grpc.credentials.createInsecure(), { 'grpc.default_compression_algorithm': algorithm });
 }
 
-function metadata(): grpc.Metadata {
-  const result = new grpc.Metadata();
-  for (const [key, value] of Object.entries(AGENT)) result.set(key, value);
-  return result;
-}
-
 function unary(client: grpc.Client, request: Buffer): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest('/vmrpc.testing.v1.Conformance/Unary', (value: Buffer) => value, decode, request, metadata(), (error, value) => (error ? reject(error) : resolve(value!)));
-  });
+  return stockUnary(client, request, AGENT);
 }
 
 describe('agent gateway: compressed requests (unix:)', function () {
@@ -48,7 +39,7 @@ describe('agent gateway: compressed requests (unix:)', function () {
         }
         const parts = Array.from({ length: 8 }, (_, index) => Buffer.concat([randomBytes(1000), Buffer.alloc(100_000, index)]));
         const summed = await within(5000, 'client stream', new Promise<Response>((resolve, reject) => {
-          const call = client.makeClientStreamRequest('/vmrpc.testing.v1.Conformance/ClientStream', (value: Buffer) => value, decode, metadata(), (error, value) => (error ? reject(error) : resolve(value!)));
+          const call = client.makeClientStreamRequest('/vmrpc.testing.v1.Conformance/ClientStream', (value: Buffer) => value, (bytes: Buffer) => Response.decode(bytes), stockMetadata(AGENT), (error, value) => (error ? reject(error) : resolve(value!)));
           for (const part of parts) call.write(encode({ payload: part }));
           call.end();
         }));

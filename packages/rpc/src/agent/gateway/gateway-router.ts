@@ -17,12 +17,15 @@ import { forwardCall } from './forward-call';
 import { status as Status } from '@grpc/grpc-js';
 import { sendStatus } from './grpc-reply';
 import type { GatewayLimits } from './limits';
+import { acceptTls, type GatewayTls } from './tls-listener';
 import type { GatewayAuthorizer, GatewayCaller } from './options';
 
 export interface GatewayRouterOptions extends Omit<AgentGatewayOptions, 'maxMessageBytes'> {
   /** Serves `socket` with the host's grpc-js server, reporting `peer` as its calls' peer. */
   inject(socket: Duplex, peer: string): void;
   limits: Required<GatewayLimits>;
+  /** How long a caller's TLS handshake may take. */
+  handshakeTimeoutMs: number;
 }
 
 export class GatewayRouter {
@@ -38,13 +41,25 @@ export class GatewayRouter {
     this.hostChannelOptions = { grpc: { 'grpc.max_send_message_length': maxMessageBytes, 'grpc.max_receive_message_length': maxMessageBytes } };
   }
 
-  /** Serves a gateway listener's link; `authorize` undefined lets every call through (admin listeners). */
-  serve(link: Link, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): void {
+  /**
+   * Serves a gateway listener's link; `authorize` undefined lets every call through (admin
+   * listeners); with `tls`, after a TLS handshake that gives the caller its TLS identity.
+   */
+  serve(link: Link, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined, tls?: GatewayTls): void {
+    if (tls === undefined) return this.open(link, link.socket, caller, authorize);
+    acceptTls(link.socket, tls, this.options.handshakeTimeoutMs).then(
+      ({ socket, identity }) => this.open(link, socket, { ...caller, tls: identity }, authorize),
+      (error: Error) => this.options.log('warn', `gateway caller ${link.peer} refused: ${error.message}`),
+    );
+  }
+
+  /** The caller's HTTP/2 session on `socket` (the link's own, or TLS over it). */
+  private open(link: Link, socket: Duplex, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): void {
     let session: http2.ServerHttp2Session | undefined;
     const onSession = (created: http2.ServerHttp2Session): void => void (session = created);
     // node:http2 creates the session synchronously while handling 'connection'.
     this.http2Server.once('session', onSession);
-    this.http2Server.emit('connection', link.socket);
+    this.http2Server.emit('connection', socket);
     this.http2Server.off('session', onSession);
     if (session === undefined) return void link.socket.destroy();
     const opened = session;
