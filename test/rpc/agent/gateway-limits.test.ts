@@ -58,6 +58,45 @@ describe('agent gateway: limits (unix:)', function () {
     }
   });
 
+  async function rawStatus(admin: string, headers: http2.OutgoingHttpHeaders, frame: Buffer): Promise<{ code: string; message: string }> {
+    const session = http2.connect('http://localhost', { createConnection: () => net.connect(admin.slice('unix:'.length)) });
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': '/vmrpc.testing.v1.Conformance/Unary', 'content-type': 'application/grpc', te: 'trailers', 'vmrpc-agent': 'vm-gw', ...headers });
+      stream.end(frame);
+      stream.resume();
+      const trailers = await within(5000, 'status', new Promise<http2.IncomingHttpHeaders>((resolve) => {
+        stream.once('trailers', resolve);
+        stream.once('response', (response) => response['grpc-status'] !== undefined && resolve(response));
+      }));
+      return { code: String(trailers['grpc-status']), message: decodeURIComponent(String(trailers['grpc-message'])) };
+    } finally {
+      session.destroy();
+    }
+  }
+
+  function compressedFrame(body: Buffer): Buffer {
+    const frame = Buffer.concat([Buffer.from([1, 0, 0, 0, 0]), body]);
+    frame.writeUInt32BE(body.length, 1);
+    return frame;
+  }
+
+  it('a compressed message with an unknown grpc-encoding is UNIMPLEMENTED, without one INTERNAL, corrupt INTERNAL', async function () {
+    const fx = await gatewayFixture();
+    try {
+      const body = zlib.gzipSync(Buffer.from('hello'));
+      expect(await rawStatus(fx.admin, { 'grpc-encoding': 'br' }, compressedFrame(body))).to.deep.equal({
+        code: String(Status.UNIMPLEMENTED),
+        message: 'grpc-encoding "br" is not supported by the gateway (it takes identity,deflate,gzip)',
+      });
+      expect(await rawStatus(fx.admin, {}, compressedFrame(body))).to.deep.equal({ code: String(Status.INTERNAL), message: 'a message is marked compressed but the call has no grpc-encoding' });
+      const corrupt = await rawStatus(fx.admin, { 'grpc-encoding': 'gzip' }, compressedFrame(Buffer.from('not gzip at all')));
+      expect(corrupt.code).to.equal(String(Status.INTERNAL));
+      expect(corrupt.message).to.match(/^a gzip-compressed request message does not inflate: /);
+    } finally {
+      await fx.close();
+    }
+  });
+
   it('an inflated request past a configured maxMessageBytes is RESOURCE_EXHAUSTED naming the limit', async function () {
     const fx = await gatewayFixture({ gateway: { maxMessageBytes: 64 * 1024 } });
     const path = fx.admin.slice('unix:'.length);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { AgentHost, Status, type GatewayCaller } from '@vmrpc/rpc';
 import { expect } from 'chai';
-import { rejection, sha256, socketPath, within } from '../../support/checks.js';
+import { expectNoFdLeak, openFdCount, rejection, sha256, socketPath, within } from '../../support/checks.js';
 import { hasOpenssl } from '../../support/tls.js';
 import { Request } from '../generated/vmrpc/testing/v1/conformance.js';
 import { gatewayFixture, stockUnary } from './gateway-fixture.js';
@@ -78,22 +78,30 @@ describe('agent gateway: TLS listeners (unix:)', function () {
     }
   });
 
-  it('a client certificate the listener does not trust, none, or no TLS at all: UNAVAILABLE, the agent never called', async function () {
+  it('a client certificate the listener does not trust, none, or no TLS at all: UNAVAILABLE, the agent never called, no descriptor left', async function () {
     const callers: GatewayCaller[] = [];
     const { fx, target } = await tlsFixture({ ca: operator.cert, requestCert: true }, (caller) => (callers.push(caller), true));
-    const clients = [
-      new grpc.Client(target, grpc.credentials.createSsl(server.cert, stranger.key, stranger.cert), NAME_OVERRIDE),
-      new grpc.Client(target, grpc.credentials.createSsl(server.cert), NAME_OVERRIDE),
-      new grpc.Client(target, grpc.credentials.createInsecure()),
-    ];
-    try {
-      for (const client of clients) {
+    const baseline = openFdCount();
+    const refused = async (credentials: grpc.ChannelCredentials, options: grpc.ClientOptions = NAME_OVERRIDE): Promise<void> => {
+      const client = new grpc.Client(target, credentials, options);
+      try {
         const error = (await rejection(within(8000, 'refused', stockUnary(client, Request.encode({}), AGENT)))) as unknown as grpc.ServiceError;
         expect(error.code).to.equal(Status.UNAVAILABLE);
+      } finally {
+        client.close();
       }
+    };
+    try {
+      await refused(grpc.credentials.createSsl(server.cert, stranger.key, stranger.cert));
+      await refused(grpc.credentials.createInsecure(), {});
+      // The host closed both refused connections (and the clients theirs).
+      await expectNoFdLeak(baseline);
+      // Checked after the descriptor count: with TLS 1.3 the client believes its handshake done
+      // before the host refuses it, and grpc-js keeps that failed connection past client.close().
+      // (Measured with the client in a child process: the host's socket count is back at once.)
+      await refused(grpc.credentials.createSsl(server.cert));
       expect(callers, 'authorize never ran').to.deep.equal([]);
     } finally {
-      for (const client of clients) client.close();
       await fx.close();
     }
   });

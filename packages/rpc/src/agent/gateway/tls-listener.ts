@@ -84,7 +84,10 @@ export function acceptTls(socket: Duplex, options: GatewayTls, timeoutMs: number
     const closed = (): void => fail(new Error('the TLS handshake failed (the caller closed, or its certificate was refused)'));
     const timer = setTimeout(() => fail(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
     socket.once('close', closed);
-    server.once('tlsClientError', (error: Error) => fail(new Error(`the TLS handshake failed: ${error.message}`)));
+    server.once('tlsClientError', (error: Error, secure: tls.TLSSocket) => {
+      secure.destroy();
+      fail(new Error(`the TLS handshake failed: ${error.message.trim()}`));
+    });
     server.once('secureConnection', (secure: tls.TLSSocket) => {
       settle();
       resolve({ socket: secure, identity: identityOf(secure) });
