@@ -4,9 +4,10 @@
  * listener and an agent registered with it.
  */
 import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
 import { AgentHost, GuestAgent, RpcError, Status, closeClient, createClient, type AgentHostOptions, type Client } from '@vmrpc/rpc';
 import { socketPath, within } from '../../support/checks.js';
-import { ConformanceService, type ConformanceServiceImplementation } from '../generated/vmrpc/testing/v1/conformance.js';
+import { ConformanceService, Response, type ConformanceServiceImplementation } from '../generated/vmrpc/testing/v1/conformance.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { newLog, streamingImplementation, type ServerLog } from '../streaming-service.js';
 import { FAST } from './agent-suite.js';
@@ -108,6 +109,20 @@ export async function gatewayFixture(hostOptions: AgentHostOptions = {}, targets
       await host.close(200);
     },
   };
+}
+
+/** `pairs` as grpc-js Metadata (for stock grpc-js clients). */
+export function stockMetadata(pairs: Record<string, string>): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(pairs)) metadata.set(key, value);
+  return metadata;
+}
+
+/** Conformance/Unary from a stock grpc-js client: `request` is an encoded Request. */
+export function stockUnary(client: grpc.Client, request: Buffer, pairs: Record<string, string>): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest('/vmrpc.testing.v1.Conformance/Unary', (value: Buffer) => value, (bytes: Buffer) => Response.decode(bytes), request, stockMetadata(pairs), (error, value) => (error ? reject(error) : resolve(value!)));
+  });
 }
 
 export { Status };

@@ -53,7 +53,7 @@ describe('agent gateway: who may call (unix:)', function () {
     }
   });
 
-  it('authorize gets a Unix caller\'s kernel credentials when @vmrpc/native reports them', async function () {
+  it('authorize gets a Unix caller\'s kernel credentials (SO_PEERCRED)', async function () {
     const fx = await gatewayFixture();
     const guarded = `unix:${socketPath('gw-creds')}`;
     const callers: GatewayCaller[] = [];
@@ -62,7 +62,6 @@ describe('agent gateway: who may call (unix:)', function () {
     try {
       await within(5000, 'call', client.ping({}));
       expect(callers).to.have.length(1);
-      if (callers[0]!.credentials === undefined) this.skip(); // this @vmrpc/native does not report SO_PEERCRED yet
       expect(callers[0]!.credentials).to.deep.equal({ uid: process.getuid!(), gid: process.getgid!(), pid: process.pid });
     } finally {
       closeClient(client);

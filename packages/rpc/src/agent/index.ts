@@ -10,3 +10,5 @@ export { AGENT_ID_METADATA, AGENT_PROTOCOL_VERSION, DEFAULT_AGENT_PORT, DEFAULT_
 export * as agentProtocol from './protocol/generated/vmrpc/agent/v1/agent';
 export { GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from './gateway/call-headers';
 export type { GatewayAuthorizer, GatewayCaller, GatewayOption, UnixCredentials } from './gateway/options';
+export type { GatewayLimits } from './gateway/limits';
+export type { GatewayTlsIdentity, GatewayTlsOptions } from './gateway/tls-listener';

@@ -5,12 +5,12 @@
  * (forward-call.ts). Each refusal is one gRPC status naming what is wrong.
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { status as Status, type ChannelInterface } from '@grpc/grpc-js';
+import { status as Status, type ChannelInterface, type StatusObject } from '@grpc/grpc-js';
 import { authorizeWithin } from '@vmrpc/transport';
 import { checkAgentId } from '../protocol/registration';
 import { agentWhereabouts as whereIs, type AgentInfo } from '../host/agent-info';
 import type { LogLevel } from '../util/logger';
-import { agentIdOf, deadlineOf, forwardedMetadata, waitOf, GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from './call-headers';
+import { agentIdOf, deadlineOf, encodingOf, forwardedMetadata, waitOf, GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from './call-headers';
 import { forwardCall } from './forward-call';
 import { sendStatus } from './grpc-reply';
 import type { GatewayAuthorizer, GatewayCaller } from './options';
@@ -62,7 +62,18 @@ export class AgentGateway {
       deadline,
       metadata: forwardedMetadata(rawHeaders, true),
       maxMessageBytes: this.options.maxMessageBytes,
+      encoding: encodingOf(headers),
+      explain: (status) => this.explain(status, id),
     });
+  }
+
+  /**
+   * A call link lost mid-call (the agent went away before the host saw its session end) is the
+   * channel's bare "Connection dropped": say which agent, and where it is now.
+   */
+  private explain(status: StatusObject, id: string): StatusObject {
+    if (status.code !== Status.UNAVAILABLE || status.details.includes(`agent ${id} `)) return status;
+    return { ...status, details: `${status.details} (${whereIs(id, this.options.lookup(id))})` };
   }
 
   /** Waits up to `timeoutMs` for agent `id`; false when it did not come or the caller left. */

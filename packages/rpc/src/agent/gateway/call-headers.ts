@@ -40,6 +40,12 @@ export function agentIdOf(headers: IncomingHttpHeaders): string | undefined {
   return typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined;
 }
 
+/** How the caller compressed the messages it marks compressed (`grpc-encoding`), if it says. */
+export function encodingOf(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers['grpc-encoding'];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** How long the caller lets the gateway wait for the agent (ms; 0 without the key), undefined if malformed. */
 export function waitOf(headers: IncomingHttpHeaders): number | undefined {
   const value = headers[GATEWAY_WAIT_METADATA];

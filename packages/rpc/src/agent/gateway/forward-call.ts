@@ -7,11 +7,13 @@
  * stops reading holds the agent back instead of filling the host's memory. Cancellation runs
  * both ways (a caller's reset cancels the call; the call's status, CANCELLED included, ends the
  * caller's stream) and the deadline travels as the call's own (the channel sends grpc-timeout).
+ * Compressed request messages are inflated (inflate.ts) and forwarded uncompressed, in order.
  */
 import type { ServerHttp2Stream } from 'node:http2';
 import { status as Status, type ChannelInterface, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import { FRAME_HEADER_BYTES, FrameDecoder, FrameError } from '@vmrpc/transport';
 import { sendHeaders, sendStatus } from './grpc-reply';
+import { InflateError, inflaterFor, type Inflater } from './inflate';
 
 export interface ForwardedCall {
   /** The method path, `/package.Service/Method`. */
@@ -19,8 +21,12 @@ export interface ForwardedCall {
   /** ms since the epoch, or Infinity. */
   deadline: number;
   metadata: Metadata;
-  /** Largest request message taken from the caller. */
+  /** Largest request message taken from the caller (after inflation). */
   maxMessageBytes: number;
+  /** The caller's `grpc-encoding` (how its compressed messages are compressed). */
+  encoding?: string;
+  /** The call's status as the caller gets it (the gateway adds which agent a lost link was to). */
+  explain?(status: StatusObject): StatusObject;
 }
 
 /** Forwards the call on `stream` through `channel`, until the call's status or the caller's reset. */
@@ -41,7 +47,7 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   const finish = (status: StatusObject): void => {
     if (ended) return;
     ended = true;
-    sendStatus(stream, status);
+    sendStatus(stream, forwarded.explain?.(status) ?? status);
     // Whatever the caller still sends is read and dropped, so its side can end too.
     stream.resume();
   };
@@ -61,6 +67,31 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   });
   call.startRead();
 
+  // Messages in order: while one is being inflated, the ones after it wait in `inflating`'s chain.
+  let inflater: Inflater | undefined;
+  let inflating: Promise<void> | undefined;
+  const send = (message: Buffer): void => {
+    if (ended) return;
+    call.sendMessageWithContext({ callback: () => {
+      // Read on from the caller once the channel took everything handed to it.
+      if (--unsent === 0 && !ended) stream.resume();
+    } }, message);
+  };
+  const sendInOrder = (message: Buffer, compressed: boolean): void => {
+    unsent++;
+    if (!compressed && inflating === undefined) return send(message);
+    inflater ??= inflaterFor(forwarded.encoding, forwarded.maxMessageBytes);
+    const inflated = compressed ? inflater(message) : Promise.resolve(message);
+    const next: Promise<void> = (inflating ?? Promise.resolve()).then(async () => send(await inflated)).finally(() => {
+      if (inflating === next) inflating = undefined;
+    });
+    inflating = next;
+    next.catch((error: unknown) => {
+      if (error instanceof InflateError) fail(error.code, error.message);
+      else fail(Status.INTERNAL, `the gateway failed on a request message: ${String(error)}`);
+    });
+  };
+
   stream.on('data', (chunk: Buffer) => {
     if (ended) return;
     let frames;
@@ -70,19 +101,14 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
       const tooLarge = error instanceof FrameError && error.tooLarge;
       return fail(tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, (error as Error).message);
     }
-    for (const frame of frames) {
-      if (frame.compressed) return fail(Status.UNIMPLEMENTED, 'the gateway forwards uncompressed messages only (grpc-accept-encoding: identity)');
-      unsent++;
-      call.sendMessageWithContext({ callback: () => {
-        // Read on from the caller once the channel took everything handed to it.
-        if (--unsent === 0 && !ended) stream.resume();
-      } }, frame.message);
-    }
+    for (const frame of frames) sendInOrder(frame.message, frame.compressed);
     if (unsent > 0) stream.pause();
   });
   stream.once('end', () => {
     if (decoder.midMessage) return fail(Status.INTERNAL, 'the request ended in the middle of a message');
-    call.halfClose();
+    // Half-close after the last message, which may still be inflating.
+    if (inflating === undefined) call.halfClose();
+    else inflating.then(() => !ended && call.halfClose(), () => undefined);
   });
   // The caller reset the stream or went away before the status: cancel the call upstream.
   stream.once('close', () => {

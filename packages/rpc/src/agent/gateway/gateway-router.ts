@@ -11,50 +11,60 @@ import * as http2 from 'node:http2';
 import { duplexPair, type Duplex } from 'node:stream';
 import { createChannel, type VmChannel, type VmChannelOptions } from '@vmrpc/transport';
 import type { Link } from '../link/link-table';
-import { agentIdOf, deadlineOf, forwardedMetadata } from './call-headers';
+import { agentIdOf, deadlineOf, encodingOf, forwardedMetadata } from './call-headers';
 import { AgentGateway, type AgentGatewayOptions } from './agent-gateway';
 import { forwardCall } from './forward-call';
 import { status as Status } from '@grpc/grpc-js';
 import { sendStatus } from './grpc-reply';
+import type { GatewayLimits } from './limits';
+import { acceptTls, type GatewayTls } from './tls-listener';
 import type { GatewayAuthorizer, GatewayCaller } from './options';
 
 export interface GatewayRouterOptions extends Omit<AgentGatewayOptions, 'maxMessageBytes'> {
   /** Serves `socket` with the host's grpc-js server, reporting `peer` as its calls' peer. */
   inject(socket: Duplex, peer: string): void;
+  limits: Required<GatewayLimits>;
+  /** How long a caller's TLS handshake may take. */
+  handshakeTimeoutMs: number;
 }
 
-/** Largest message forwarded either way (the default limit of gRPC servers). */
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-const HOST_CHANNEL: VmChannelOptions = { grpc: { 'grpc.max_send_message_length': MAX_MESSAGE_BYTES, 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES } };
-
-/**
- * Receive windows as the project's channel uses them: HTTP/2's 64 KiB default costs a round trip
- * per 64 KiB of a large request. They also bound what one caller can have in flight to the host.
- */
-const STREAM_WINDOW_BYTES = 1 << 20;
-const CONNECTION_WINDOW_BYTES = 8 << 20;
-
 export class GatewayRouter {
-  private readonly http2Server = http2.createServer({ settings: { maxConcurrentStreams: 256, initialWindowSize: STREAM_WINDOW_BYTES } });
+  private readonly http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly gateway: AgentGateway;
+  private readonly hostChannelOptions: VmChannelOptions;
 
   constructor(private readonly options: GatewayRouterOptions) {
-    this.gateway = new AgentGateway({ ...options, maxMessageBytes: MAX_MESSAGE_BYTES });
+    const { maxMessageBytes, maxConcurrentStreams, streamWindowBytes } = options.limits;
+    this.http2Server = http2.createServer({ settings: { maxConcurrentStreams, initialWindowSize: streamWindowBytes } });
+    this.gateway = new AgentGateway({ ...options, maxMessageBytes });
+    this.hostChannelOptions = { grpc: { 'grpc.max_send_message_length': maxMessageBytes, 'grpc.max_receive_message_length': maxMessageBytes } };
   }
 
-  /** Serves a gateway listener's link; `authorize` undefined lets every call through (admin listeners). */
-  serve(link: Link, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): void {
+  /**
+   * Serves a gateway listener's link; `authorize` undefined lets every call through (admin
+   * listeners); with `tls`, after a TLS handshake that gives the caller its TLS identity.
+   */
+  serve(link: Link, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined, tls?: GatewayTls): void {
+    if (tls === undefined) return this.open(link, link.socket, caller, authorize);
+    acceptTls(link.socket, tls, this.options.handshakeTimeoutMs).then(
+      ({ socket, identity }) => this.open(link, socket, { ...caller, tls: identity }, authorize),
+      (error: Error) => this.options.log('warn', `gateway caller ${link.peer} refused: ${error.message}`),
+    );
+  }
+
+  /** The caller's HTTP/2 session on `socket` (the link's own, or TLS over it). */
+  private open(link: Link, socket: Duplex, caller: GatewayCaller, authorize: GatewayAuthorizer | undefined): void {
     let session: http2.ServerHttp2Session | undefined;
     const onSession = (created: http2.ServerHttp2Session): void => void (session = created);
     // node:http2 creates the session synchronously while handling 'connection'.
     this.http2Server.once('session', onSession);
-    this.http2Server.emit('connection', link.socket);
+    this.http2Server.emit('connection', socket);
     this.http2Server.off('session', onSession);
     if (session === undefined) return void link.socket.destroy();
     const opened = session;
     this.sessions.add(opened);
-    opened.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    opened.setLocalWindowSize(this.options.limits.connectionWindowBytes);
     let hostChannel: VmChannel | undefined;
     opened.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
       if (stream.destroyed) return;
@@ -69,8 +79,8 @@ export class GatewayRouter {
       }
       const deadline = deadlineOf(headers);
       if (deadline === undefined) return sendStatus(stream, { code: Status.INVALID_ARGUMENT, details: `malformed grpc-timeout ${JSON.stringify(headers['grpc-timeout'])}` });
-      hostChannel ??= createChannel(async () => this.hostConnection(link.peer), HOST_CHANNEL);
-      forwardCall(stream, hostChannel, { path: headers[':path'] ?? '', deadline, metadata: forwardedMetadata(rawHeaders, false), maxMessageBytes: MAX_MESSAGE_BYTES });
+      hostChannel ??= createChannel(async () => this.hostConnection(link.peer), this.hostChannelOptions);
+      forwardCall(stream, hostChannel, { path: headers[':path'] ?? '', deadline, metadata: forwardedMetadata(rawHeaders, false), maxMessageBytes: this.options.limits.maxMessageBytes, encoding: encodingOf(headers) });
     });
     // A session error (the link broke) is followed by 'close', which cleans up.
     opened.on('error', () => undefined);

@@ -6,12 +6,13 @@
  */
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Metadata, StatusObject } from '@grpc/grpc-js';
+import { ACCEPTED_ENCODINGS } from './inflate';
 
 const BASE_HEADERS: OutgoingHttpHeaders = {
   [constants.HTTP2_HEADER_STATUS]: 200,
   [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-  // Messages are forwarded as they are: callers must not compress them.
-  'grpc-accept-encoding': 'identity',
+  // The gateway inflates what callers compress (inflate.ts); responses go uncompressed.
+  'grpc-accept-encoding': ACCEPTED_ENCODINGS,
 };
 
 function statusHeaders(status: Pick<StatusObject, 'code' | 'details'> & { metadata?: Metadata }): OutgoingHttpHeaders {

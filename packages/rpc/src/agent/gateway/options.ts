@@ -1,6 +1,7 @@
 /** The gateway's public types: who calls (GatewayCaller), who decides (GatewayAuthorizer), and the listener option. */
 import type { VmAddress } from '@vmrpc/native';
 import type { AgentInfo } from '../host/agent-info';
+import type { GatewayTlsIdentity } from './tls-listener';
 
 /** Who is calling through the gateway, as the host's kernel and listener know it. */
 export interface GatewayCaller {
@@ -16,6 +17,8 @@ export interface GatewayCaller {
    * them (SO_PEERCRED), when @vmrpc/native reports them on accepted sockets; undefined otherwise.
    */
   readonly credentials?: UnixCredentials;
+  /** For callers on a listener with `tls`: the client certificate it presented (mTLS), verified or not (`authorized`). */
+  readonly tls?: GatewayTlsIdentity;
 }
 
 /** A Unix peer's process credentials, from the kernel (never from what the peer says). */

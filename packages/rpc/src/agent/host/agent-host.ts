@@ -26,6 +26,8 @@ import type { AgentInfo, OfflineReason } from './agent-info';
 import { AgentHandle } from './agent-handle';
 import { GatewayRouter } from '../gateway/gateway-router';
 import type { GatewayOption } from '../gateway/options';
+import { gatewayLimits, type GatewayLimits } from '../gateway/limits';
+import type { GatewayTlsOptions } from '../gateway/tls-listener';
 import { refusingAgentCalls } from '../gateway/no-gateway';
 import { gatewayCaller } from '../gateway/caller';
 import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
@@ -63,6 +65,8 @@ export interface AgentHostOptions {
   connect?: Omit<ConnectOptions, 'signal'>;
   /** Backoff between dials of an agent that listens. Default 250 ms growing to 5000 ms. */
   reconnect?: BackoffOptions;
+  /** Limits of the gateway listeners: message size, receive windows, concurrent calls (docs/agents.md). */
+  gateway?: GatewayLimits;
   logger?: AgentLogger;
 }
 
@@ -77,6 +81,8 @@ export interface AgentListenOptions {
    * "The gateway"). `true` needs `admin: true`; `{ authorize }` decides per call on any listener.
    */
   gateway?: GatewayOption;
+  /** TLS for a gateway listener (key/cert; ca and requestCert for mTLS: `caller.tls` in authorize). */
+  tls?: GatewayTlsOptions;
   dataPath?: DataPathOption;
 }
 
@@ -149,7 +155,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       connect: options.connect,
       reconnect: options.reconnect ?? DEFAULT_BACKOFF,
       onCallLink: (link, preface) => this.callLinks.accept(link, preface),
-      onGatewayLink: (link, admin, authorize) => this.router.serve(link, gatewayCaller(link, admin), authorize),
+      onGatewayLink: (link, admin, authorize, tls) => this.router.serve(link, gatewayCaller(link, admin), authorize, tls),
       log: this.log,
     });
     this.router = new GatewayRouter({
@@ -157,6 +163,8 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       waitFor: (id, timeoutMs, signal) => this.waitFor(id, { timeoutMs, signal }),
       channelOf: (id) => this.agent(id).callChannel(),
       authorizeTimeoutMs: this.options.registrationTimeoutMs,
+      handshakeTimeoutMs: this.options.registrationTimeoutMs,
+      limits: gatewayLimits(options.gateway),
       inject: (socket, peer) => this.links.inject(socket, peer),
       log: this.log,
     });

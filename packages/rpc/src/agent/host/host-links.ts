@@ -9,6 +9,7 @@ import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, ty
 import { injectConnection, type BackoffOptions } from '@vmrpc/transport';
 import type { Duplex } from 'node:stream';
 import type { GatewayAuthorizer, GatewayOption } from '../gateway/options';
+import { gatewayTls, type GatewayTls, type GatewayTlsOptions } from '../gateway/tls-listener';
 import type { RpcServer } from '../../server/create-server';
 import { LinkTable, type Link } from '../link/link-table';
 import { listenForLinks, type LinkAuthorizer, type LinkListener } from '../link/link-listener';
@@ -24,7 +25,7 @@ export interface HostLinksOptions {
   /** A call link an agent dialed, with the session it names. */
   onCallLink(link: Link, preface: Extract<LinkPreface, { kind: 'calls' }>): void;
   /** A plain link on a gateway listener: the gateway routes its streams (gateway/gateway-router.ts). */
-  onGatewayLink(link: Link, admin: boolean, authorize: GatewayAuthorizer | undefined): void;
+  onGatewayLink(link: Link, admin: boolean, authorize: GatewayAuthorizer | undefined, tls: GatewayTls | undefined): void;
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
@@ -34,6 +35,7 @@ export interface HostListenOptions {
   gateway?: GatewayOption;
   authorize?: LinkAuthorizer;
   dataPath?: DataPathOption;
+  tls?: GatewayTlsOptions;
 }
 
 export class HostLinks {
@@ -56,13 +58,16 @@ export class HostLinks {
   async listen(target: string | VmAddress, options: HostListenOptions): Promise<VmAddress> {
     const admin = options.admin === true;
     const gateway = gatewayOf(options.gateway, admin);
+    if (options.tls !== undefined && gateway === undefined) throw new TypeError('options.tls terminates TLS in the gateway, so it needs gateway: true (with admin: true) or gateway: { authorize }');
+    const tls = options.tls === undefined ? undefined : gatewayTls(options.tls);
     const listener = await listenForLinks(target, {
       table: this.table,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       authorize: options.authorize,
       dataPath: options.dataPath,
+      secure: tls !== undefined,
       onOpen: (link, opening) => {
-        if (opening.kind === 'grpc') return this.serve(link, admin, gateway);
+        if (opening.kind === 'grpc') return this.serve(link, admin, gateway, tls);
         if (opening.kind === 'calls') return this.options.onCallLink(link, opening);
         refuse(link.socket, 'a host does not take session links');
       },
@@ -131,12 +136,12 @@ export class HostLinks {
     injectConnection(this.injector, socket, peer);
   }
 
-  private serve(link: Link, admin: boolean, gateway?: { authorize: GatewayAuthorizer | undefined }): void {
+  private serve(link: Link, admin: boolean, gateway?: { authorize: GatewayAuthorizer | undefined }, tls?: GatewayTls): void {
     if (admin) {
       this.adminPeers.add(link.peer);
       link.socket.once('close', () => this.adminPeers.delete(link.peer));
     }
-    if (gateway !== undefined) this.options.onGatewayLink(link, admin, gateway.authorize);
+    if (gateway !== undefined) this.options.onGatewayLink(link, admin, gateway.authorize, tls);
     else this.inject(link.socket, link.peer);
   }
 }

@@ -7,7 +7,7 @@
  * connection it refused.
  */
 import { createServer, formatTarget, parseTarget, type DataPathOption, type VmAddress, type VmSocket } from '@vmrpc/native';
-import { admitConnections, awaitPreface, countedAddress, HTTP2_CLIENT_PREFACE } from '@vmrpc/transport';
+import { admitConnections, awaitPreface, countedAddress, HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD } from '@vmrpc/transport';
 import { identityOf } from './identity';
 import type { LinkTable, Link } from './link-table';
 import { readOpening, refuse, type LinkOpening } from './preface';
@@ -21,6 +21,8 @@ export interface LinkListenerOptions {
   authorize?: LinkAuthorizer | undefined;
   authorizeTimeoutMs?: number | undefined;
   dataPath?: DataPathOption | undefined;
+  /** Connections open with a TLS handshake (gateway listeners with tls): no link preface, gRPC inside TLS. */
+  secure?: boolean | undefined;
   /** Gets every admitted connection with its opening; owns the socket from then on. */
   onOpen(link: Link, opening: LinkOpening): void;
   /** Told why a connection was refused (for logs). */
@@ -46,6 +48,12 @@ async function linkHandshake(socket: VmSocket, timeoutMs: number): Promise<LinkO
   return opening;
 }
 
+/** A TLS listener's handshake: the first byte must open a TLS handshake record; TLS itself runs later. */
+async function tlsHandshake(socket: VmSocket, timeoutMs: number): Promise<LinkOpening> {
+  await awaitPreface(socket, TLS_HANDSHAKE_RECORD, timeoutMs);
+  return { kind: 'grpc' };
+}
+
 export async function listenForLinks(target: string | VmAddress, options: LinkListenerOptions): Promise<LinkListener> {
   const server = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true });
   const authorize = options.authorize;
@@ -58,7 +66,7 @@ export async function listenForLinks(target: string | VmAddress, options: LinkLi
         return address !== undefined && authorize(identityOf(address), address);
       },
       authorizeTimeoutMs: options.authorizeTimeoutMs,
-      handshake: linkHandshake,
+      handshake: options.secure === true ? tlsHandshake : linkHandshake,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       refuse,
       onRefused: options.onRefused,
