@@ -5,7 +5,7 @@
  * (forward-call.ts). Each refusal is one gRPC status naming what is wrong.
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import { status as Status, type ChannelInterface, type StatusObject } from '@grpc/grpc-js';
+import { status as Status, type ChannelInterface } from '@grpc/grpc-js';
 import { authorizeWithin } from '@vmrpc/transport';
 import { checkAgentId } from '../protocol/registration';
 import { agentWhereabouts as whereIs, type AgentInfo } from '../host/agent-info';
@@ -63,17 +63,7 @@ export class AgentGateway {
       metadata: forwardedMetadata(rawHeaders, true),
       maxMessageBytes: this.options.maxMessageBytes,
       encoding: encodingOf(headers),
-      explain: (status) => this.explain(status, id),
     });
-  }
-
-  /**
-   * A call link lost mid-call (the agent went away before the host saw its session end) is the
-   * channel's bare "Connection dropped": say which agent, and where it is now.
-   */
-  private explain(status: StatusObject, id: string): StatusObject {
-    if (status.code !== Status.UNAVAILABLE || status.details.includes(`agent ${id} `)) return status;
-    return { ...status, details: `${status.details} (${whereIs(id, this.options.lookup(id))})` };
   }
 
   /** Waits up to `timeoutMs` for agent `id`; false when it did not come or the caller left. */

@@ -25,8 +25,6 @@ export interface ForwardedCall {
   maxMessageBytes: number;
   /** The caller's `grpc-encoding` (how its compressed messages are compressed). */
   encoding?: string;
-  /** The call's status as the caller gets it (the gateway adds which agent a lost link was to). */
-  explain?(status: StatusObject): StatusObject;
 }
 
 /** Forwards the call on `stream` through `channel`, until the call's status or the caller's reset. */
@@ -47,7 +45,7 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   const finish = (status: StatusObject): void => {
     if (ended) return;
     ended = true;
-    sendStatus(stream, forwarded.explain?.(status) ?? status);
+    sendStatus(stream, status);
     // Whatever the caller still sends is read and dropped, so its side can end too.
     stream.resume();
   };
