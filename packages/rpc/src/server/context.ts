@@ -34,6 +34,8 @@ export interface CallContext {
 }
 
 export interface HandlerContext extends CallContext {
+  /** Why the call was cancelled (CANCELLED or DEADLINE_EXCEEDED), once it was; reading it creates no signal. */
+  readonly cancelReason: RpcError | undefined;
   /** Sends the header if it was not sent yet. */
   flushHeader(): void;
   /** Stops listening to the call. */
@@ -46,15 +48,21 @@ function deadlineOf(call: ServerSurfaceCall): Date | undefined {
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
+/**
+ * The context of one call. Its AbortController is made only when the handler first reads
+ * `signal` (most handlers never do, and one per call is measurable): a cancellation before that
+ * is kept as `cancelReason`, and the signal is then born aborted with it.
+ */
 export function createContext(call: ServerSurfaceCall): HandlerContext {
-  const controller = new AbortController();
+  const deadline = deadlineOf(call);
+  let controller: AbortController | undefined;
+  let cancelReason: RpcError | undefined;
   const onCancelled = (): void => {
-    const expired = deadlineOf(call);
-    const reason =
-      expired !== undefined && expired.getTime() <= Date.now()
+    cancelReason =
+      deadline !== undefined && deadline.getTime() <= Date.now()
         ? new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')
         : new RpcError(status.CANCELLED, 'Cancelled by the client');
-    controller.abort(reason);
+    controller?.abort(cancelReason);
   };
   call.on('cancelled', onCancelled);
   let headerSent = false;
@@ -68,8 +76,17 @@ export function createContext(call: ServerSurfaceCall): HandlerContext {
     method: call.getPath(),
     metadata: call.metadata,
     peer: call.getPeer(),
-    deadline: deadlineOf(call),
-    signal: controller.signal,
+    deadline,
+    get signal(): AbortSignal {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (cancelReason !== undefined) controller.abort(cancelReason);
+      }
+      return controller.signal;
+    },
+    get cancelReason(): RpcError | undefined {
+      return cancelReason;
+    },
     header,
     trailer: new Metadata(),
     sendHeader,
