@@ -68,7 +68,7 @@ export function createClient<S extends ServiceDescriptor>(service: S, target: Ch
   for (const [name, method] of Object.entries(service)) {
     if (!method.requestStream && !method.responseStream) {
       const unary = method as MethodDescriptor<unknown, unknown, false, false>;
-      client[name] = (request: DeepPartial<unknown>, callOptions?: CallOptions) => unaryCall(grpcClient, unary, request, mergeCallOptions(defaults, callOptions));
+      client[name] = (request: DeepPartial<unknown>, callOptions?: CallOptions) => unaryCall(channel, unary, request, mergeCallOptions(defaults, callOptions));
     } else if (!method.requestStream) {
       const streaming = method as MethodDescriptor<unknown, unknown, false, true>;
       client[name] = (request: DeepPartial<unknown>, callOptions?: CallOptions) => serverStreamingCall(grpcClient, streaming, request, mergeCallOptions(defaults, callOptions));

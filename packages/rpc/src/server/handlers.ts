@@ -31,21 +31,22 @@ async function* requestsOf<Req>(call: Readable, context: HandlerContext): AsyncG
     // Not destroyed at the end: in a bidi call the same stream still has responses to send.
     for await (const request of call.iterator({ destroyOnReturn: false })) yield request as Req;
   } catch (error) {
-    if (context.signal.aborted) throw context.signal.reason;
+    if (context.cancelReason !== undefined) throw context.cancelReason;
     throw error;
   }
-  if (context.signal.aborted) throw context.signal.reason;
+  if (context.cancelReason !== undefined) throw context.cancelReason;
 }
 
-function drained(call: Writable, signal: AbortSignal): Promise<void> {
+/** Resolves on 'drain', or when the call is cancelled (no signal made for it: see context.ts). */
+function drained(call: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       call.removeListener('drain', done);
-      signal.removeEventListener('abort', done);
+      call.removeListener('cancelled', done);
       resolve();
     };
     call.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
+    call.once('cancelled', done);
   });
 }
 
@@ -82,7 +83,7 @@ async function writeResponses<Res>(
       // Leaving the loop returns the implementation's generator, so its finally blocks run.
       if (call.cancelled) break;
       context.flushHeader();
-      if (!call.write(response)) await drained(call, context.signal);
+      if (!call.write(response)) await drained(call);
     }
     if (call.cancelled) return;
     context.flushHeader();

@@ -1,0 +1,142 @@
+/**
+ * A typed unary call runs straight on the channel's createCall (not through grpc-js's Client) and
+ * keeps what the Client did: the answers of a misbehaving server (no response, two responses, a
+ * response that does not decode) fail as grpc-js fails them, and a failure's cause carries the
+ * caller's stack. The misbehaving server is node:http2 answering by hand (a real HTTP/2 peer; no
+ * gRPC server can be made to send these answers).
+ */
+import * as http2 from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { RpcError, Status, closeClient, createClient, createServer } from '@vmrpc/rpc';
+import { expect } from 'chai';
+import { rejection, socketPath, within } from '../support/checks.js';
+import { StreamingService, type StreamingServiceClient } from './generated/vmrpc/testing/v1/streaming.js';
+import { newLog, streamingImplementation } from './streaming-service.js';
+
+function frame(message: Buffer): Buffer {
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(message.length, 1);
+  return Buffer.concat([prefix, message]);
+}
+
+async function rpcError(promise: Promise<unknown>): Promise<RpcError> {
+  const error = await rejection(within(5000, 'call', promise));
+  expect(error).to.be.instanceOf(RpcError);
+  return error as unknown as RpcError;
+}
+
+describe('rpc typed unary calls on the channel directly', function () {
+  describe('against a server that answers by hand', function () {
+    let server: http2.Http2Server;
+    let client: StreamingServiceClient;
+    let answer: Buffer[] = [];
+
+    beforeEach(async function () {
+      const path = socketPath('hand-server');
+      server = http2.createServer();
+      server.on('stream', (stream) => {
+        stream.resume();
+        stream.on('end', () => {
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+          stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'x-trailer': 'hand' }));
+          for (const message of answer) stream.write(frame(message));
+          stream.end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      client = createClient(StreamingService, `unix:${path}`);
+    });
+
+    afterEach(async function () {
+      closeClient(client);
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('a response is delivered, with the trailers to onTrailer', async function () {
+      answer = [Buffer.alloc(0)];
+      let trailer: grpc.Metadata | undefined;
+      expect(await within(5000, 'ping', client.ping({}, { onTrailer: (t) => (trailer = t) }))).to.deep.equal({});
+      expect(trailer?.get('x-trailer')).to.deep.equal(['hand']);
+    });
+
+    it('OK without a response: UNIMPLEMENTED "No message received", with the trailers', async function () {
+      answer = [];
+      const error = await rpcError(client.ping({}));
+      expect(error.code).to.equal(Status.UNIMPLEMENTED);
+      expect(error.details).to.equal('No message received');
+      expect(error.metadata.get('x-trailer')).to.deep.equal(['hand']);
+    });
+
+    it('two responses: UNIMPLEMENTED "Too many responses received"', async function () {
+      answer = [Buffer.alloc(0), Buffer.alloc(0)];
+      const error = await rpcError(client.ping({}));
+      expect(error.code).to.equal(Status.UNIMPLEMENTED);
+      expect(error.details).to.equal('Too many responses received');
+    });
+
+    it('a response that does not decode: INTERNAL "Response message parsing error: ..."', async function () {
+      // Field 1, length-delimited, claiming 100 bytes that are not there.
+      answer = [Buffer.from([0x0a, 100, 1])];
+      const error = await rpcError(client.echo({}));
+      expect(error.code).to.equal(Status.INTERNAL);
+      expect(error.details).to.match(/^Response message parsing error: ./);
+    });
+  });
+
+  describe('against a grpc-js server', function () {
+    let server: ReturnType<typeof createServer>;
+    let client: StreamingServiceClient;
+    let target: string;
+
+    beforeEach(async function () {
+      target = `unix:${socketPath('direct-unary')}`;
+      server = createServer().add(StreamingService, streamingImplementation(newLog()));
+      await server.listen(target);
+      client = createClient(StreamingService, target);
+    });
+
+    afterEach(async function () {
+      closeClient(client);
+      await server.close(1000);
+    });
+
+    it('a failure keeps the caller\'s stack in its cause ("for call at")', async function () {
+      async function theCallersFunction(): Promise<unknown> {
+        return client.act({ failCode: Status.NOT_FOUND, failDetails: 'nothing here' });
+      }
+      const error = await rpcError(theCallersFunction());
+      expect(error.code).to.equal(Status.NOT_FOUND);
+      const cause = error.cause as Error & { code: number; details: string };
+      expect(cause.code).to.equal(Status.NOT_FOUND);
+      expect(cause.message).to.equal('5 NOT_FOUND: nothing here');
+      expect(cause.stack).to.match(/for call at\n[^]*theCallersFunction/);
+    });
+
+    it('works on a stock grpc-js channel too: response, error status, deadline', async function () {
+      const channel = new grpc.Channel(target, grpc.credentials.createInsecure(), {});
+      try {
+        const stock = createClient(StreamingService, channel);
+        expect(await within(5000, 'act', stock.act({ value: 7n }))).to.include({ value: 7n });
+        expect((await rpcError(stock.act({ failCode: Status.ABORTED, failDetails: 'no' }))).code).to.equal(Status.ABORTED);
+        expect((await rpcError(stock.act({ hang: true }, { timeoutMs: 100 }))).code).to.equal(Status.DEADLINE_EXCEEDED);
+      } finally {
+        channel.close();
+      }
+    });
+
+    it('does not go through grpc-js Client.makeUnaryRequest', async function () {
+      const original = grpc.Client.prototype.makeUnaryRequest;
+      let used = 0;
+      grpc.Client.prototype.makeUnaryRequest = function (this: grpc.Client, ...args: Parameters<typeof original>) {
+        used++;
+        return original.apply(this, args);
+      } as typeof original;
+      try {
+        await within(5000, 'ping', client.ping({}));
+      } finally {
+        grpc.Client.prototype.makeUnaryRequest = original;
+      }
+      expect(used).to.equal(0);
+    });
+  });
+});
