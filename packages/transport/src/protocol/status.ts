@@ -5,7 +5,6 @@
  */
 import * as http2 from 'node:http2';
 import { Metadata, status as Status, type StatusObject } from '@grpc/grpc-js';
-import { lazyMetadata } from './lazy-metadata';
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INADEQUATE_SECURITY } = http2.constants;
 
@@ -67,14 +66,22 @@ export function decodeGrpcMessage(value: string): string {
   }
 }
 
-/** The metadata of response headers (`onReceiveMetadata`), decoded when first used. */
+function metadataWithout(headers: http2.IncomingHttpHeaders, consumed: ReadonlySet<string>): Metadata {
+  const kept: http2.IncomingHttpHeaders = {};
+  for (const key in headers) {
+    if (key.charCodeAt(0) !== 58 /* ':' */ && !consumed.has(key)) kept[key] = headers[key];
+  }
+  return Metadata.fromHttp2Headers(kept);
+}
+
+/** The metadata of response headers (`onReceiveMetadata`). */
 export function metadataFromResponseHeaders(headers: http2.IncomingHttpHeaders): Metadata {
-  return lazyMetadata(headers, CONSUMED_RESPONSE_HEADERS);
+  return metadataWithout(headers, CONSUMED_RESPONSE_HEADERS);
 }
 
 /** The status carried by trailers (or a Trailers-Only response). */
 export function statusFromTrailers(trailers: http2.IncomingHttpHeaders): StatusObject {
-  const metadata = lazyMetadata(trailers, CONSUMED_TRAILERS);
+  const metadata = metadataWithout(trailers, CONSUMED_TRAILERS);
   const rawCode = trailers['grpc-status'];
   const code = typeof rawCode === 'string' && /^\d+$/.test(rawCode) ? Number(rawCode) : NaN;
   if (!Number.isInteger(code) || code < 0 || code > 16) {
