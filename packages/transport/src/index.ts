@@ -11,7 +11,7 @@ export type { StreamOpener } from './client/call-transport';
 export type { ChannelTarget, SocketFactory } from './client/connector';
 export type { VmChannelOptions } from './client/options';
 /** One HTTP/2 client session over a connected stream, as the channel opens it (the CLI's ping uses it). */
-export { Http2Connection, type ConnectionOptions as Http2ConnectionOptions } from './client/connection';
+export { Http2Connection, type ConnectionEvents as Http2ConnectionEvents, type ConnectionOptions as Http2ConnectionOptions } from './client/connection';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';
 export { serverSocket } from './server/server-socket';
 export { injectConnection, type ConnectionInjector } from './server/inject';

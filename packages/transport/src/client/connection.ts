@@ -26,6 +26,7 @@ export interface ConnectionOptions {
   maxSessionMemory: number;
 }
 
+/** Events of an {@link Http2Connection}. */
 export interface ConnectionEvents {
   /** The session ended; no new stream can start. `error` when it ended abnormally. */
   close: [error: Error | undefined];
@@ -111,6 +112,7 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
     if (!this.session.closed) this.session.close();
   }
 
+  /** Ends the session now, streams included; 'close' reports `error`. */
   destroy(error?: Error): void {
     this.closeError ??= error;
     this.session.destroy();
