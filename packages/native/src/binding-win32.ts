@@ -4,7 +4,7 @@
  * after which their callback runs exactly once on the JS thread, or a negated error (and no
  * callback) when they failed at once. Socket handles are numbers.
  */
-import { loadAddon } from './binding';
+import { loadAddon } from './addon-loader';
 import { VmError } from './errors';
 
 export interface Win32Binding {
@@ -77,7 +77,7 @@ export function win32Binding(what: string, advice?: string): Win32Binding {
     throw error;
   }
   if (binding.platform !== 'win32') throw notOnWindows(what, advice);
-  return binding;
+  return binding as Win32Binding;
 }
 
 /** The error of a Windows-only feature used elsewhere. */

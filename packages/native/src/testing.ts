@@ -4,7 +4,8 @@
  * semver promise and is not documented for users. Exporting it by name keeps every other module
  * of the package private (there is no `./internal/*` export).
  */
-export { nativeBinding, replaceAddonForTests, type AddonBinding, type NativeBinding } from './binding';
+export { replaceAddonForTests, type AddonBinding } from './addon-loader';
+export { nativeBinding, type NativeBinding } from './binding';
 export { win32Binding, type Win32Binding } from './binding-win32';
 export * as sockaddr from './sockaddr';
 export { decodeSockaddr, encodeHvsock, encodeUnix, encodeVsock } from './sockaddr';
