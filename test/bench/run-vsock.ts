@@ -3,9 +3,10 @@
  * grpc-js over TCP loopback through a socat TCP<->vsock relay) against our channel over vsock,
  * and raw vsock bytes as the ceiling; then the outside peers (peer-suite.ts). Everything goes
  * through vsock loopback (CID 1). VMRPC_BENCH_ROUNDS sets the rounds of both suites;
- * VMRPC_BENCH_ONLY=grpc or =peers runs one of them.
+ * VMRPC_BENCH_ONLY=grpc, =peers or =http runs one of them (http: @vmrpc/http vs TCP loopback).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -113,9 +114,18 @@ async function peerSuite(): Promise<void> {
   });
 }
 
+/** @vmrpc/http over vsock loopback against the same libraries over TCP loopback (docs/http.md). */
+async function httpSuite(): Promise<void> {
+  const bench = spawn(process.execPath, [path.join(here, '..', 'http', 'bench', 'http-bench.js'), '--carrier', 'vsock', '--calls', '500'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push(bench);
+  const [code] = (await once(bench, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`the HTTP bench exited with ${code}`);
+}
+
 try {
-  if (only !== 'peers') await grpcSuite();
-  if (only !== 'grpc') await peerSuite();
+  if (only === undefined || only === 'grpc') await grpcSuite();
+  if (only === undefined || only === 'peers') await peerSuite();
+  if (only === undefined || only === 'http') await httpSuite();
 } finally {
   for (const child of children) child.kill();
   stopAll();
