@@ -39,7 +39,7 @@ const script = `
   let result;
   try {
     const chosen = require(require.resolve('node-gyp-build', { paths: [dir] })).path(dir);
-    const binding = require(dir + '\\\\dist\\\\binding.js').loadAddon();
+    const binding = require(dir + '\\\\dist\\\\addon-loader.js').loadAddon();
     result = { node: process.version, platform: process.platform, arch: process.arch, chosen, addonPlatform: binding.platform, exports: Object.keys(binding) };
   } catch (error) {
     result = { error: String(error && error.stack || error) };
