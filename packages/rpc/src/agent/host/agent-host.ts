@@ -59,8 +59,8 @@ export interface AgentHostOptions {
   retainOfflineMs?: number;
   /** Options of the host's gRPC server (message size limits, ...). */
   server?: ServerOptions;
-  /** Options of the channels to agents (message size limits, keepalive, ...). */
-  channel?: Omit<VmChannelOptions, 'connect'>;
+  /** Options of the channels to agents (message size limits, keepalive, ...); each is named `agent ID`. */
+  channel?: Omit<VmChannelOptions, 'connect' | 'name'>;
   /** How the host dials agents that listen (connectTimeout, dataPath, ...). */
   connect?: Omit<ConnectOptions, 'signal'>;
   /** Backoff between dials of an agent that listens. Default 250 ms growing to 5000 ms. */
