@@ -14,7 +14,11 @@ import { formatTarget, type VmAddress, type VmServer, type VmSocket } from '@vmr
 import { HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD, awaitPreface } from './client-preface';
 import { PeerCounter, peerIdentity } from './peer-identity';
 
-/** Decides whether a peer may connect, before any byte is read. `peer` is undefined for unnamed peers. */
+/**
+ * Decides whether a peer may connect, before any byte is read. `peer` is the kernel's view of it
+ * (for a Unix client its credentials: `{ family: 'unix', path, pid, uid, gid }`); undefined only
+ * when the kernel reports no address.
+ */
 export type ConnectionAuthorizer = (peer: VmAddress | undefined, socket: VmSocket) => boolean | Promise<boolean>;
 
 /** Reads what a connection must open with, within `timeoutMs`; a rejection refuses the connection. */

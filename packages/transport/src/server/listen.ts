@@ -15,8 +15,10 @@ export interface ListenOptions {
   /** Server credentials; insecure by default, createSsl() for TLS over the VM socket. */
   credentials?: ServerCredentials;
   /**
-   * Decides whether a peer may connect, before any byte is read. `peer` is undefined for
-   * unnamed peers (Unix clients). A false result or a throw refuses the connection.
+   * Decides whether a peer may connect, before any byte is read. `peer` is the kernel's view of
+   * it: a vsock CID and port, a Hyper-V VM id, the VMM socket of a hybrid vsock guest, or for a
+   * Unix client its credentials (`{ family: 'unix', path, pid, uid, gid }`). A false result, a
+   * throw or a timeout refuses the connection.
    */
   authorize?: ConnectionAuthorizer;
   /** How long `authorize` may take before the connection is refused. Default 5000 ms. */

@@ -11,8 +11,9 @@
 import type { VmAddress } from '@vmrpc/native';
 
 /**
- * The identity of the VM at `address`: a connection's remote address, or for unnamed peers (Unix
- * clients) the listener's own address.
+ * The identity of the VM at `address` (what per-peer limits count). Pass countedAddress(socket),
+ * not the raw remote address: every unnamed Unix client has `path: ''`, and countedAddress()
+ * makes those count as the listener they came through.
  */
 export function peerIdentity(address: VmAddress): string {
   switch (address.family) {
