@@ -42,10 +42,9 @@ export interface HandlerContext extends CallContext {
   dispose(): void;
 }
 
-function deadlineOf(call: ServerSurfaceCall): Date | undefined {
-  const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(ms) ? new Date(ms) : undefined;
+/** Where a context sends its response headers: the grpc-js call, or the engine's call. */
+export interface HeaderSink {
+  sendMetadata(metadata: Metadata): void;
 }
 
 /**
@@ -53,32 +52,22 @@ function deadlineOf(call: ServerSurfaceCall): Date | undefined {
  * `signal` (most handlers never do, and one per call is measurable): a cancellation before that
  * is kept as `cancelReason`, and the signal is then born aborted with it. A class, not an object
  * literal with a getter: V8 builds such literals through the runtime, slower than the controller.
+ * The server that owns the call tells it of a cancellation with cancel().
  */
-class ServerCallContext implements HandlerContext {
-  readonly method: string;
-  readonly metadata: Metadata;
-  readonly peer: string;
-  readonly deadline: Date | undefined;
+export class ServerCallContext implements HandlerContext {
   readonly header = new Metadata();
   readonly trailer = new Metadata();
   cancelReason: RpcError | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private headerSent = false;
-  private readonly onCancelled = (): void => {
-    this.cancelReason =
-      this.deadline !== undefined && this.deadline.getTime() <= Date.now()
-        ? new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')
-        : new RpcError(status.CANCELLED, 'Cancelled by the client');
-    this.controller?.abort(this.cancelReason);
-  };
 
-  constructor(private readonly call: ServerSurfaceCall) {
-    this.method = call.getPath();
-    this.metadata = call.metadata;
-    this.peer = call.getPeer();
-    this.deadline = deadlineOf(call);
-    call.on('cancelled', this.onCancelled);
-  }
+  constructor(
+    readonly method: string,
+    readonly metadata: Metadata,
+    readonly peer: string,
+    readonly deadline: Date | undefined,
+    private readonly sink: HeaderSink,
+  ) {}
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
@@ -88,20 +77,51 @@ class ServerCallContext implements HandlerContext {
     return this.controller.signal;
   }
 
+  /** The call was cancelled (first reason wins): `cancelReason` is set and `signal` aborts. */
+  cancel(reason: RpcError): void {
+    if (this.cancelReason !== undefined) return;
+    this.cancelReason = reason;
+    this.controller?.abort(reason);
+  }
+
   // Own function properties, as before: handlers may pass `context.sendHeader` around unbound.
   readonly sendHeader = (): void => {
     if (this.headerSent) return;
     this.headerSent = true;
-    this.call.sendMetadata(this.header);
+    this.sink.sendMetadata(this.header);
   };
 
   readonly flushHeader = this.sendHeader;
 
-  dispose(): void {
+  dispose(): void {}
+}
+
+function deadlineOf(call: ServerSurfaceCall): Date | undefined {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+/** The context of a grpc-js call: grpc-js's 'cancelled' event (deadline or client) cancels it. */
+class GrpcCallContext extends ServerCallContext {
+  private readonly onCancelled = (): void => {
+    this.cancel(
+      this.deadline !== undefined && this.deadline.getTime() <= Date.now()
+        ? new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')
+        : new RpcError(status.CANCELLED, 'Cancelled by the client'),
+    );
+  };
+
+  constructor(private readonly call: ServerSurfaceCall) {
+    super(call.getPath(), call.metadata, call.getPeer(), deadlineOf(call), call);
+    call.on('cancelled', this.onCancelled);
+  }
+
+  override dispose(): void {
     this.call.removeListener('cancelled', this.onCancelled);
   }
 }
 
 export function createContext(call: ServerSurfaceCall): HandlerContext {
-  return new ServerCallContext(call);
+  return new GrpcCallContext(call);
 }

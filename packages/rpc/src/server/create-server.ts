@@ -3,22 +3,14 @@
  * @vmrpc/transport, so moving a service from `unix:` to `vsock:` or `hvsock:` changes only the
  * target given to listen().
  */
-import { Server, type ChannelOptions, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type ChannelOptions, type UntypedHandleCall } from '@grpc/grpc-js';
 import type { VmAddress } from '@vmrpc/native';
 import { listen, type ListenOptions, type VmGrpcListener } from '@vmrpc/transport';
-import type { MethodDescriptor, ServiceDescriptor } from '../descriptor';
+import type { ServiceDescriptor } from '../descriptor';
 import { ReflectionRegistry } from '../reflection/registry';
-import {
-  bidiStreamingHandler,
-  clientStreamingHandler,
-  serverStreamingHandler,
-  unaryHandler,
-  type BidiStreamingHandler,
-  type ClientStreamingHandler,
-  type ServerStreamingHandler,
-  type UnaryHandler,
-} from './handlers';
 import { serverDefaults } from './defaults';
+import { grpcHandler } from './grpc-calls';
+import { MethodTable } from './method-table';
 import type { ServiceImplementation } from './implementation';
 
 export type { ServerMethod, ServiceImplementation } from './implementation';
@@ -53,32 +45,39 @@ export interface RpcServer {
   readonly grpcServer: Server;
 }
 
-function handlerFor(method: MethodDescriptor<unknown, unknown, boolean, boolean>, implementation: unknown, name: string, onError: ServerErrorListener | undefined) {
-  if (typeof implementation !== 'function') throw new TypeError(`the implementation has no function for ${name} (${method.path})`);
-  const fn = implementation;
-  if (!method.requestStream && !method.responseStream) return unaryHandler(fn as UnaryHandler<unknown, unknown>, onError);
-  if (!method.requestStream) return serverStreamingHandler(fn as ServerStreamingHandler<unknown, unknown>, onError);
-  if (!method.responseStream) return clientStreamingHandler(fn as ClientStreamingHandler<unknown, unknown>, onError);
-  return bidiStreamingHandler(fn as BidiStreamingHandler<unknown, unknown>, onError);
+/** What the agent layer needs of a server beyond RpcServer: its methods and options, to serve connections on the engine. */
+export interface ServingRpcServer extends RpcServer {
+  readonly methods: MethodTable;
+  /** The grpc-js options in force: serverDefaults with `options.grpc` over them. */
+  readonly grpcOptions: Readonly<ChannelOptions>;
+  readonly onError: ServerErrorListener | undefined;
 }
 
 /** A server for typed services over VM sockets; add() services, then listen() on targets. */
 export function createServer(options: ServerOptions = {}): RpcServer {
-  const grpcServer = new Server({ ...serverDefaults, ...options.grpc });
+  return createServingServer(options);
+}
+
+/** createServer() for the agent layer: the same server, with its method table in view. */
+export function createServingServer(options: ServerOptions = {}): ServingRpcServer {
+  const grpcOptions: ChannelOptions = Object.freeze({ ...serverDefaults, ...options.grpc });
+  const grpcServer = new Server(grpcOptions);
+  const methods = new MethodTable();
   const listeners: VmGrpcListener[] = [];
   const reflection = options.reflection === false ? undefined : new ReflectionRegistry();
   let closed = false;
-  const server: RpcServer = {
+  const server: ServingRpcServer = {
     grpcServer,
+    methods,
+    grpcOptions,
+    onError: options.onError,
     add(service, implementation) {
-      const handlers: UntypedServiceImplementation = {};
-      const methods: Record<string, unknown> = implementation;
-      for (const [name, method] of Object.entries(service)) {
-        // Bind so class-based implementations keep their `this`.
-        const fn = methods[name];
-        handlers[name] = handlerFor(method, typeof fn === 'function' ? fn.bind(implementation) : fn, name, options.onError);
-      }
+      const entries = methods.entriesOf(service, implementation, options.onError);
+      const handlers: Record<string, UntypedHandleCall> = {};
+      for (const [name, entry] of entries) handlers[name] = grpcHandler(entry);
+      // grpc-js refuses a path served twice: the table takes the entries only once it agreed.
       grpcServer.addService(service, handlers);
+      methods.commit(entries);
       reflection?.record(service);
       return server;
     },

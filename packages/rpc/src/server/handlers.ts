@@ -1,13 +1,15 @@
 /**
- * grpc-js handlers around typed implementations, one per method kind: unary and client
- * streaming answer through the callback, server and bidi streaming write what the
- * implementation yields, with backpressure.
+ * Typed implementations run on a server's calls, one function per method kind: unary and client
+ * streaming answer with one response, server and bidi streaming write what the implementation
+ * yields, with backpressure. The logic is written once against small interfaces
+ * (call-ports.ts) that both servers implement: grpc-js's (grpc-calls.ts adapts its call
+ * objects) and the rpc server's own on the HTTP/2 engine (engine/).
  */
-import { status, type Metadata, type ServerDuplexStream, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
-import type { Readable, Writable } from 'node:stream';
+import { status } from '@grpc/grpc-js';
 import { RpcError } from '../errors';
 import type { DeepPartial } from '../types';
-import { createContext, type CallContext, type HandlerContext } from './context';
+import type { CallContext, HandlerContext } from './context';
+import type { ResponseWriter, UnaryResponder } from './call-ports';
 import { errorToStatus, type ServerErrorListener } from './status';
 
 /** A unary handler: the request in, the response (or a promise of it) out. */
@@ -19,17 +21,21 @@ export type ClientStreamingHandler<Req, Res> = (requests: AsyncIterable<Req>, co
 /** A bidi-streaming handler: the requests as an async iterable in, an (async) generator of responses out. */
 export type BidiStreamingHandler<Req, Res> = (requests: AsyncIterable<Req>, context: CallContext) => AsyncIterable<DeepPartial<Res>> | Iterable<DeepPartial<Res>>;
 
+/** What a unary or client-streaming implementation is, to the code that runs it. */
+type AnswerOnce<In, Res> = (input: In, context: CallContext) => Promise<DeepPartial<Res>> | DeepPartial<Res>;
+/** What a server-streaming or bidi implementation is, to the code that runs it. */
+type AnswerMany<In, Res> = (input: In, context: CallContext) => AsyncIterable<DeepPartial<Res>> | Iterable<DeepPartial<Res>>;
+
 /**
- * The requests of a streaming call, ending when grpc-js reports the end of the request stream.
+ * The requests of a streaming call, ending when the server reports the end of the request stream.
  * A call cancelled before that (RST_STREAM) ends the loop with RpcError CANCELLED. A cancellation
  * after the end (a client that half-closed, then cancelled; or a client such as the stock grpc-js
  * one that sends END_STREAM just before RST_STREAM when it cancels) reaches the handler through
  * `context.signal`, and its answer is dropped: no wait can tell those apart, and none is made.
  */
-async function* requestsOf<Req>(call: Readable, context: HandlerContext): AsyncGenerator<Req, void, undefined> {
+export async function* requestsOf<Req>(source: AsyncIterable<Req>, context: HandlerContext): AsyncGenerator<Req, void, undefined> {
   try {
-    // Not destroyed at the end: in a bidi call the same stream still has responses to send.
-    for await (const request of call.iterator({ destroyOnReturn: false })) yield request as Req;
+    for await (const request of source) yield request;
   } catch (error) {
     if (context.cancelReason !== undefined) throw context.cancelReason;
     throw error;
@@ -37,92 +43,58 @@ async function* requestsOf<Req>(call: Readable, context: HandlerContext): AsyncG
   if (context.cancelReason !== undefined) throw context.cancelReason;
 }
 
-/** Resolves on 'drain', or when the call is cancelled (no signal made for it: see context.ts). */
-function drained(call: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.removeListener('drain', done);
-      call.removeListener('cancelled', done);
-      resolve();
-    };
-    call.once('drain', done);
-    call.once('cancelled', done);
-  });
-}
-
-function answerUnary<Res>(
-  call: { cancelled: boolean },
-  callback: sendUnaryData<DeepPartial<Res>>,
+/**
+ * Runs a unary or client-streaming implementation and answers with its response or its error.
+ * An async function, not a chain of then() callbacks: no closures per call.
+ */
+export async function answerOnce<In, Res>(
+  implementation: AnswerOnce<In, Res>,
+  input: In,
+  responder: UnaryResponder<DeepPartial<Res>>,
   context: HandlerContext,
-  run: () => Promise<DeepPartial<Res>> | DeepPartial<Res>,
   onError: ServerErrorListener | undefined,
-): void {
-  new Promise<DeepPartial<Res>>((resolve) => resolve(run()))
-    .then(
-      (response) => {
-        context.flushHeader();
-        callback(null, response, context.trailer);
-      },
-      (error: unknown) => {
-        if (call.cancelled) return;
-        context.flushHeader();
-        callback(errorToStatus(error, context.trailer, context.method, onError));
-      },
-    )
-    .finally(() => context.dispose());
+): Promise<void> {
+  let response: DeepPartial<Res>;
+  try {
+    response = await implementation(input, context);
+  } catch (error) {
+    if (!responder.cancelled) {
+      context.flushHeader();
+      responder.sendStatus(errorToStatus(error, context.trailer, context.method, onError));
+    }
+    context.dispose();
+    return;
+  }
+  context.flushHeader();
+  responder.sendResponse(response, context.trailer);
+  context.dispose();
 }
 
-async function writeResponses<Res>(
-  call: ServerWritableStream<unknown, DeepPartial<Res>> | ServerDuplexStream<unknown, DeepPartial<Res>>,
+/** Runs a server-streaming or bidi implementation: writes what it yields, waiting while the peer reads slower. */
+export async function answerMany<In, Res>(
+  implementation: AnswerMany<In, Res>,
+  input: In,
+  writer: ResponseWriter<DeepPartial<Res>>,
   context: HandlerContext,
-  responses: () => AsyncIterable<DeepPartial<Res>> | Iterable<DeepPartial<Res>>,
   onError: ServerErrorListener | undefined,
 ): Promise<void> {
   try {
-    for await (const response of responses()) {
+    for await (const response of implementation(input, context)) {
       // Leaving the loop returns the implementation's generator, so its finally blocks run.
-      if (call.cancelled) break;
+      if (writer.cancelled) break;
       context.flushHeader();
-      if (!call.write(response)) await drained(call);
+      if (!writer.write(response)) await writer.drained();
     }
-    if (call.cancelled) return;
+    if (writer.cancelled) return;
     context.flushHeader();
-    call.end(context.trailer as Metadata);
+    writer.end(context.trailer);
   } catch (error) {
-    if (call.cancelled) return;
+    if (writer.cancelled) return;
     context.flushHeader();
-    call.emit('error', errorToStatus(error, context.trailer, context.method, onError));
+    writer.sendStatus(errorToStatus(error, context.trailer, context.method, onError));
   } finally {
     context.dispose();
   }
-}
-
-export function unaryHandler<Req, Res>(implementation: UnaryHandler<Req, Res>, onError: ServerErrorListener | undefined) {
-  return (call: ServerUnaryCall<Req, DeepPartial<Res>>, callback: sendUnaryData<DeepPartial<Res>>): void => {
-    const context = createContext(call);
-    answerUnary(call, callback, context, () => implementation(call.request, context), onError);
-  };
-}
-
-export function clientStreamingHandler<Req, Res>(implementation: ClientStreamingHandler<Req, Res>, onError: ServerErrorListener | undefined) {
-  return (call: ServerReadableStream<Req, DeepPartial<Res>>, callback: sendUnaryData<DeepPartial<Res>>): void => {
-    const context = createContext(call);
-    answerUnary(call, callback, context, () => implementation(requestsOf<Req>(call, context), context), onError);
-  };
-}
-
-export function serverStreamingHandler<Req, Res>(implementation: ServerStreamingHandler<Req, Res>, onError: ServerErrorListener | undefined) {
-  return (call: ServerWritableStream<Req, DeepPartial<Res>>): void => {
-    const context = createContext(call);
-    void writeResponses(call, context, () => implementation(call.request, context), onError);
-  };
-}
-
-export function bidiStreamingHandler<Req, Res>(implementation: BidiStreamingHandler<Req, Res>, onError: ServerErrorListener | undefined) {
-  return (call: ServerDuplexStream<Req, DeepPartial<Res>>): void => {
-    const context = createContext(call);
-    void writeResponses(call, context, () => implementation(requestsOf<Req>(call, context), context), onError);
-  };
 }
 
 /** The error a handler gets when asked for a method kind it does not implement. */
