@@ -1,20 +1,82 @@
 /**
- * The agent's side of call links: the agent's gRPC server takes each link (the host is the
- * HTTP/2 client on it) and drains them on shutdown: GOAWAY first, so calls in progress finish
- * within the grace period and no new ones start.
+ * The agent's side of call links: the agent serves each link (the host is the HTTP/2 client on
+ * it) and drains them on shutdown: GOAWAY first, so calls in progress finish within the grace
+ * period and no new ones start.
+ *
+ * Links are served by the rpc server's own gRPC server on @vmrpc/transport's HTTP/2 engine
+ * (server/engine/), which runs the same handlers without node:http2 and grpc-js's Server. When
+ * the agent's `server.grpc` options hold something the engine cannot honour (grpc-js server
+ * interceptors, or any option besides the message size limits, concurrent streams and
+ * keepalive), the links go to the grpc-js Server instead, through its connection injector.
  */
 import type { Duplex } from 'node:stream';
 import { ServerCredentials } from '@grpc/grpc-js';
-import type { RpcServer } from '../../server/create-server';
 import { injectConnection } from '@vmrpc/transport';
+import type { ServingRpcServer } from '../../server/create-server';
+import { EngineServer } from '../../server/engine/engine-server';
+import { engineOptionsOf } from '../../server/engine/engine-options';
+
+/** What serves the links' HTTP/2: the engine server, or grpc-js's Server. */
+interface LinkServer {
+  serve(socket: Duplex, peer: string): void;
+  drain(graceMs: number): void;
+  destroy(): void;
+}
+
+class EngineLinks implements LinkServer {
+  constructor(private readonly engine: EngineServer) {}
+
+  serve(socket: Duplex, peer: string): void {
+    this.engine.serve(socket, peer);
+    // Links arrive paused, with any bytes after their preface put back: the session reads on from there.
+    socket.resume();
+  }
+
+  drain(): void {
+    this.engine.drain();
+  }
+
+  destroy(): void {
+    this.engine.destroy();
+  }
+}
+
+class GrpcLinks implements LinkServer {
+  private readonly injector;
+
+  constructor(server: ServingRpcServer) {
+    this.injector = server.grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
+  }
+
+  serve(socket: Duplex, peer: string): void {
+    injectConnection(this.injector, socket, peer);
+  }
+
+  drain(graceMs: number): void {
+    this.injector.drain(graceMs);
+  }
+
+  destroy(): void {
+    this.injector.destroy();
+  }
+}
 
 export class CallLinkServer {
-  private readonly injector;
+  private readonly links: LinkServer;
   private readonly sockets = new Set<Duplex>();
   private draining: Promise<void> | undefined;
+  /** Why links are served by grpc-js rather than the engine (the options it cannot honour); undefined on the engine. */
+  readonly grpcFallback: string | undefined;
 
-  constructor(server: RpcServer) {
-    this.injector = server.grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
+  constructor(server: ServingRpcServer) {
+    const options = engineOptionsOf(server.grpcOptions);
+    if ('unsupported' in options) {
+      this.grpcFallback = `server.grpc has options the engine server does not honour: ${options.unsupported.join(', ')}`;
+      this.links = new GrpcLinks(server);
+    } else {
+      this.grpcFallback = undefined;
+      this.links = new EngineLinks(new EngineServer(server.methods, options));
+    }
   }
 
   get openLinks(): number {
@@ -24,7 +86,7 @@ export class CallLinkServer {
   serve(socket: Duplex, peer: string): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    injectConnection(this.injector, socket, peer);
+    this.links.serve(socket, peer);
   }
 
   /** GOAWAY on every link, then waits up to `graceMs` for them to close; the rest are destroyed. Once. */
@@ -34,13 +96,13 @@ export class CallLinkServer {
   }
 
   private async drainWithin(graceMs: number): Promise<void> {
-    this.injector.drain(graceMs);
+    this.links.drain(graceMs);
     const closed = [...this.sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([Promise.all(closed), grace]);
     clearTimeout(timer);
-    this.injector.destroy();
+    this.links.destroy();
     for (const socket of this.sockets) socket.destroy();
   }
 }

@@ -11,7 +11,7 @@ import { Backoff, type BackoffOptions, type SocketFactory } from '@vmrpc/transpo
 import { RpcError, Status } from '../../errors';
 import { toMetadata } from '../../metadata';
 import { createClient, type Client, type ClientOptions } from '../../client/create-client';
-import { createServer, type RpcServer, type ServiceImplementation } from '../../server/create-server';
+import { createServingServer, type RpcServer, type ServiceImplementation } from '../../server/create-server';
 import type { ServiceDescriptor } from '../../descriptor';
 import { AGENT_ID_METADATA, DEFAULT_HOST_TARGET } from '../protocol/version';
 import { checkAgentId, descriptionProblem } from '../protocol/registration';
@@ -71,9 +71,11 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     this.labels = { ...options.labels };
     const problem = descriptionProblem({ name: this.name, labels: this.labels, services: [] });
     if (problem !== undefined) throw new TypeError(`GuestAgent options: ${problem}`);
-    this.server = createServer(options.server);
-    this.callLinks = new CallLinkServer(this.server);
+    const server = createServingServer(options.server);
+    this.server = server;
+    this.callLinks = new CallLinkServer(server);
     this.log = logTo(options.logger, `vmrpc agent ${this.id}`);
+    if (this.callLinks.grpcFallback !== undefined) this.log('info', `calls are served by grpc-js: ${this.callLinks.grpcFallback}`);
   }
 
   get state(): GuestAgentState {

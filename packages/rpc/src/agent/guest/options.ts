@@ -22,7 +22,14 @@ export interface GuestAgentOptions {
   registrationTimeoutMs?: number;
   /** How the agent dials the host (connectTimeout, toHost, dataPath, ...). */
   connect?: Omit<ConnectOptions, 'signal'>;
-  /** Options of the agent's gRPC server (message size limits, ...). */
+  /**
+   * Options of the agent's gRPC server (message size limits, ...). The agent serves the host's
+   * calls with the rpc server's own gRPC server on @vmrpc/transport's HTTP/2 engine, which honours
+   * `grpc.max_receive_message_length`, `grpc.max_send_message_length`,
+   * `grpc.max_concurrent_streams` and the keepalive options. Any other key in `server.grpc`
+   * (grpc-js server `interceptors`, channelz, connection ages...) makes the agent serve its calls
+   * with grpc-js's Server instead, as before (logged once at 'info').
+   */
   server?: ServerOptions;
   /** Options of the channel to the host (message size limits, ...). */
   channel?: Omit<VmChannelOptions, 'connect'>;

@@ -1,0 +1,261 @@
+/**
+ * One gRPC call on the engine server: the owner of its HTTP/2 stream. It reads the request
+ * messages, runs the method's handler logic (handlers.ts) through the call ports it implements,
+ * and answers with header lists: a unary call's response headers, message and trailers go out in
+ * one socket write (the engine gathers a tick's frames). Plain callbacks and class methods: no
+ * Node stream, no EventEmitter, no closure per call; a timer only for a call with a deadline.
+ */
+import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
+import { H2ErrorCode, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
+import { RpcError } from '../../errors';
+import type { ResponseWriter, UnaryResponder } from '../call-ports';
+import { ServerCallContext, type HeaderSink } from '../context';
+import { answerMany, answerOnce, requestsOf } from '../handlers';
+import type { MethodEntry } from '../method-table';
+import { decompress, MessageReader, type MessageSink } from './message-reader';
+import { RequestQueue } from './request-queue';
+import { RESPONSE_HEADERS, trailersOf, trailersOnly, withMetadata, type RequestHead } from './wire';
+
+/** Limits every call of a server honours (from its grpc-js options). */
+export interface CallLimits {
+  /** The largest request message, after inflating (Infinity: none). */
+  readonly maxReceiveBytes: number;
+  /** The largest response message (Infinity: none). */
+  readonly maxSendBytes: number;
+}
+
+/** setTimeout waits at most 2^31-1 ms: longer deadlines are re-armed in steps. */
+const MAX_TIMER_MS = 0x7fffffff;
+const PREFIX_BYTES = 5;
+
+function onDeadlineTimer(call: EngineCall): void {
+  call.deadlinePassed();
+}
+
+export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, ResponseWriter<unknown>, HeaderSink, MessageSink {
+  private readonly context: ServerCallContext;
+  private readonly reader: MessageReader;
+  /** The requests of a client-streaming or bidi call. */
+  private readonly queue: RequestQueue | undefined;
+  /** The request of a unary or server-streaming call, and how many arrived. */
+  private request: unknown = undefined;
+  private requestCount = 0;
+  private requestEnded: boolean;
+  private headersSent = false;
+  /** The status was sent or the stream was reset: nothing more goes out. */
+  private finished = false;
+  private readonly deadlineMs: number;
+  private deadlineTimer: NodeJS.Timeout | undefined = undefined;
+  private drainWaiter: (() => void) | undefined = undefined;
+
+  constructor(
+    private readonly stream: H2Stream,
+    private readonly entry: MethodEntry,
+    private readonly head: RequestHead,
+    peer: string,
+    timeoutMs: number | undefined,
+    private readonly limits: CallLimits,
+    endStream: boolean,
+  ) {
+    this.requestEnded = endStream;
+    this.deadlineMs = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    this.context = new ServerCallContext(entry.path, head.metadata, peer, timeoutMs === undefined ? undefined : new Date(this.deadlineMs), this);
+    this.reader = new MessageReader(limits.maxReceiveBytes);
+    if (timeoutMs !== undefined) this.armDeadline();
+    const kind = entry.kind;
+    if (kind === 'clientStreaming' || kind === 'bidiStreaming') {
+      this.queue = new RequestQueue(stream);
+      if (endStream) this.queue.end();
+      // Streaming requests: the handler starts now and reads them as they come.
+      const requests = requestsOf(this.queue, this.context);
+      if (kind === 'clientStreaming') void answerOnce(entry.implementation, requests, this, this.context, entry.onError);
+      else void answerMany(entry.implementation, requests, this, this.context, entry.onError);
+    } else {
+      this.queue = undefined;
+      if (endStream) this.requestComplete();
+    }
+  }
+
+  get cancelled(): boolean {
+    return this.finished;
+  }
+
+  // ---- H2StreamListener ----
+
+  onHeaders(_headers: HeaderList, endStream: boolean): void {
+    // Request trailers carry nothing a gRPC server reads; only their END_STREAM matters.
+    if (endStream) this.endOfRequest();
+  }
+
+  onData(data: Buffer, endStream: boolean): void {
+    if (this.finished) return void this.stream.consume(data.length);
+    try {
+      this.reader.push(data, this);
+    } catch (error) {
+      return this.fail(error as RpcError);
+    }
+    if (this.queue !== undefined) this.queue.received(data.length);
+    else this.stream.consume(data.length);
+    if (endStream && !this.finished) this.endOfRequest();
+  }
+
+  onReset(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopDeadline();
+    const reason = new RpcError(status.CANCELLED, 'Cancelled by the client');
+    this.context.cancel(reason);
+    this.queue?.fail(reason);
+    this.onDrain();
+  }
+
+  onDrain(): void {
+    const waiter = this.drainWaiter;
+    this.drainWaiter = undefined;
+    waiter?.();
+  }
+
+  // ---- MessageSink ----
+
+  onMessage(message: Buffer, compressed: boolean): void {
+    if (this.finished) return;
+    let request: unknown;
+    try {
+      const bytes = compressed ? decompress(message, this.head.encoding, this.limits.maxReceiveBytes) : message;
+      try {
+        request = this.entry.deserialize(bytes);
+      } catch {
+        throw new RpcError(status.INTERNAL, 'Error deserializing request');
+      }
+    } catch (error) {
+      return this.fail(error as RpcError);
+    }
+    if (this.queue !== undefined) return this.queue.push(request);
+    if (++this.requestCount > 1) {
+      return this.fail(new RpcError(status.UNIMPLEMENTED, `Received a second request message for ${this.entry.kind} method ${this.entry.path}`));
+    }
+    this.request = request;
+  }
+
+  // ---- HeaderSink, UnaryResponder, ResponseWriter ----
+
+  sendMetadata(metadata: Metadata | undefined): void {
+    if (this.headersSent || this.finished) return;
+    this.headersSent = true;
+    this.stream.sendHeaders(withMetadata(RESPONSE_HEADERS, metadata), false);
+  }
+
+  sendResponse(response: unknown, trailer: Metadata): void {
+    // A response that cannot be sent fails the call inside write(); finish() is then a no-op.
+    this.write(response);
+    this.finish(status.OK, '', trailer);
+  }
+
+  write(response: unknown): boolean {
+    if (this.finished) return true;
+    const frame = this.frame(response);
+    if (frame === undefined) return true;
+    if (!this.headersSent) this.sendMetadata(undefined);
+    return this.stream.sendData(frame, false);
+  }
+
+  drained(): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    return new Promise((resolve) => (this.drainWaiter = resolve));
+  }
+
+  end(trailer: Metadata): void {
+    this.finish(status.OK, '', trailer);
+  }
+
+  sendStatus(result: StatusObject): void {
+    this.finish(result.code, result.details, result.metadata);
+  }
+
+  /** Past the deadline: DEADLINE_EXCEEDED to both the client and the handler. */
+  deadlinePassed(): void {
+    this.deadlineTimer = undefined;
+    if (this.finished) return;
+    const remaining = this.deadlineMs - Date.now();
+    if (remaining > 0) return this.armDeadline();
+    this.fail(new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+  }
+
+  // ---- internals ----
+
+  private armDeadline(): void {
+    const remaining = Math.max(this.deadlineMs - Date.now(), 0);
+    this.deadlineTimer = setTimeout(onDeadlineTimer, Math.min(remaining, MAX_TIMER_MS), this);
+  }
+
+  private stopDeadline(): void {
+    if (this.deadlineTimer === undefined) return;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+  }
+
+  /** END_STREAM from the client. */
+  private endOfRequest(): void {
+    if (this.requestEnded) return;
+    this.requestEnded = true;
+    if (this.finished) return;
+    if (this.reader.midMessage) return this.fail(new RpcError(status.INTERNAL, 'the request ended in the middle of a message'));
+    if (this.queue !== undefined) return this.queue.end();
+    this.requestComplete();
+  }
+
+  /** The single request of a unary or server-streaming call is in: the handler runs. */
+  private requestComplete(): void {
+    if (this.requestCount === 0) {
+      return this.fail(new RpcError(status.UNIMPLEMENTED, `Received no request message for ${this.entry.kind} method ${this.entry.path}`));
+    }
+    const entry = this.entry;
+    if (entry.kind === 'unary') void answerOnce(entry.implementation, this.request, this, this.context, entry.onError);
+    else if (entry.kind === 'serverStreaming') void answerMany(entry.implementation, this.request, this, this.context, entry.onError);
+  }
+
+  /** A response message with its gRPC prefix, or undefined when it cannot be sent (the call then fails). */
+  private frame(response: unknown): Buffer | undefined {
+    let message: Buffer;
+    try {
+      message = this.entry.serialize(response);
+    } catch {
+      this.fail(new RpcError(status.INTERNAL, 'Error serializing response'));
+      return undefined;
+    }
+    if (message.length > this.limits.maxSendBytes) {
+      this.fail(new RpcError(status.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${this.limits.maxSendBytes})`));
+      return undefined;
+    }
+    const frame = Buffer.allocUnsafe(PREFIX_BYTES + message.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(message.length, 1);
+    message.copy(frame, PREFIX_BYTES);
+    return frame;
+  }
+
+  /** The server ends the call on its own (a bad request, a limit, the deadline): the client gets the status, the handler a cancellation. */
+  private fail(error: RpcError): void {
+    if (this.finished) return;
+    this.finish(error.code, error.details, error.metadata);
+    this.context.cancel(error);
+    this.queue?.fail(error);
+  }
+
+  /** Sends the status (as trailers, or Trailers-Only) and ends the call. */
+  private finish(code: number, details: string, metadata: Metadata | null | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopDeadline();
+    if (this.headersSent) this.stream.sendHeaders(trailersOf(code, details, metadata), true);
+    else this.stream.sendHeaders(trailersOnly({ code, details, metadata }), true);
+    if (this.queue !== undefined) {
+      // Whatever the handler left unread is credited, so the connection's window is whole again.
+      if (!this.requestEnded) this.queue.fail(new RpcError(code === status.OK ? status.CANCELLED : code, details || 'the call ended'));
+      this.queue.credit();
+    }
+    // The client may still be sending: tell it to stop, without error (RFC 9113, 8.1).
+    if (!this.requestEnded) this.stream.reset(H2ErrorCode.NO_ERROR);
+    this.onDrain();
+  }
+}

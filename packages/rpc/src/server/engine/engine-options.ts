@@ -1,0 +1,43 @@
+/**
+ * Which grpc-js server options the engine server honours, and what they become there. An option
+ * it does not know (an interceptor list, channelz, connection ages...) means the engine cannot
+ * serve as grpc-js would: the agent layer then serves call links with grpc-js instead.
+ */
+import type { ChannelOptions } from '@grpc/grpc-js';
+import type { H2Settings } from '@vmrpc/transport';
+import type { CallLimits } from './engine-call';
+
+export interface EngineServerOptions {
+  readonly limits: CallLimits;
+  readonly settings: H2Settings;
+  /** Ping every `timeMs`; a ping unanswered after `timeoutMs` ends the connection. Absent: no keepalive. */
+  readonly keepalive: { readonly timeMs: number; readonly timeoutMs: number } | undefined;
+}
+
+const HONOURED = new Set([
+  'grpc.max_receive_message_length',
+  'grpc.max_send_message_length',
+  'grpc.max_concurrent_streams',
+  'grpc.keepalive_time_ms',
+  'grpc.keepalive_timeout_ms',
+]);
+
+/** grpc-js's limit convention: -1 (or absent) is no limit. */
+function limit(value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  return typeof value === 'number' && value >= 0 ? value : Infinity;
+}
+
+/** The options the engine server runs with, or the keys of `grpc` it cannot honour. */
+export function engineOptionsOf(grpc: Readonly<ChannelOptions>): EngineServerOptions | { unsupported: string[] } {
+  const unsupported = Object.keys(grpc).filter((key) => !HONOURED.has(key) && grpc[key] !== undefined);
+  if (unsupported.length > 0) return { unsupported };
+  const keepaliveTimeMs = grpc['grpc.keepalive_time_ms'] as number | undefined;
+  const maxStreams = grpc['grpc.max_concurrent_streams'] as number | undefined;
+  return {
+    // grpc-js's own defaults where the options leave a key out: 4 MiB received, no send limit.
+    limits: { maxReceiveBytes: limit(grpc['grpc.max_receive_message_length'], 4 * 1024 * 1024), maxSendBytes: limit(grpc['grpc.max_send_message_length'], Infinity) },
+    settings: maxStreams === undefined ? {} : { maxConcurrentStreams: maxStreams },
+    keepalive: keepaliveTimeMs !== undefined && keepaliveTimeMs > 0 ? { timeMs: keepaliveTimeMs, timeoutMs: (grpc['grpc.keepalive_timeout_ms'] as number | undefined) ?? 20_000 } : undefined,
+  };
+}
