@@ -31,8 +31,22 @@ async function rpcError(promise: Promise<unknown>): Promise<RpcError> {
   return error as unknown as RpcError;
 }
 
-export function rpcSuite(makeTargets: () => SuiteTargets): void {
-  let server: RpcServer;
+/** A running server of the suite: what the suite stops after each test. */
+export interface SuiteServer {
+  close(): Promise<void>;
+}
+
+/** Starts the Streaming service at `listen`, logging into `log`: createServer().listen() unless a suite brings its own server. */
+export type StartSuiteServer = (log: ServerLog, listen: string) => Promise<SuiteServer>;
+
+async function startRpcServer(log: ServerLog, listen: string): Promise<SuiteServer> {
+  const server: RpcServer = createServer({ onError: (error) => log.errors.push(error) }).add(StreamingService, streamingImplementation(log));
+  await server.listen(listen);
+  return { close: () => server.close(1000) };
+}
+
+export function rpcSuite(makeTargets: () => SuiteTargets, startServer: StartSuiteServer = startRpcServer): void {
+  let server: SuiteServer;
   let client: StreamingServiceClient;
   let log: ServerLog;
   let targets: SuiteTargets;
@@ -40,14 +54,13 @@ export function rpcSuite(makeTargets: () => SuiteTargets): void {
   beforeEach(async function () {
     targets = makeTargets();
     log = newLog();
-    server = createServer({ onError: (error) => log.errors.push(error) }).add(StreamingService, streamingImplementation(log));
-    await server.listen(targets.listen);
+    server = await startServer(log, targets.listen);
     client = createClient(StreamingService, targets.connect);
   });
 
   afterEach(async function () {
     closeClient(client);
-    await server.close(1000);
+    await server.close();
   });
 
   describe('unary', function () {
