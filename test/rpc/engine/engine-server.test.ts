@@ -2,20 +2,22 @@
 // links, against the stock grpc-js client and node:http2: the four kinds with metadata both ways,
 // cancellation, deadlines, the gRPC rules for bad requests, compression, limits, flow control
 // toward a client that stops reading, garbage instead of HTTP/2, and drain.
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { RpcError, Status, type CallContext } from '@vmrpc/rpc';
-import { frameMessage } from '@vmrpc/transport';
+import { FrameDecoder, frameMessage } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { sha256, within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { newLog, streamingImplementation, until } from '../streaming-service.js';
 import { engineFixture, FIXTURE_PEER, type EngineFixture } from './engine-fixture.js';
-import { rawCall } from './raw-http2.js';
+import { openStream, rawCall } from './raw-http2.js';
 
 const ACT = '/vmrpc.testing.v1.Streaming/Act';
 const SUM = '/vmrpc.testing.v1.Streaming/Sum';
+const COUNT = '/vmrpc.testing.v1.Streaming/Count';
 const Generic = grpc.makeGenericClientConstructor(StreamingService, 'Streaming');
 type StockClient = InstanceType<typeof Generic>;
 type Callback = (error: grpc.ServiceError | null, response?: Record<string, unknown>) => void;
@@ -297,7 +299,12 @@ describe('rpc server on the HTTP/2 engine', function () {
     });
   });
 
-  describe('flow control', function () {
+  describe('flow control (node:http2 as the peer: it credits its windows only as it reads)', function () {
+    /** Twenty round trips on other connections: the server's loop turns many times, so a producer not held back would have run ahead. */
+    async function serverTurns(): Promise<void> {
+      for (let round = 0; round < 20; round++) await rawCall(fx.path, { path: ACT, body: [actRequest({})] });
+    }
+
     it('a server stream whose client stops reading holds its handler back; every message arrives once reading resumes', async function () {
       const total = 2000;
       const body = 'x'.repeat(4096);
@@ -315,36 +322,87 @@ describe('rpc server on the HTTP/2 engine', function () {
           },
         },
       });
-      client = stockClient(fx);
-      const call = client.count({ count: total }) as grpc.ClientReadableStream<{ index: number; echoed: string[] }>;
-      // Nothing reads the call: the client's windows and the engine's queue (64 KiB) fill, and
-      // the handler waits. 30 messages (120 KiB) go out before that happens.
-      let failure: Error | undefined;
-      call.on('error', (error) => (failure = error));
-      await until(() => produced >= 30);
-      // Twenty round trips on another connection give the server's loop many turns: a handler
-      // not held back would have produced all 8 MiB within them (each message is only microtasks).
-      const other = stockClient(fx, { 'grpc.use_local_subchannel_pool': 1 });
+      const { session, stream } = openStream(fx.path, { path: COUNT });
       try {
-        for (let round = 0; round < 20; round++) await within(5000, `round trip ${round}`, stockUnary(other, 'act', { value: 1n }).result);
-      } finally {
-        other.close();
-      }
-      // The stock client buffers about 1.3 MiB (its windows and queues) before it stops the
-      // stream; the engine adds at most its own 64 KiB queue. Unbounded would be all 8 MiB.
-      expect(produced).to.be.lessThan(total / 3);
-      const indexes: number[] = [];
-      await within(10_000, 'the rest of the stream', new Promise<void>((resolve, reject) => {
-        call.on('data', (outcome: { index: number; echoed: string[] }) => {
-          if (outcome.echoed[0] !== body) reject(new Error(`message ${outcome.index} arrived altered`));
-          indexes.push(outcome.index);
+        stream.end(frameMessage(StreamingService.count.requestSerialize({ count: total })));
+        stream.pause();
+        await until(() => produced >= 10);
+        await serverTurns();
+        // The client's stream window (64 KiB) plus the engine's queue (64 KiB): about 32 messages of 4 KiB. Unbounded would be all 8 MiB.
+        expect(produced).to.be.within(10, 40);
+        const decoder = new FrameDecoder(1 << 20);
+        const indexes: number[] = [];
+        stream.on('data', (chunk: Buffer) => {
+          for (const { message } of decoder.push(chunk)) {
+            const outcome = StreamingService.count.responseDeserialize(message);
+            if (outcome.echoed[0] !== body) throw new Error(`message ${outcome.index} arrived altered`);
+            indexes.push(outcome.index);
+          }
         });
-        call.on('end', resolve);
-        call.on('error', reject);
-      }));
-      expect(failure).to.equal(undefined);
-      expect(indexes).to.have.length(total);
-      expect(indexes.every((index, position) => index === position)).to.equal(true);
+        stream.resume();
+        const trailers = await within(10_000, 'the rest of the stream', new Promise<http2.IncomingHttpHeaders>((resolve) => stream.once('trailers', resolve)));
+        expect(trailers['grpc-status']).to.equal('0');
+        expect(indexes).to.have.length(total);
+        expect(indexes.every((index, position) => index === position)).to.equal(true);
+      } finally {
+        session.destroy();
+      }
+    });
+
+    it('a client-streaming handler that reads slower than its client holds the client back; every request arrives', async function () {
+      const total = 2000;
+      const body = 'y'.repeat(4096);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const log = newLog();
+      fx = await engineFixture({
+        log,
+        implementation: {
+          ...streamingImplementation(log),
+          async sum(requests) {
+            await gate;
+            let value = 0n;
+            let index = 0;
+            for await (const request of requests) {
+              if (request.key !== body) throw new RpcError(Status.DATA_LOSS, `request ${index} arrived altered`);
+              value += request.value;
+              index++;
+            }
+            return { value, index };
+          },
+        },
+      });
+      const { session, stream } = openStream(fx.path, { path: SUM });
+      try {
+        let written = 0;
+        const next = (): void => {
+          while (written < total) {
+            const message = frameMessage(StreamingService.sum.requestSerialize({ value: BigInt(written), key: body }));
+            written++;
+            if (!stream.write(message)) return void stream.once('drain', next);
+          }
+          stream.end();
+        };
+        next();
+        const response = new Promise<{ data: Buffer[]; trailers: http2.IncomingHttpHeaders }>((resolve) => {
+          const data: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => data.push(chunk));
+          stream.once('trailers', (trailers) => resolve({ data, trailers }));
+        });
+        await until(() => written >= 5);
+        await serverTurns();
+        // The engine's stream window (64 KiB) and node's write buffer: about 16 requests of 4 KiB. Unbounded would be all 2000.
+        expect(written).to.be.within(5, 40);
+        open();
+        const { data, trailers } = await within(10_000, 'sum', response);
+        expect(trailers['grpc-status']).to.equal('0');
+        const [answer] = new FrameDecoder(1 << 20).push(Buffer.concat(data));
+        const outcome = StreamingService.sum.responseDeserialize(answer!.message);
+        expect(outcome.index).to.equal(total);
+        expect(outcome.value).to.equal(BigInt((total * (total - 1)) / 2));
+      } finally {
+        session.destroy();
+      }
     });
   });
 

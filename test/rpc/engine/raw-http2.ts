@@ -27,16 +27,22 @@ export interface RawRequest {
   end?: boolean;
 }
 
-/** Sends one request on a fresh connection to the Unix socket `path`; resolves at the stream's close. */
-export async function rawCall(path: string, request: RawRequest): Promise<RawResponse> {
+/** A request stream on a fresh connection to the Unix socket `path`; destroy its session when done. */
+export function openStream(path: string, request: RawRequest): { session: http2.ClientHttp2Session; stream: http2.ClientHttp2Stream } {
   const session = http2.connect('http://localhost', { createConnection: () => net.connect(path) });
   session.on('error', () => undefined);
+  const stream = session.request(
+    { ':method': request.method ?? 'POST', ':path': request.path, 'content-type': request.contentType ?? 'application/grpc', te: 'trailers', ...request.headers },
+    { endStream: false },
+  );
+  stream.on('error', () => undefined);
+  return { session, stream };
+}
+
+/** Sends one request on a fresh connection to the Unix socket `path`; resolves at the stream's close. */
+export async function rawCall(path: string, request: RawRequest): Promise<RawResponse> {
+  const { session, stream } = openStream(path, request);
   try {
-    const stream = session.request(
-      { ':method': request.method ?? 'POST', ':path': request.path, 'content-type': request.contentType ?? 'application/grpc', te: 'trailers', ...request.headers },
-      { endStream: false },
-    );
-    stream.on('error', () => undefined);
     for (const chunk of request.body ?? []) stream.write(chunk);
     if (request.end !== false) stream.end();
     let headers: http2.IncomingHttpHeaders = {};
