@@ -6,7 +6,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { RpcError, Status, type CallContext } from '@vmrpc/rpc';
+import { GuestAgent, RpcError, Status, type CallContext } from '@vmrpc/rpc';
 import { FrameDecoder, frameMessage } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { sha256, within } from '../../support/checks.js';
@@ -406,6 +406,36 @@ describe('rpc server on the HTTP/2 engine', function () {
     });
   });
 
+  describe('keepalive', function () {
+    it('a peer that stops answering PINGs loses its connection after keepalive_time + keepalive_timeout; one that answers keeps it', async function () {
+      fx = await engineFixture({ grpc: { 'grpc.keepalive_time_ms': 100, 'grpc.keepalive_timeout_ms': 100 } });
+      expect(fx.links.grpcFallback).to.equal(undefined);
+      // HTTP/2's client preface and an empty SETTINGS frame, then silence: no PING is ever answered.
+      const silent = net.connect(fx.path);
+      silent.on('error', () => undefined);
+      silent.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+      silent.resume();
+      const started = Date.now();
+      await within(5000, 'the silent peer dropped', new Promise((resolve) => silent.once('close', resolve)));
+      expect(Date.now() - started).to.be.at.least(150);
+      // node:http2 answers PINGs: its connection outlives several keepalive rounds.
+      const { session, stream } = openStream(fx.path, { path: ACT });
+      try {
+        stream.end(actRequest({ hang: true, key: 'kept' }));
+        await until(() => fx.log.deadlines.has('kept'));
+        const pings = new Promise<void>((resolve) => {
+          let seen = 0;
+          session.on('ping', () => ++seen === 3 && resolve());
+        });
+        await within(5000, 'three keepalive pings answered', pings);
+        expect(fx.log.cancelled).to.deep.equal([]);
+        expect(session.destroyed).to.equal(false);
+      } finally {
+        session.destroy();
+      }
+    });
+  });
+
   describe('the fallback to grpc-js', function () {
     it('grpc-js server interceptors (or options the engine does not know) serve the links with grpc-js, and they run', async function () {
       let intercepted = 0;
@@ -418,6 +448,16 @@ describe('rpc server on the HTTP/2 engine', function () {
       client = stockClient(fx);
       expect((await within(5000, 'act', stockUnary(client, 'act', { value: 2n }).result)).value).to.equal(2n);
       expect(intercepted).to.equal(1);
+    });
+
+    it('a GuestAgent says so in its log', async function () {
+      const lines: string[] = [];
+      const agent = new GuestAgent({ id: 'fallback', server: { grpc: { interceptors: [(_descriptor: grpc.ServerMethodDefinition<unknown, unknown>, call: grpc.ServerInterceptingCallInterface) => new grpc.ServerInterceptingCall(call)], 'grpc.max_connection_age_ms': 60_000 } }, logger: { info: (line) => lines.push(line) } });
+      await agent.close();
+      expect(lines).to.deep.equal(['vmrpc agent fallback: calls are served by grpc-js: server.grpc has options the engine server does not honour: interceptors, grpc.max_connection_age_ms']);
+      const plain = new GuestAgent({ id: 'plain', server: { grpc: { interceptors: [], 'grpc.max_receive_message_length': 1 << 20 } }, logger: { info: (line) => lines.push(line) } });
+      await plain.close();
+      expect(lines).to.have.length(1);
     });
   });
 });

@@ -22,6 +22,11 @@ const HONOURED = new Set([
   'grpc.keepalive_timeout_ms',
 ]);
 
+/** An empty list (no interceptors) asks for nothing the engine lacks. */
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
 /** grpc-js's limit convention: -1 (or absent) is no limit. */
 function limit(value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -30,7 +35,7 @@ function limit(value: unknown, fallback: number): number {
 
 /** The options the engine server runs with, or the keys of `grpc` it cannot honour. */
 export function engineOptionsOf(grpc: Readonly<ChannelOptions>): EngineServerOptions | { unsupported: string[] } {
-  const unsupported = Object.keys(grpc).filter((key) => !HONOURED.has(key) && grpc[key] !== undefined);
+  const unsupported = Object.keys(grpc).filter((key) => !HONOURED.has(key) && grpc[key] !== undefined && !isEmptyList(grpc[key]));
   if (unsupported.length > 0) return { unsupported };
   const keepaliveTimeMs = grpc['grpc.keepalive_time_ms'] as number | undefined;
   const maxStreams = grpc['grpc.max_concurrent_streams'] as number | undefined;
