@@ -247,6 +247,14 @@ describe('rpc server on the HTTP/2 engine', function () {
       expect(ok.trailers?.['grpc-status']).to.equal('0');
     });
 
+    it('a header list over 64 KiB (node:http2\'s default, as grpc-js had) is refused before any handler runs', async function () {
+      const big = await rawCall(fx.path, { path: ACT, headers: { 'x-big': 'a'.repeat(70_000) }, body: [actRequest({ key: 'big' })] });
+      expect(big.rstCode).to.equal(http2.constants.NGHTTP2_REFUSED_STREAM);
+      const fits = await rawCall(fx.path, { path: ACT, headers: { 'x-big': 'a'.repeat(60_000) }, body: [actRequest({ key: 'fits' })] });
+      expect(fits.trailers?.['grpc-status']).to.equal('0');
+      expect([...fx.log.deadlines.keys()]).to.deep.equal(['fits']);
+    });
+
     it('a unary call with no request or two is UNIMPLEMENTED; a request cut inside a message is INTERNAL', async function () {
       const none = await rawCall(fx.path, { path: ACT, body: [] });
       expect(none.headers['grpc-status']).to.equal(String(Status.UNIMPLEMENTED));

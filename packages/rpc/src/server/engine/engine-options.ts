@@ -14,6 +14,8 @@ export interface EngineServerOptions {
   readonly keepalive: { readonly timeMs: number; readonly timeoutMs: number } | undefined;
 }
 
+const MAX_HEADER_LIST_BYTES = 65535;
+
 const HONOURED = new Set([
   'grpc.max_receive_message_length',
   'grpc.max_send_message_length',
@@ -42,7 +44,8 @@ export function engineOptionsOf(grpc: Readonly<ChannelOptions>): EngineServerOpt
   return {
     // grpc-js's own defaults where the options leave a key out: 4 MiB received, no send limit.
     limits: { maxReceiveBytes: limit(grpc['grpc.max_receive_message_length'], 4 * 1024 * 1024), maxSendBytes: limit(grpc['grpc.max_send_message_length'], Infinity) },
-    settings: maxStreams === undefined ? {} : { maxConcurrentStreams: maxStreams },
+    // Header lists up to 64 KiB, as node:http2 (and so grpc-js's server) accepts by default.
+    settings: { maxHeaderListSize: MAX_HEADER_LIST_BYTES, ...(maxStreams === undefined ? {} : { maxConcurrentStreams: maxStreams }) },
     keepalive: keepaliveTimeMs !== undefined && keepaliveTimeMs > 0 ? { timeMs: keepaliveTimeMs, timeoutMs: (grpc['grpc.keepalive_timeout_ms'] as number | undefined) ?? 20_000 } : undefined,
   };
 }
