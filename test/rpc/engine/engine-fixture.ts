@@ -33,6 +33,12 @@ export interface EngineFixtureOptions {
   log?: ServerLog;
   /** The Unix socket to listen on; default a fresh one. */
   path?: string;
+  /**
+   * Hand sockets over paused, as VM listeners do (default true): the engine must start reading.
+   * grpc-js's injector reads only sockets whose handle reads already (links have had their
+   * preface read by then), so the fallback's tests pass false.
+   */
+  pauseOnConnect?: boolean;
 }
 
 export async function engineFixture(options: EngineFixtureOptions = {}): Promise<EngineFixture> {
@@ -42,7 +48,7 @@ export async function engineFixture(options: EngineFixtureOptions = {}): Promise
   const links = new CallLinkServer(server);
   const path = options.path ?? socketPath('engine');
   const sockets = new Set<net.Socket>();
-  const listener = net.createServer((socket) => {
+  const listener = net.createServer({ pauseOnConnect: options.pauseOnConnect ?? true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     links.serve(socket, FIXTURE_PEER);

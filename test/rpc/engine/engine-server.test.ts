@@ -451,7 +451,7 @@ describe('rpc server on the HTTP/2 engine', function () {
         intercepted++;
         return new grpc.ServerInterceptingCall(call);
       };
-      fx = await engineFixture({ grpc: { interceptors: [interceptor] } });
+      fx = await engineFixture({ grpc: { interceptors: [interceptor] }, pauseOnConnect: false });
       expect(fx.links.grpcFallback).to.match(/interceptors/);
       client = stockClient(fx);
       expect((await within(5000, 'act', stockUnary(client, 'act', { value: 2n }).result)).value).to.equal(2n);

@@ -28,7 +28,8 @@ class EngineLinks implements LinkServer {
 
   serve(socket: Duplex, peer: string): void {
     this.engine.serve(socket, peer);
-    // Links arrive paused, with any bytes after their preface put back: the session reads on from there.
+    // A link may arrive paused (accepted with pauseOnConnect, or paused by its dialer), with any
+    // bytes after its preface put back; a 'data' listener alone does not resume a paused socket.
     socket.resume();
   }
 
