@@ -1,0 +1,181 @@
+// The gRPC rules of the engine server, checked with node:http2 (a real HTTP/2 peer that sends
+// what a gRPC library would not) and the stock grpc-js client: deadlines enforced by the server,
+// requests that are not gRPC, compression, limits, keepalive.
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import * as zlib from 'node:zlib';
+import { RpcError, Status, type CallContext } from '@vmrpc/rpc';
+import { frameMessage } from '@vmrpc/transport';
+import { expect } from 'chai';
+import { sha256, within } from '../../support/checks.js';
+import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
+import { newLog, streamingImplementation, until } from '../streaming-service.js';
+import { engineFixture, type EngineFixture } from './engine-fixture.js';
+import { openStream, rawCall } from './raw-http2.js';
+import { ACT, SUM, actRequest, serviceError, stockClient, stockUnary, type StockClient } from './stock-client.js';
+
+describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
+  this.timeout(20_000);
+  let fx: EngineFixture;
+  let client: StockClient;
+
+  afterEach(async function () {
+    client?.close();
+    await fx?.close();
+  });
+
+  describe('deadlines (grpc-timeout), enforced by the server', function () {
+    it('DEADLINE_EXCEEDED to the client and the handler; a request still open is also reset', async function () {
+      const log = newLog();
+      const reasons = new Map<string, unknown>();
+      const base = streamingImplementation(log);
+      fx = await engineFixture({
+        log,
+        implementation: {
+          ...base,
+          async act(request, context: CallContext) {
+            log.deadlines.set(request.key, context.deadline);
+            await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
+            reasons.set(request.key, context.signal.reason);
+            return {};
+          },
+          async sum(requests, context) {
+            try {
+              for await (const _ of requests) log.deadlines.set('sum', context.deadline);
+            } catch (error) {
+              reasons.set('sum', error);
+            }
+            return {};
+          },
+        },
+      });
+      const started = Date.now();
+      const unary = await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '100m' }, body: [actRequest({ key: 'timed' })] });
+      expect(unary.headers['grpc-status']).to.equal(String(Status.DEADLINE_EXCEEDED));
+      expect(unary.headers['grpc-message']).to.equal('Deadline exceeded');
+      expect(Date.now() - started).to.be.within(90, 3000);
+      expect(log.deadlines.get('timed')?.getTime()).to.be.within(started + 90, started + 1000);
+      expect((reasons.get('timed') as RpcError).code).to.equal(Status.DEADLINE_EXCEEDED);
+
+      // A client-streaming call whose client never half-closes: trailers, then RST_STREAM(NO_ERROR).
+      const streaming = await rawCall(fx.path, { path: SUM, headers: { 'grpc-timeout': '100m' }, body: [actRequest({ value: 1n })], end: false });
+      expect(streaming.headers['grpc-status']).to.equal(String(Status.DEADLINE_EXCEEDED));
+      expect(streaming.rstCode).to.equal(0);
+      expect((reasons.get('sum') as RpcError).code).to.equal(Status.DEADLINE_EXCEEDED);
+    });
+
+    it('a malformed grpc-timeout is INTERNAL naming the value', async function () {
+      fx = await engineFixture();
+      const response = await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '1 hour' }, body: [actRequest({})] });
+      expect(response.headers['grpc-status']).to.equal(String(Status.INTERNAL));
+      expect(decodeURIComponent(String(response.headers['grpc-message']))).to.equal('Invalid grpc-timeout value "1 hour"');
+    });
+  });
+
+  describe('requests that are not gRPC', function () {
+    beforeEach(async function () {
+      fx = await engineFixture();
+    });
+
+    it('a content-type other than application/grpc is HTTP 415; a method other than POST is 405', async function () {
+      const json = await rawCall(fx.path, { path: ACT, contentType: 'application/json', body: [Buffer.from('{}')] });
+      expect(json.headers[':status']).to.equal(415);
+      expect(json.headers['grpc-status']).to.equal(undefined);
+      const get = await rawCall(fx.path, { path: ACT, method: 'GET', end: true });
+      expect(get.headers[':status']).to.equal(405);
+      // The connection survives both.
+      const ok = await rawCall(fx.path, { path: ACT, body: [actRequest({ value: 3n })] });
+      expect(ok.trailers?.['grpc-status']).to.equal('0');
+    });
+
+    it('a header list over 64 KiB (node:http2\'s default, as grpc-js had) is refused before any handler runs', async function () {
+      const big = await rawCall(fx.path, { path: ACT, headers: { 'x-big': 'a'.repeat(70_000) }, body: [actRequest({ key: 'big' })] });
+      expect(big.rstCode).to.equal(http2.constants.NGHTTP2_REFUSED_STREAM);
+      const fits = await rawCall(fx.path, { path: ACT, headers: { 'x-big': 'a'.repeat(60_000) }, body: [actRequest({ key: 'fits' })] });
+      expect(fits.trailers?.['grpc-status']).to.equal('0');
+      expect([...fx.log.deadlines.keys()]).to.deep.equal(['fits']);
+    });
+
+    it('a unary call with no request or two is UNIMPLEMENTED; a request cut inside a message is INTERNAL', async function () {
+      const none = await rawCall(fx.path, { path: ACT, body: [] });
+      expect(none.headers['grpc-status']).to.equal(String(Status.UNIMPLEMENTED));
+      const two = await rawCall(fx.path, { path: ACT, body: [actRequest({}), actRequest({})] });
+      expect(two.headers['grpc-status']).to.equal(String(Status.UNIMPLEMENTED));
+      const cut = await rawCall(fx.path, { path: ACT, body: [actRequest({ value: 300n }).subarray(0, 6)] });
+      expect(cut.headers['grpc-status']).to.equal(String(Status.INTERNAL));
+    });
+  });
+
+  describe('compression and limits', function () {
+    it('inflates gzip and deflate requests of the stock client: bytes intact', async function () {
+      fx = await engineFixture();
+      for (const algorithm of [2, 1]) {
+        const compressing = stockClient(fx, { 'grpc.default_compression_algorithm': algorithm });
+        try {
+          const bytes = Buffer.concat([Buffer.alloc(100_000, algorithm), Buffer.from('tail')]);
+          const response = await within(5000, `echo ${algorithm}`, stockUnary(compressing, 'echo', { scalars: { bytesValue: bytes } }).result);
+          const scalars = response.scalars as { bytesValue: Uint8Array };
+          expect(sha256(Buffer.from(scalars.bytesValue))).to.equal(sha256(bytes));
+        } finally {
+          compressing.close();
+        }
+      }
+    });
+
+    it('an unknown grpc-encoding is UNIMPLEMENTED with grpc-accept-encoding; a compressed flag without encoding INTERNAL', async function () {
+      fx = await engineFixture();
+      const compressed = Buffer.from(actRequest({ value: 1n }));
+      compressed[0] = 1;
+      const snappy = await rawCall(fx.path, { path: ACT, headers: { 'grpc-encoding': 'snappy' }, body: [compressed] });
+      expect(snappy.headers['grpc-status']).to.equal(String(Status.UNIMPLEMENTED));
+      expect(snappy.headers['grpc-accept-encoding']).to.equal('identity,deflate,gzip');
+      const bare = await rawCall(fx.path, { path: ACT, body: [compressed] });
+      expect(bare.headers['grpc-status']).to.equal(String(Status.INTERNAL));
+    });
+
+    it('messages over grpc.max_receive_message_length are RESOURCE_EXHAUSTED, plain or inflated past it', async function () {
+      fx = await engineFixture({ grpc: { 'grpc.max_receive_message_length': 1024 } });
+      expect(fx.links.grpcFallback).to.equal(undefined);
+      client = stockClient(fx);
+      const error = await serviceError(stockUnary(client, 'echo', { scalars: { bytesValue: Buffer.alloc(2000, 7) } }).result);
+      expect(error.code).to.equal(Status.RESOURCE_EXHAUSTED);
+      expect(error.details).to.match(/^Received message larger than max \(\d+ vs\. 1024\)$/);
+      const bomb = zlib.gzipSync(StreamingService.echo.requestSerialize({ scalars: { bytesValue: Buffer.alloc(100_000) } }));
+      expect(bomb.length).to.be.lessThan(1024);
+      const inflated = await rawCall(fx.path, { path: '/vmrpc.testing.v1.Streaming/Echo', headers: { 'grpc-encoding': 'gzip' }, body: [frameMessage(bomb, true)] });
+      expect(inflated.headers['grpc-status']).to.equal(String(Status.RESOURCE_EXHAUSTED));
+      expect(decodeURIComponent(String(inflated.headers['grpc-message']))).to.equal('Received message that decompresses to a size larger than 1024');
+    });
+  });
+
+  describe('keepalive', function () {
+    it('a peer that stops answering PINGs loses its connection after keepalive_time + keepalive_timeout; one that answers keeps it', async function () {
+      fx = await engineFixture({ grpc: { 'grpc.keepalive_time_ms': 100, 'grpc.keepalive_timeout_ms': 100 } });
+      expect(fx.links.grpcFallback).to.equal(undefined);
+      // HTTP/2's client preface and an empty SETTINGS frame, then silence: no PING is ever answered.
+      const silent = net.connect(fx.path);
+      silent.on('error', () => undefined);
+      silent.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+      silent.resume();
+      const started = Date.now();
+      await within(5000, 'the silent peer dropped', new Promise((resolve) => silent.once('close', resolve)));
+      expect(Date.now() - started).to.be.at.least(150);
+      // node:http2 answers PINGs: its connection outlives several keepalive rounds.
+      const { session, stream } = openStream(fx.path, { path: ACT });
+      try {
+        stream.end(actRequest({ hang: true, key: 'kept' }));
+        await until(() => fx.log.deadlines.has('kept'));
+        const pings = new Promise<void>((resolve) => {
+          let seen = 0;
+          session.on('ping', () => ++seen === 3 && resolve());
+        });
+        await within(5000, 'three keepalive pings answered', pings);
+        expect(fx.log.cancelled).to.deep.equal([]);
+        expect(session.destroyed).to.equal(false);
+      } finally {
+        session.destroy();
+      }
+    });
+  });
+
+});
