@@ -39,6 +39,8 @@ export interface EngineFixtureOptions {
    * preface read by then), so the fallback's tests pass false.
    */
   pauseOnConnect?: boolean;
+  /** Sees each accepted socket before it is served (to count its writes, ...). */
+  onConnection?: (socket: net.Socket) => void;
 }
 
 export async function engineFixture(options: EngineFixtureOptions = {}): Promise<EngineFixture> {
@@ -51,6 +53,7 @@ export async function engineFixture(options: EngineFixtureOptions = {}): Promise
   const listener = net.createServer({ pauseOnConnect: options.pauseOnConnect ?? true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    options.onConnection?.(socket);
     links.serve(socket, FIXTURE_PEER);
   });
   await new Promise<void>((resolve, reject) => {

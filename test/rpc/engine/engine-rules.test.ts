@@ -7,7 +7,7 @@ import * as zlib from 'node:zlib';
 import { RpcError, Status, type CallContext } from '@vmrpc/rpc';
 import { frameMessage } from '@vmrpc/transport';
 import { expect } from 'chai';
-import { sha256, within } from '../../support/checks.js';
+import { activeResourceCounts, sha256, within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { newLog, streamingImplementation, until } from '../streaming-service.js';
 import { engineFixture, type EngineFixture } from './engine-fixture.js';
@@ -62,6 +62,21 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
       expect(streaming.headers['grpc-status']).to.equal(String(Status.DEADLINE_EXCEEDED));
       expect(streaming.rstCode).to.equal(0);
       expect((reasons.get('sum') as RpcError).code).to.equal(Status.DEADLINE_EXCEEDED);
+    });
+
+    it('leaves no timer behind: calls with deadlines that end in time, and connections with keepalive that close', async function () {
+      fx = await engineFixture();
+      const timers = (): number => activeResourceCounts().Timeout ?? 0;
+      // One call first: whatever the process keeps for good (module-level timers) exists by then.
+      await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '10S' }, body: [actRequest({})] });
+      await until(() => fx.sockets.size === 0);
+      const baseline = timers();
+      for (let call = 0; call < 20; call++) {
+        const response = await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '10S' }, body: [actRequest({ key: `t${call}` })] });
+        expect(response.trailers?.['grpc-status']).to.equal('0');
+      }
+      await until(() => fx.sockets.size === 0);
+      expect(timers()).to.equal(baseline);
     });
 
     it('a malformed grpc-timeout is INTERNAL naming the value', async function () {

@@ -106,6 +106,27 @@ describe('rpc server on the HTTP/2 engine', function () {
       await until(() => fx.log.cancelled.includes('/vmrpc.testing.v1.Streaming/Chat'));
     });
 
+    it('answers a unary call with one socket write: response headers, message and trailers gathered', async function () {
+      await fx.close();
+      let writes = 0;
+      fx = await engineFixture({
+        onConnection: (socket) => {
+          const write = socket.write;
+          socket.write = function (this: net.Socket, ...args: Parameters<net.Socket['write']>) {
+            writes++;
+            return write.apply(this, args);
+          } as net.Socket['write'];
+        },
+      });
+      client.close();
+      client = stockClient(fx);
+      // The first calls also carry SETTINGS and their acknowledgements.
+      for (let call = 0; call < 10; call++) await within(5000, 'warm-up', stockUnary(client, 'act', { value: 1n }).result);
+      const before = writes;
+      for (let call = 0; call < 200; call++) await within(5000, `call ${call}`, stockUnary(client, 'act', { value: 1n }).result);
+      expect(writes - before).to.equal(200);
+    });
+
     it('an unknown method is UNIMPLEMENTED naming it', async function () {
       const error = await serviceError(new Promise((resolve, reject) => {
         client.makeUnaryRequest('/vmrpc.testing.v1.Streaming/Nope', (value: Buffer) => value, (value: Buffer) => value, Buffer.alloc(0), (failure, response) => (failure ? reject(failure) : resolve(response)));
