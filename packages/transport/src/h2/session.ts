@@ -144,6 +144,10 @@ class Session implements H2Session, SessionCore {
     return this.encoder.encode(headers);
   }
 
+  headerFrames(streamId: number, headers: HeaderList, endStream: boolean): Buffer {
+    return this.encoder.frames(streamId, headers, endStream, this.peerSettings.maxFrameSize);
+  }
+
   wait(stream: Stream): void {
     if (stream.waiting) return;
     stream.waiting = true;
