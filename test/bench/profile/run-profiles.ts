@@ -43,7 +43,7 @@ async function profileAgentCall(): Promise<void> {
   await agent.line(/^stopped$/, 10_000);
   console.log(`tiny AgentHost -> GuestAgent unary (Echo.Say), ${CALLS} calls over a Unix socket: wall ${((wallMs * 1000) / CALLS).toFixed(0)} us per call, p50 ${percentile(latencies, 50).toFixed(0)} us, p99 ${percentile(latencies, 99).toFixed(0)} us`);
   console.log(formatSummary('host (AgentHost, HTTP/2 client over the call link)', summarize(hostFile), CALLS));
-  console.log(formatSummary('agent (GuestAgent, grpc-js server on the call link)', summarize(agentFile), CALLS));
+  console.log(formatSummary('agent (GuestAgent, its engine server on the call link)', summarize(agentFile), CALLS));
   agent.child.stdin!.end();
   await agent.done(10_000);
   await host.close(1000);
