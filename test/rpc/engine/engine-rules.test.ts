@@ -163,6 +163,27 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
     });
   });
 
+  describe('the other grpc-js options the engine honours', function () {
+    it('grpc.max_send_message_length: a larger response is RESOURCE_EXHAUSTED; grpc.max_concurrent_streams: announced in SETTINGS', async function () {
+      fx = await engineFixture({ grpc: { 'grpc.max_send_message_length': 100, 'grpc.max_concurrent_streams': 2 } });
+      expect(fx.links.grpcFallback).to.equal(undefined);
+      client = stockClient(fx);
+      const small = await within(5000, 'small echo', stockUnary(client, 'echo', { scalars: { stringValue: 'short' } }).result);
+      expect((small.scalars as { stringValue: string }).stringValue).to.equal('short');
+      const error = await serviceError(stockUnary(client, 'echo', { scalars: { stringValue: 'x'.repeat(200) } }).result);
+      expect(error.code).to.equal(Status.RESOURCE_EXHAUSTED);
+      expect(error.details).to.match(/^Sent message larger than max \(\d+ vs\. 100\)$/);
+      const { session } = openStream(fx.path, { path: ACT });
+      try {
+        const settings = await within(5000, 'SETTINGS', new Promise<http2.Settings>((resolve) => session.once('remoteSettings', resolve)));
+        expect(settings.maxConcurrentStreams).to.equal(2);
+        expect(settings.maxHeaderListSize).to.equal(65535);
+      } finally {
+        session.destroy();
+      }
+    });
+  });
+
   describe('keepalive', function () {
     it('a peer that stops answering PINGs loses its connection after keepalive_time + keepalive_timeout; one that answers keeps it', async function () {
       fx = await engineFixture({ grpc: { 'grpc.keepalive_time_ms': 100, 'grpc.keepalive_timeout_ms': 100 } });
