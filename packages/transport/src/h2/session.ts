@@ -86,6 +86,10 @@ class Session implements H2Session, SessionCore {
     socket.on('error', this.onSocketError);
     socket.on('end', this.onSocketEnd);
     socket.on('close', this.onSocketClose);
+    // The session owns the socket's reads: one that arrives paused (accepted with pauseOnConnect,
+    // or paused by whoever read a preface before us) must flow, and a 'data' listener alone does
+    // not resume a socket paused explicitly.
+    socket.resume();
     if (socket.destroyed) process.nextTick(this.onSocketClose);
   }
 

@@ -28,9 +28,6 @@ class EngineLinks implements LinkServer {
 
   serve(socket: Duplex, peer: string): void {
     this.engine.serve(socket, peer);
-    // A link may arrive paused (accepted with pauseOnConnect, or paused by its dialer), with any
-    // bytes after its preface put back; a 'data' listener alone does not resume a paused socket.
-    socket.resume();
   }
 
   drain(): void {
