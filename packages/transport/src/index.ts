@@ -33,3 +33,16 @@ export { Backoff, type BackoffOptions } from './protocol/backoff';
 export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, frameMessage, type DecodedFrame } from './protocol/framing';
 /** The version of @vmrpc/transport. */
 export const version = '0.1.0';
+/** The lean HTTP/2 engine (RFC 9113 framing, RFC 7541 HPACK) with plain-callback streams. */
+export { createH2Session } from './h2/session';
+export { ERR_CLOSED as ERR_H2_SESSION_CLOSED, ERR_GOAWAY as ERR_H2_GOAWAY, ERR_PROTOCOL as ERR_H2_PROTOCOL, type H2Error } from './h2/errors';
+export {
+  H2ErrorCode,
+  type H2PeerSettings,
+  type H2Session,
+  type H2SessionOptions,
+  type H2Settings,
+  type H2Stream,
+  type H2StreamListener,
+  type HeaderList,
+} from './h2/types';

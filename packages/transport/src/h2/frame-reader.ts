@@ -1,0 +1,58 @@
+/**
+ * Cuts the socket's chunks into frames: frames may be split across chunks or packed several to a
+ * chunk. Payloads are handed on as views of the chunk (no copy) unless a frame spans chunks.
+ */
+import { ConnectionError } from './errors';
+import { FRAME_HEADER_BYTES, frameName } from './frame';
+import { H2ErrorCode } from './types';
+
+export interface FrameHandler {
+  onFrame(type: number, flags: number, streamId: number, payload: Buffer): void;
+}
+
+export class FrameReader {
+  /** Bytes of an incomplete frame kept from earlier chunks. */
+  private pending: Buffer | undefined;
+
+  constructor(
+    private readonly handler: FrameHandler,
+    /** The SETTINGS_MAX_FRAME_SIZE this end announced. */
+    private readonly maxFrameSize: number,
+  ) {}
+
+  /** Parses every complete frame of `chunk` (and what was kept before it). Throws ConnectionError. */
+  push(chunk: Buffer): void {
+    let data = chunk;
+    if (this.pending !== undefined) {
+      data = Buffer.concat([this.pending, chunk]);
+      this.pending = undefined;
+    }
+    let offset = 0;
+    while (data.length - offset >= FRAME_HEADER_BYTES) {
+      const length = (data[offset] << 16) | (data[offset + 1] << 8) | data[offset + 2];
+      const type = data[offset + 3];
+      if (length > this.maxFrameSize) {
+        throw new ConnectionError(
+          H2ErrorCode.FRAME_SIZE_ERROR,
+          `${frameName(type)} frame of ${length} bytes is larger than SETTINGS_MAX_FRAME_SIZE (${this.maxFrameSize})`,
+        );
+      }
+      const end = offset + FRAME_HEADER_BYTES + length;
+      if (end > data.length) break;
+      const flags = data[offset + 4];
+      const streamId = data.readUInt32BE(offset + 5) & 0x7fffffff; // the reserved bit is ignored
+      this.handler.onFrame(type, flags, streamId, data.subarray(offset + FRAME_HEADER_BYTES, end));
+      offset = end;
+      if (this.stopped) return;
+    }
+    if (offset < data.length) this.pending = data.subarray(offset);
+  }
+
+  /** After stop() no more frames are delivered (the session ended inside a handler). */
+  stop(): void {
+    this.stopped = true;
+    this.pending = undefined;
+  }
+
+  private stopped = false;
+}

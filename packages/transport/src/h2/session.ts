@@ -1,0 +1,299 @@
+/**
+ * createH2Session: one HTTP/2 connection over a connected Duplex, in the client or the server
+ * role. The session owns the connection's state (settings, HPACK contexts, connection windows,
+ * the stream table, GOAWAY) and dispatches incoming frames; streams own their own state.
+ */
+import type { Duplex } from 'node:stream';
+import { ConnectionError, ERR_CLOSED, ERR_PROTOCOL, StreamError, h2Error } from './errors';
+import { CLIENT_MAGIC, DEFAULT_WINDOW, MAX_STREAM_ID, goawayFrame, rstStreamFrame, settingsFrame, windowUpdateFrame } from './frame';
+import { FrameReader } from './frame-reader';
+import { FrameWriter } from './frame-writer';
+import { HeaderBlockAssembler } from './header-block';
+import { HpackEncoder } from './hpack-encoder';
+import { HpackDecoder } from './hpack-decoder';
+import { IncomingFrames, type SessionCore } from './incoming';
+import { PingTracker } from './ping';
+import { ReceiveWindow } from './flow-control';
+import { defaultPeerSettings, localSettings, type LocalSettings } from './settings';
+import { Stream } from './stream';
+import { H2ErrorCode, type H2PeerSettings, type H2Session, type H2SessionOptions, type H2Stream, type H2StreamListener, type HeaderList } from './types';
+
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+
+/** Starts an HTTP/2 session on a connected socket; the client role sends its preface at once. */
+export function createH2Session(socket: Duplex, options: H2SessionOptions): H2Session {
+  return new Session(socket, options);
+}
+
+function closedError(what: string): Error {
+  return h2Error(ERR_CLOSED, H2ErrorCode.CANCEL, what);
+}
+
+class Session implements H2Session, SessionCore {
+  readonly client: boolean;
+  readonly writer: FrameWriter;
+  readonly highWaterMark: number;
+  readonly local: LocalSettings;
+  readonly peerSettings: H2PeerSettings = defaultPeerSettings();
+  readonly streams = new Map<number, Stream>();
+  readonly decoder: HpackDecoder;
+  readonly headerBlocks: HeaderBlockAssembler;
+  readonly connectionReceive: ReceiveWindow;
+  readonly pings = new PingTracker();
+  connectionWindow = DEFAULT_WINDOW;
+  /** Highest stream id the peer opened; the next one the client role opens. */
+  lastPeerStreamId = 0;
+  nextStreamId = 1;
+  closed = false;
+  draining = false;
+  private goawaySent = false;
+  private readonly encoder = new HpackEncoder();
+  private readonly reader: FrameReader;
+  private readonly incoming: IncomingFrames;
+  private readonly waiting: Stream[] = [];
+  /** Bytes of the client preface still to check (server role). */
+  private prefaceChecked = 0;
+  private closeError: Error | undefined;
+  private closeNotified = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    readonly options: H2SessionOptions,
+  ) {
+    if (options.role !== 'client' && options.role !== 'server') {
+      throw new TypeError(`H2SessionOptions.role must be 'client' or 'server', got ${String(options.role)}`);
+    }
+    this.client = options.role === 'client';
+    const { local, pairs } = localSettings(options.settings ?? {}, this.client);
+    this.local = local;
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    const connectionWindowBytes = options.connectionWindowBytes ?? DEFAULT_WINDOW;
+    if (!Number.isInteger(connectionWindowBytes) || connectionWindowBytes < DEFAULT_WINDOW || connectionWindowBytes > 0x7fffffff) {
+      throw new RangeError(`H2SessionOptions.connectionWindowBytes must be an integer from 65535 to 2^31-1, got ${String(connectionWindowBytes)}`);
+    }
+    this.connectionReceive = new ReceiveWindow(connectionWindowBytes);
+    this.decoder = new HpackDecoder(local.headerTableSize);
+    this.headerBlocks = new HeaderBlockAssembler(Math.max(64 * 1024, Math.min(local.maxHeaderListSize, 1 << 24) * 2));
+    this.incoming = new IncomingFrames(this);
+    this.reader = new FrameReader(this.incoming, local.maxFrameSize);
+    this.writer = new FrameWriter(socket, this.onWritable);
+    if (this.client) this.writer.push(CLIENT_MAGIC);
+    else this.prefaceChecked = 0;
+    this.writer.push(settingsFrame(pairs));
+    if (connectionWindowBytes > DEFAULT_WINDOW) this.writer.push(windowUpdateFrame(0, connectionWindowBytes - DEFAULT_WINDOW));
+    socket.on('data', this.onSocketData);
+    socket.on('error', this.onSocketError);
+    socket.on('end', this.onSocketEnd);
+    socket.on('close', this.onSocketClose);
+    if (socket.destroyed) process.nextTick(this.onSocketClose);
+  }
+
+  get activeStreams(): number {
+    return this.streams.size;
+  }
+
+  get sendFrameSize(): number {
+    return this.peerSettings.maxFrameSize;
+  }
+
+  request(headers: HeaderList, endStream: boolean, listener: H2StreamListener): H2Stream {
+    if (!this.client) throw new TypeError('request() opens streams in the client role only');
+    if (this.closed || this.draining) {
+      throw closedError(this.closed ? 'the HTTP/2 session is closed' : 'the HTTP/2 session is draining (GOAWAY): open a new one');
+    }
+    const id = this.nextStreamId;
+    if (id > MAX_STREAM_ID) throw closedError('the HTTP/2 session has used all its stream ids: open a new one');
+    this.nextStreamId += 2;
+    const stream = new Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize);
+    stream.listener = listener;
+    this.streams.set(id, stream);
+    stream.sendHeaders(headers, endStream);
+    return stream;
+  }
+
+  ping(callback: (error: Error | undefined, rttMs: number) => void): void {
+    if (this.closed) {
+      process.nextTick(callback, this.closeError ?? closedError('the HTTP/2 session is closed'), 0);
+      return;
+    }
+    this.writer.push(this.pings.start(callback));
+  }
+
+  drain(): void {
+    if (this.closed || this.goawaySent) return;
+    this.goawaySent = true;
+    this.draining = true;
+    this.writer.push(goawayFrame(this.lastPeerStreamId, H2ErrorCode.NO_ERROR));
+    if (this.streams.size === 0) this.finish(undefined);
+  }
+
+  destroy(error?: Error, code?: number): void {
+    if (this.closed) return;
+    if (!this.goawaySent) {
+      this.goawaySent = true;
+      this.writer.push(goawayFrame(this.lastPeerStreamId, code ?? (error ? H2ErrorCode.INTERNAL_ERROR : H2ErrorCode.NO_ERROR)));
+    }
+    this.terminate(error, code ?? H2ErrorCode.CANCEL);
+    this.socket.destroy();
+  }
+
+  // SessionCore: what streams and the frame dispatcher use.
+
+  encodeHeaders(headers: HeaderList): Buffer {
+    return this.encoder.encode(headers);
+  }
+
+  wait(stream: Stream): void {
+    if (stream.waiting) return;
+    stream.waiting = true;
+    this.waiting.push(stream);
+  }
+
+  creditConnection(bytes: number): void {
+    if (this.closed) return;
+    const increment = this.connectionReceive.consume(bytes);
+    if (increment > 0) this.writer.push(windowUpdateFrame(0, increment));
+  }
+
+  forget(stream: Stream): void {
+    this.streams.delete(stream.id);
+    if (this.draining && this.streams.size === 0 && !this.closed) process.nextTick(this.finishDrained);
+  }
+
+  openPeerStream(id: number): Stream {
+    const stream = new Stream(id, this, this.peerSettings.initialWindowSize, this.local.initialWindowSize);
+    this.streams.set(id, stream);
+    return stream;
+  }
+
+  /** A window opened (WINDOW_UPDATE, SETTINGS) or the socket drained: waiting streams send. */
+  resumeStreams(): void {
+    const waiting = this.waiting.splice(0);
+    for (const stream of waiting) stream.waiting = false;
+    for (const stream of waiting) {
+      if (!stream.closed) stream.pull();
+    }
+  }
+
+  /** The peer sent GOAWAY: streams it will not process are refused; the session ends after the rest. */
+  peerGoaway(code: number, lastStreamId: number, error: Error | undefined): void {
+    this.draining = true;
+    if (error !== undefined && this.closeError === undefined) this.closeError = error;
+    for (const stream of [...this.streams.values()]) {
+      if (stream.id > lastStreamId && (stream.id % 2 === 1) === this.client) {
+        stream.abort(H2ErrorCode.REFUSED_STREAM, h2Error(ERR_CLOSED, H2ErrorCode.REFUSED_STREAM, `the peer's GOAWAY left stream ${stream.id} unprocessed`));
+      }
+    }
+    this.options.onGoaway?.(code, lastStreamId);
+    if (this.streams.size === 0 && !this.closed) this.finish(undefined);
+  }
+
+  /** Sends RST_STREAM for a stream error and tells the stream's owner. */
+  streamError(error: StreamError): void {
+    const stream = this.streams.get(error.streamId);
+    const failure = h2Error(ERR_PROTOCOL, error.h2Code, error.message);
+    if (stream === undefined) {
+      this.writer.push(rstStreamFrame(error.streamId, error.h2Code));
+      return;
+    }
+    stream.reset(error.h2Code);
+    stream.listener.onReset(error.h2Code, failure);
+  }
+
+  /** A connection error: GOAWAY with its code, every stream reset, the socket closed. */
+  connectionError(error: ConnectionError): void {
+    if (this.closed) return;
+    const failure = h2Error(ERR_PROTOCOL, error.h2Code, error.message);
+    if (!this.goawaySent) {
+      this.goawaySent = true;
+      this.writer.push(goawayFrame(this.lastPeerStreamId, error.h2Code, error.message));
+    }
+    this.finish(failure);
+  }
+
+  // Socket events.
+
+  private readonly onSocketData = (chunk: Buffer): void => {
+    if (this.closed) return;
+    try {
+      if (!this.client && this.prefaceChecked < CLIENT_MAGIC.length) {
+        chunk = this.checkPreface(chunk);
+        if (chunk.length === 0) return;
+      }
+      this.reader.push(chunk);
+    } catch (error) {
+      if (error instanceof ConnectionError) this.connectionError(error);
+      else throw error;
+    }
+  };
+
+  private readonly onSocketError = (error: Error): void => {
+    if (this.closeError === undefined) this.closeError = error;
+    this.terminate(error, H2ErrorCode.CANCEL);
+    this.socket.destroy();
+  };
+
+  private readonly onSocketEnd = (): void => {
+    if (!this.closed) this.finish(this.streams.size > 0 ? closedError(`the peer closed the connection with ${this.streams.size} streams open`) : undefined);
+  };
+
+  private readonly onSocketClose = (): void => {
+    if (!this.closed) {
+      const open = this.streams.size;
+      this.terminate(open > 0 ? closedError(`the connection closed with ${open} streams open`) : undefined, H2ErrorCode.CANCEL);
+    }
+    if (this.closeNotified) return;
+    this.closeNotified = true;
+    this.socket.off('data', this.onSocketData);
+    this.socket.off('end', this.onSocketEnd);
+    this.options.onClose?.(this.closeError);
+  };
+
+  private readonly onWritable = (): void => {
+    this.resumeStreams();
+  };
+
+  private readonly finishDrained = (): void => {
+    if (!this.closed && this.streams.size === 0) this.finish(undefined);
+  };
+
+  /** Compares the server's first bytes with the client preface; returns what follows it. */
+  private checkPreface(chunk: Buffer): Buffer {
+    const take = Math.min(chunk.length, CLIENT_MAGIC.length - this.prefaceChecked);
+    if (chunk.compare(CLIENT_MAGIC, this.prefaceChecked, this.prefaceChecked + take, 0, take) !== 0) {
+      const got = JSON.stringify(chunk.subarray(0, Math.min(chunk.length, 32)).toString('latin1'));
+      this.goawaySent = true; // a peer that is not HTTP/2 would not understand GOAWAY (RFC 9113, 3.4)
+      throw new ConnectionError(H2ErrorCode.PROTOCOL_ERROR, `the peer did not send the HTTP/2 client preface: it began with ${got}`);
+    }
+    this.prefaceChecked += take;
+    return chunk.subarray(take);
+  }
+
+  /** Ends the session after writing what is queued: the socket is ended, then destroyed once flushed. */
+  private finish(error: Error | undefined): void {
+    if (this.closed) return;
+    const blocked = this.writer.blocked;
+    this.terminate(error, error === undefined ? H2ErrorCode.CANCEL : ((error as { h2Code?: number }).h2Code ?? H2ErrorCode.CANCEL));
+    if (blocked || this.socket.destroyed) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end();
+    this.socket.once('finish', () => this.socket.destroy());
+  }
+
+  /** Marks the session closed and tells every stream and ping; the caller closes the socket. */
+  private terminate(error: Error | undefined, code: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.draining = true;
+    if (error !== undefined && this.closeError === undefined) this.closeError = error;
+    this.reader.stop();
+    this.writer.stop();
+    const streamError = this.closeError ?? closedError('the HTTP/2 session closed');
+    for (const stream of [...this.streams.values()]) stream.abort(code, streamError);
+    this.streams.clear();
+    this.waiting.length = 0;
+    this.pings.fail(streamError);
+  }
+}
