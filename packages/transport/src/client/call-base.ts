@@ -24,9 +24,10 @@ import { MAX_TIMER_MS, deadlineMs } from '../protocol/deadline';
 import { frameMessage } from '../protocol/framing';
 import type { RequestTarget } from '../protocol/request-headers';
 import { isGrpcContentType, metadataFromResponseHeaders, statusFromHttpStatus, statusFromTrailers } from '../protocol/status';
-import type { CallConnection, CallTransport, ParentCall } from './call-transport';
+import type { CallConnection, CallTransport, ConnectionWaiter, ParentCall } from './call-transport';
+import { withCallCredentials } from './call-credentials';
 import { isEmptyCallCredentials } from './grpc-internals';
-import { ReceivedMessages } from './received-messages';
+import { ReceivedMessages, type ReceivedMessagesEvents } from './received-messages';
 
 /** grpc-js does not export the context type of sendMessageWithContext. */
 export type MessageContext = Parameters<experimental.CallStream['sendMessageWithContext']>[0];
@@ -37,7 +38,15 @@ export interface QueuedWrite {
   callback: (() => void) | undefined;
 }
 
-export abstract class CallBase<C extends CallConnection> implements experimental.CallStream {
+/**
+ * The call is also the waiter for its connection and the owner of its received messages, so a
+ * call allocates no closures for either.
+ */
+export abstract class CallBase<C extends CallConnection> implements experimental.CallStream, ConnectionWaiter<C>, ReceivedMessagesEvents {
+  /** Whether the call waits for a connection (grpc-js's waitForReady) or fails fast. */
+  waitForReady = false;
+  /** The channel answered requestConnection() (at once, or later). */
+  private answered = false;
   protected listener: InterceptingListener | undefined;
   protected connection: C | undefined;
   private callCredentials: CallCredentials = CallCredentials.createEmpty();
@@ -63,11 +72,7 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     private readonly parentCall: ParentCall | null,
     propagateFlags: number | undefined,
   ) {
-    this.received = new ReceivedMessages(transport.settings.maxReceiveMessageBytes, {
-      deliver: (message) => this.deliverMessage(message),
-      fail: (code, details) => this.failFromClient(code, details),
-      drained: () => this.maybeDeliverStatus(),
-    });
+    this.received = new ReceivedMessages(transport.settings.maxReceiveMessageBytes, this);
     const flags = propagateFlags ?? propagate.DEFAULTS;
     let ms = deadlineMs(deadline);
     if (parentCall !== null && flags & propagate.DEADLINE) ms = Math.min(ms, deadlineMs(parentCall.getDeadline()));
@@ -104,21 +109,10 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     if (this.statusDelivered) return this.deliverStatusToListener();
     if (Number.isFinite(this.deadline)) this.armDeadline();
     if (this.statusDelivered) return;
-    const waitForReady = metadata.getOptions().waitForReady === true;
-    let answered = false;
-    const cancel = this.transport.requestConnection({
-      waitForReady,
-      ready: (connection) => {
-        answered = true;
-        this.onConnection(connection);
-      },
-      fail: (status) => {
-        answered = true;
-        this.endWithStatus({ ...status, metadata: new Metadata() });
-      },
-    });
+    this.waitForReady = metadata.getOptions().waitForReady === true;
+    const cancel = this.transport.requestConnection(this);
     // Set only while the call really waits: a connection handed over at once needs no cancel.
-    if (!answered) this.cancelWaiting = cancel;
+    if (!this.answered) this.cancelWaiting = cancel;
   }
 
   sendMessageWithContext(context: MessageContext, message: Buffer): void {
@@ -166,32 +160,25 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     return null;
   }
 
-  // ---- connection ----
+  // ---- ConnectionWaiter: what the channel answers ----
 
-  private onConnection(connection: C): void {
+  ready(connection: C): void {
+    this.answered = true;
     this.cancelWaiting = undefined;
     if (this.statusDelivered) return;
     const credentials = this.transport.callCredentials.compose(this.callCredentials);
     // Most calls carry no call credentials: open the stream in this turn, without a promise.
     if (isEmptyCallCredentials(credentials)) return this.openStreamOn(connection, this.metadata!);
-    void this.openStreamWithCredentials(connection, credentials);
+    const authority = this.host ?? this.transport.settings.authority;
+    withCallCredentials(this.metadata!, credentials, connection.secure, authority, this.method).then(
+      (metadata) => this.openStreamOn(connection, metadata),
+      (status: Pick<StatusObject, 'code' | 'details'>) => this.fail(status),
+    );
   }
 
-  private async openStreamWithCredentials(connection: C, credentials: CallCredentials): Promise<void> {
-    const metadata = this.metadata!.clone();
-    const authority = this.host ?? this.transport.settings.authority;
-    const service = this.method.split('/')[1] ?? '';
-    try {
-      const extra = await credentials.generateMetadata({
-        service_url: `${connection.secure ? 'https' : 'http'}://${authority}/${service}`,
-        method_name: this.method.split('/')[2] ?? '',
-      });
-      metadata.merge(extra);
-    } catch (error) {
-      const code = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: Status }).code) : Status.UNAVAILABLE;
-      return this.endWithStatus({ code, details: `Getting metadata from plugin failed with error: ${(error as Error).message}`, metadata: new Metadata() });
-    }
-    this.openStreamOn(connection, metadata);
+  fail(status: Pick<StatusObject, 'code' | 'details'>): void {
+    this.answered = true;
+    this.endWithStatus({ code: status.code, details: status.details, metadata: new Metadata() });
   }
 
   private openStreamOn(connection: C, metadata: Metadata): void {
@@ -243,8 +230,18 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     this.maybeDeliverStatus();
   }
 
-  private deliverMessage(message: Buffer): void {
+  // ---- ReceivedMessagesEvents ----
+
+  onMessage(message: Buffer): void {
     process.nextTick(deliverMessage, this.listener!, message);
+  }
+
+  onInvalidMessages(code: Status, details: string): void {
+    this.failFromClient(code, details);
+  }
+
+  onMessagesDrained(): void {
+    this.maybeDeliverStatus();
   }
 
   /** Ends the call with an error decided on this side, resetting the stream. */

@@ -6,7 +6,7 @@
  *   grpc.keepalive_time_ms, grpc.keepalive_timeout_ms, grpc.keepalive_permit_without_calls
  *   grpc.initial_reconnect_backoff_ms, grpc.max_reconnect_backoff_ms
  *   grpc.default_authority, grpc.ssl_target_name_override, grpc.primary_user_agent,
- *   grpc.secondary_user_agent, grpc-node.max_session_memory
+ *   grpc.secondary_user_agent, grpc-node.max_session_memory (node:http2 connections only)
  */
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import type { ConnectOptions } from '@vmrpc/native';
