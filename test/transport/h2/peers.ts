@@ -71,7 +71,10 @@ export async function nodeServer(onStream: (stream: http2.ServerHttp2Stream, hea
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
   });
-  server.on('stream', onStream);
+  server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    stream.on('error', () => {}); // resets are asserted through the engine's side
+    onStream(stream, headers);
+  });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return {
     path,

@@ -22,6 +22,11 @@ export class HpackDecoder {
     this.table = new DynamicTable(maxTableSize);
   }
 
+  /** The dynamic table's current size (RFC 7541, 4.1). */
+  get tableBytes(): number {
+    return this.table.bytes;
+  }
+
   decode(block: Buffer): DecodedBlock {
     this.block = block;
     this.pos = 0;

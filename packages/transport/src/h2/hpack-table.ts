@@ -34,6 +34,11 @@ export class DynamicTable {
 
   constructor(private maxSize: number) {}
 
+  /** The table's size by RFC 7541's rule (4.1). */
+  get bytes(): number {
+    return this.size;
+  }
+
   get length(): number {
     return this.entries.length / 2;
   }

@@ -1,0 +1,23 @@
+/**
+ * The engine's HPACK pieces, for tests of each alone. They are not public API, so
+ * @vmrpc/transport's `exports` has no path to them: they are loaded from the built package by
+ * file, next to its package.json, so they are the very modules the engine uses.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type * as DecoderModule from '../../../packages/transport/dist/h2/hpack-decoder.js';
+import type * as EncoderModule from '../../../packages/transport/dist/h2/hpack-encoder.js';
+import type * as ErrorModule from '../../../packages/transport/dist/h2/hpack-error.js';
+
+const require = createRequire(import.meta.url);
+const distOfTransport = join(dirname(require.resolve('@vmrpc/transport/package.json')), 'dist');
+
+function internal<T>(path: string): T {
+  return require(join(distOfTransport, path)) as T;
+}
+
+export const { HpackDecoder } = internal<typeof DecoderModule>('h2/hpack-decoder.js');
+export const { HpackEncoder } = internal<typeof EncoderModule>('h2/hpack-encoder.js');
+export const { HpackError } = internal<typeof ErrorModule>('h2/hpack-error.js');
+export type HpackDecoder = DecoderModule.HpackDecoder;
+export type HpackError = ErrorModule.HpackError;
