@@ -7,7 +7,7 @@
  * Any other server (an http.Server, ...): `admitConnections(vmServer, options, onAdmitted)`.
  */
 export { VmChannel, clientOptions, createChannel, type ConnectionWaiter } from './client/channel';
-export type { StreamOpener } from './client/call-transport';
+export type { CallConnection, ChannelConnection, ChannelConnectionEvents, StreamOpener } from './client/call-transport';
 export type { ChannelTarget, SocketFactory } from './client/connector';
 export type { Http2Engine, VmChannelOptions } from './client/options';
 /** One HTTP/2 client session over a connected stream, as the channel opens it (the CLI's ping uses it). */
