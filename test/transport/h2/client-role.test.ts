@@ -238,6 +238,26 @@ describe('h2 engine: client role against a node:http2 server', () => {
     expect(() => client!.session.request(grpcRequest('/after'), true, new RecordingListener())).to.throw(/closed/);
   });
 
+  it('resets a stream whose response headers are malformed (an upper-case name), and keeps the session', async () => {
+    const { raw: accepted, path } = await rawServer();
+    client = await engineClient(path);
+    const raw = await within(5000, 'accept', accepted);
+    await raw.frame('client SETTINGS', (frame) => frame.type === 0x4, PREFACE.length);
+    raw.socket.write(rawFrame(0x4, 0, 0));
+    const listener = new RecordingListener();
+    client.session.request(grpcRequest('/upper'), true, listener);
+    await raw.frame('HEADERS', (frame) => frame.type === 0x1, PREFACE.length);
+    const block = Buffer.concat([Buffer.from([0x88, 0x00, 7]), Buffer.from('X-Upper'), Buffer.from([1]), Buffer.from('v')]);
+    raw.socket.write(rawFrame(0x1, 0x4, 1, block));
+    await within(5000, 'reset', listener.done);
+    expect(listener.headers).to.deep.equal([]);
+    expect(listener.reset?.code).to.equal(H2ErrorCode.PROTOCOL_ERROR);
+    expect(listener.reset?.error?.message).to.equal('malformed header list on stream 1: header name "X-Upper" has upper-case letters');
+    const rst = await raw.frame('RST_STREAM', (frame) => frame.type === 0x3, PREFACE.length);
+    expect(rst.payload.readUInt32BE(0)).to.equal(H2ErrorCode.PROTOCOL_ERROR);
+    expect(client.session.closed).to.equal(false);
+  });
+
   it('answers a frame larger than its SETTINGS_MAX_FRAME_SIZE with GOAWAY(FRAME_SIZE_ERROR) and closes', async () => {
     const { raw: accepted, path } = await rawServer();
     client = await engineClient(path);

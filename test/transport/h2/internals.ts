@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import type * as DecoderModule from '../../../packages/transport/dist/h2/hpack-decoder.js';
 import type * as EncoderModule from '../../../packages/transport/dist/h2/hpack-encoder.js';
 import type * as ErrorModule from '../../../packages/transport/dist/h2/hpack-error.js';
+import type * as ReaderModule from '../../../packages/transport/dist/h2/frame-reader.js';
+import type * as ErrorsModule from '../../../packages/transport/dist/h2/errors.js';
 
 const require = createRequire(import.meta.url);
 const distOfTransport = join(dirname(require.resolve('@vmrpc/transport/package.json')), 'dist');
@@ -21,3 +23,5 @@ export const { HpackEncoder } = internal<typeof EncoderModule>('h2/hpack-encoder
 export const { HpackError } = internal<typeof ErrorModule>('h2/hpack-error.js');
 export type HpackDecoder = DecoderModule.HpackDecoder;
 export type HpackError = ErrorModule.HpackError;
+export const { FrameReader } = internal<typeof ReaderModule>('h2/frame-reader.js');
+export const { ConnectionError } = internal<typeof ErrorsModule>('h2/errors.js');

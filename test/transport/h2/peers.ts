@@ -149,7 +149,7 @@ export async function engineServer(options: Partial<H2SessionOptions>): Promise<
 
 /** A node:http2 client session over a Unix socket. */
 export async function nodeClient(path: string, options: http2.ClientSessionOptions = {}): Promise<http2.ClientHttp2Session> {
-  const session = http2.connect('http://localhost', { ...options, createConnection: () => net.connect(path) });
+  const session = http2.connect('http://localhost', { createConnection: () => net.connect(path), ...options });
   await within(5000, 'node:http2 connect', new Promise<void>((resolve, reject) => session.once('connect', () => resolve()).once('error', reject)));
   return session;
 }

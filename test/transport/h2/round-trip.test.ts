@@ -72,4 +72,50 @@ describe('h2 engine: round trips with node:http2', () => {
     await closeNodeClient(client);
     await server.close();
   });
+
+  it('engine to engine: a unary exchange costs one socket write per side', async () => {
+    const server = await engineServer({
+      onStream(stream) {
+        const listener = new RecordingListener();
+        listener.stream = stream;
+        listener.onDataHook = (_data, endStream) => {
+          if (!endStream) return;
+          stream.sendHeaders([':status', '200', 'content-type', 'application/grpc'], false);
+          stream.sendData(Buffer.alloc(21, 1), false);
+          stream.sendHeaders(['grpc-status', '0'], true);
+        };
+        return listener;
+      },
+    });
+    const client = await engineClient(server.path);
+    const exchange = async (): Promise<RecordingListener> => {
+      const listener = new RecordingListener();
+      listener.stream = client.session.request(grpcRequest('/pkg.Service/Unary'), false, listener);
+      listener.stream.sendData(Buffer.alloc(21, 2), true);
+      await within(5000, 'exchange', listener.done);
+      return listener;
+    };
+    await exchange(); // the handshake's SETTINGS and ACKs go out around the first exchange
+    await within(5000, 'ping', new Promise((resolve) => client.session.ping(resolve)));
+    const serverSocket = (await server.firstSession).socket;
+    const writes = { client: 0, server: 0 };
+    const count = (socket: typeof serverSocket, side: 'client' | 'server'): void => {
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((...args: unknown[]) => {
+        writes[side]++;
+        return write(...args);
+      }) as typeof socket.write;
+    };
+    count(client.socket, 'client');
+    count(serverSocket, 'server');
+    for (let i = 0; i < 10; i++) {
+      const listener = await exchange();
+      expect(listener.headers.map(headerObject)).to.deep.equal([{ ':status': '200', 'content-type': 'application/grpc' }, { 'grpc-status': '0' }]);
+      expect(listener.body).to.deep.equal(Buffer.alloc(21, 1));
+    }
+    expect(writes).to.deep.equal({ client: 10, server: 10 });
+    client.session.destroy();
+    await within(5000, 'client closed', client.closed);
+    await server.close();
+  });
 });

@@ -11,8 +11,11 @@ export interface FrameHandler {
 }
 
 export class FrameReader {
-  /** Bytes of an incomplete frame kept from earlier chunks. */
-  private pending: Buffer | undefined;
+  /** Chunks of an incomplete frame, kept until `needed` bytes are there (joined once, not per chunk). */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  private needed = 0;
+  private stopped = false;
 
   constructor(
     private readonly handler: FrameHandler,
@@ -23,9 +26,13 @@ export class FrameReader {
   /** Parses every complete frame of `chunk` (and what was kept before it). Throws ConnectionError. */
   push(chunk: Buffer): void {
     let data = chunk;
-    if (this.pending !== undefined) {
-      data = Buffer.concat([this.pending, chunk]);
-      this.pending = undefined;
+    if (this.parts.length > 0) {
+      this.parts.push(chunk);
+      this.partsBytes += chunk.length;
+      if (this.partsBytes < this.needed) return;
+      data = Buffer.concat(this.parts, this.partsBytes);
+      this.parts = [];
+      this.partsBytes = 0;
     }
     let offset = 0;
     while (data.length - offset >= FRAME_HEADER_BYTES) {
@@ -38,21 +45,29 @@ export class FrameReader {
         );
       }
       const end = offset + FRAME_HEADER_BYTES + length;
-      if (end > data.length) break;
+      if (end > data.length) {
+        this.keep(data.subarray(offset), FRAME_HEADER_BYTES + length);
+        return;
+      }
       const flags = data[offset + 4];
       const streamId = data.readUInt32BE(offset + 5) & 0x7fffffff; // the reserved bit is ignored
       this.handler.onFrame(type, flags, streamId, data.subarray(offset + FRAME_HEADER_BYTES, end));
       offset = end;
       if (this.stopped) return;
     }
-    if (offset < data.length) this.pending = data.subarray(offset);
+    if (offset < data.length) this.keep(data.subarray(offset), FRAME_HEADER_BYTES);
   }
 
   /** After stop() no more frames are delivered (the session ended inside a handler). */
   stop(): void {
     this.stopped = true;
-    this.pending = undefined;
+    this.parts = [];
+    this.partsBytes = 0;
   }
 
-  private stopped = false;
+  private keep(rest: Buffer, needed: number): void {
+    this.parts = [rest];
+    this.partsBytes = rest.length;
+    this.needed = needed;
+  }
 }

@@ -10,10 +10,18 @@ export interface DecodedBlock {
   headers: string[];
   /** The block's size by RFC 9113's SETTINGS_MAX_HEADER_LIST_SIZE rule (name + value + 32 each). */
   listSize: number;
+  /**
+   * Why the list is malformed by RFC 9113, 8.2 (an upper-case name, a pseudo-header after a
+   * regular one): a stream error, unlike an undecodable block.
+   */
+  malformed: string | undefined;
 }
+
+const UPPER_CASE = /[A-Z]/;
 
 export class HpackDecoder {
   private readonly table: DynamicTable;
+  private upperCaseName: string | undefined;
   private block: Buffer = Buffer.alloc(0);
   private pos = 0;
 
@@ -33,6 +41,9 @@ export class HpackDecoder {
     const headers: string[] = [];
     let listSize = 0;
     let sawField = false;
+    let sawRegular = false;
+    let malformed: string | undefined;
+    this.upperCaseName = undefined;
     while (this.pos < block.length) {
       const byte = block[this.pos];
       let name: string;
@@ -61,16 +72,27 @@ export class HpackDecoder {
         value = this.string();
       }
       sawField = true;
+      if (name.charCodeAt(0) === 0x3a) {
+        if (sawRegular) malformed ??= `pseudo-header ${name} follows a regular header field`;
+      } else {
+        sawRegular = true;
+      }
       headers.push(name, value);
       listSize += entrySize(name, value);
     }
     this.block = Buffer.alloc(0);
-    return { headers, listSize };
+    if (this.upperCaseName !== undefined) malformed ??= `header name ${JSON.stringify(this.upperCaseName)} has upper-case letters`;
+    return { headers, listSize, malformed };
   }
 
   private literalName(prefixBits: number): string {
     const index = this.integer(prefixBits);
-    if (index === 0) return this.string();
+    if (index === 0) {
+      const name = this.string();
+      // Checked here only: names from the tables were checked when they were added.
+      if (UPPER_CASE.test(name)) this.upperCaseName ??= name;
+      return name;
+    }
     if (!this.table.has(index)) throw new HpackError(`header name index ${index} is not in the table`);
     return this.table.name(index);
   }

@@ -173,8 +173,9 @@ export class IncomingFrames implements FrameHandler {
         session.writer.push(rstStreamFrame(streamId, H2ErrorCode.REFUSED_STREAM));
         return;
       }
-      if (decoded.listSize > session.local.maxHeaderListSize) {
-        session.writer.push(rstStreamFrame(streamId, H2ErrorCode.REFUSED_STREAM));
+      if (decoded.listSize > session.local.maxHeaderListSize || decoded.malformed !== undefined) {
+        // Refused before the owner sees it: a request it could not have served.
+        session.writer.push(rstStreamFrame(streamId, decoded.malformed === undefined ? H2ErrorCode.REFUSED_STREAM : H2ErrorCode.PROTOCOL_ERROR));
         return;
       }
       stream = session.openPeerStream(streamId);
@@ -186,6 +187,9 @@ export class IncomingFrames implements FrameHandler {
     if (stream.remoteEnded) throw new StreamError(streamId, H2ErrorCode.STREAM_CLOSED, `HEADERS frame on stream ${streamId} after its END_STREAM`);
     if (decoded.listSize > session.local.maxHeaderListSize) {
       throw new StreamError(streamId, H2ErrorCode.PROTOCOL_ERROR, `header list on stream ${streamId} of ${decoded.listSize} bytes exceeds SETTINGS_MAX_HEADER_LIST_SIZE (${session.local.maxHeaderListSize})`);
+    }
+    if (decoded.malformed !== undefined) {
+      throw new StreamError(streamId, H2ErrorCode.PROTOCOL_ERROR, `malformed header list on stream ${streamId}: ${decoded.malformed}`);
     }
     stream.receiveHeaders(decoded.headers, endStream);
   }
