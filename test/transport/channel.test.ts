@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { clientOptions as vmClientOptions, createChannel as vmCreateChannel, listen, type ChannelTarget, type VmChannelOptions, type VmGrpcListener } from '@vmrpc/transport';
 import { connect } from '@vmrpc/native';
-import { socketPath, within } from '../support/checks.js';
+import { expectNoFdLeak, openFdCount, socketPath, within } from '../support/checks.js';
 import { FirecrackerMuxerStandIn } from '../support/firecracker-muxer-standin.js';
 import { ConformanceClient, conformanceServer, type ServerLog } from './conformance-service.js';
 import { unary } from './conformance-suite.js';
@@ -176,6 +176,28 @@ for (const http2 of HTTP2_ENGINES) describe(`VM channel (${http2} HTTP/2)`, () =
     await unary(first, {});
     await within(5000, 'second refused', expectCode(unary(second, {}), grpc.status.UNAVAILABLE));
     expect(listener.refusedConnections).to.equal(1);
+  });
+
+  it('close() lets the connection go: the server sees its socket close, no descriptor stays open', async () => {
+    const path = socketPath('close');
+    const server = conformanceServer(log);
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    cleanups.push(() => injector.destroy());
+    let closed!: () => void;
+    const socketClosed = new Promise<void>((resolve) => (closed = resolve));
+    const net = await import('node:net');
+    const plain = net.createServer((socket) => {
+      socket.once('close', () => closed());
+      injector.injectConnection(socket);
+    });
+    await new Promise<void>((resolve) => plain.listen(path, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+    const baseline = openFdCount();
+    const client = makeClient(`unix:${path}`);
+    expect((await within(5000, 'call', unary(client, { payload: Buffer.from('bye') }))).payload.toString()).to.equal('bye');
+    client.close();
+    await within(5000, 'the server sees the connection close', socketClosed);
+    await expectNoFdLeak(baseline);
   });
 
   it('accepts a custom socket factory as its target', async () => {
