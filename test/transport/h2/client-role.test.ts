@@ -91,6 +91,57 @@ describe('h2 engine: client role against a node:http2 server', () => {
     });
   }
 
+  it('shares the connection window among 8 concurrent streams of 512 KiB each way', async function () {
+    this.timeout(30_000);
+    server = await nodeServer((stream) => {
+      void readAll(stream).then((body) => {
+        stream.respond({ ':status': 200, 'x-hash': sha256(body) });
+        stream.end(body.reverse());
+      });
+    });
+    client = await engineClient(server.path);
+    const calls = Array.from({ length: 8 }, () => {
+      const request = payload(512 * 1024);
+      const listener = new RecordingListener();
+      listener.stream = client!.session.request(grpcRequest('/many'), false, listener);
+      for (let offset = 0; offset < request.data.length; offset += 100_000) {
+        listener.stream.sendData(request.data.subarray(offset, offset + 100_000), offset + 100_000 >= request.data.length);
+      }
+      return { request, listener };
+    });
+    await within(20_000, 'all responses', Promise.all(calls.map((call) => call.listener.done)));
+    for (const { request, listener } of calls) {
+      expect(listener.reset).to.equal(undefined);
+      expect(headerObject(listener.headers[0])['x-hash']).to.equal(request.hash);
+      expect(sha256(listener.body)).to.equal(sha256(Buffer.from(request.data).reverse()));
+    }
+  });
+
+  it("respects a server's small SETTINGS_INITIAL_WINDOW_SIZE and MAX_FRAME_SIZE, and announces its own windows", async () => {
+    const request = payload(300_000);
+    const response = payload(4 << 20);
+    server = await nodeServer((stream) => {
+      void readAll(stream).then((body) => {
+        stream.respond({ ':status': 200, 'x-hash': sha256(body) });
+        stream.end(response.data);
+      });
+    }, { initialWindowSize: 1000, maxFrameSize: 16384 });
+    let remote: { initialWindowSize: number } | undefined;
+    client = await engineClient(server.path, {
+      settings: { initialWindowSize: 1 << 20, maxFrameSize: 1 << 20 },
+      connectionWindowBytes: 8 << 20,
+      onRemoteSettings: (settings) => (remote = settings),
+    });
+    const listener = new RecordingListener();
+    listener.stream = client.session.request(grpcRequest('/windows'), false, listener);
+    listener.stream.sendData(request.data, true);
+    await within(20_000, 'response', listener.done);
+    expect(listener.reset).to.equal(undefined);
+    expect(remote?.initialWindowSize).to.equal(1000);
+    expect(headerObject(listener.headers[0])['x-hash']).to.equal(request.hash);
+    expect(sha256(listener.body)).to.equal(response.hash);
+  });
+
   it('stops at the high-water mark while the server does not read, and drains when it does', async () => {
     let serverStream: http2.ServerHttp2Stream | undefined;
     const arrived = new Promise<void>((resolve) => {

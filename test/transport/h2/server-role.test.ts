@@ -99,6 +99,30 @@ describe('h2 engine: server role against a node:http2 client', () => {
     });
   }
 
+  it('serves 8 concurrent streams of 512 KiB each way on one connection', async function () {
+    this.timeout(30_000);
+    onArrival = ({ stream, listener }) => void listener.done.then(() => {
+      stream.sendHeaders([':status', '200', 'x-hash', sha256(listener.body)], false);
+      const body = Buffer.from(listener.body).reverse();
+      for (let offset = 0; offset < body.length; offset += 100_000) stream.sendData(body.subarray(offset, offset + 100_000), false);
+      stream.sendHeaders(['grpc-status', '0'], true);
+    });
+    await start();
+    client = await nodeClient(server!.path);
+    const results = await within(20_000, 'all calls', Promise.all(Array.from({ length: 8 }, async () => {
+      const request = payload(512 * 1024);
+      const stream = client!.request(grpcHeaders('/svc/Many'));
+      const head = new Promise<http2.IncomingHttpHeaders>((resolve) => stream.once('response', resolve));
+      stream.end(request.data);
+      const body = await readAll(stream);
+      return { request, body, head: await head };
+    })));
+    for (const { request, body, head } of results) {
+      expect(head['x-hash']).to.equal(request.hash);
+      expect(sha256(body)).to.equal(sha256(Buffer.from(request.data).reverse()));
+    }
+  });
+
   it('stops at the high-water mark while the client does not read, and drains when it does', async () => {
     const arrived = new Promise<Arrival>((resolve) => (onArrival = resolve));
     await start({ highWaterMark: 64 * 1024 });

@@ -39,8 +39,12 @@ export class ReceiveWindow {
   }
 }
 
-/** A send window after WINDOW_UPDATE or a SETTINGS change of `delta`, or -1 when it would exceed 2^31-1. */
-export function addToWindow(window: number, delta: number): number {
+/**
+ * A send window after WINDOW_UPDATE or a SETTINGS change of `delta`, or undefined when it would
+ * exceed 2^31-1. It may go negative: a smaller SETTINGS_INITIAL_WINDOW_SIZE than the peer's
+ * earlier one leaves DATA already sent counted against it (RFC 9113, 6.9.2).
+ */
+export function addToWindow(window: number, delta: number): number | undefined {
   const result = window + delta;
-  return result > MAX_WINDOW ? -1 : result;
+  return result > MAX_WINDOW ? undefined : result;
 }

@@ -5,6 +5,7 @@
  * encoded once per session. Never touching the dynamic table keeps the encoder stateless towards
  * the peer: no size updates to send, any SETTINGS_HEADER_TABLE_SIZE works.
  */
+import { FRAME_HEADER_BYTES, Flag, FrameType, headerBlockFrames, writeFrameHeader } from './frame';
 import { STATIC_TABLE } from './hpack-table';
 
 const STATIC_FIELD = new Map<string, number>();
@@ -62,27 +63,65 @@ export function encodeField(name: string, value: string): Buffer {
 }
 
 export class HpackEncoder {
-  private cache = new Map<string, Buffer>();
+  /** Encoded fields by name, then value (no key strings built per field). */
+  private cache = new Map<string, Map<string, Buffer>>();
+  private cached = 0;
+  private parts: Buffer[] = [];
 
   /** Encodes a flat name/value list into one header block. */
   encode(headers: readonly string[]): Buffer {
-    const parts: Buffer[] = [];
+    const length = this.gather(headers);
+    const block = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, length);
+    this.parts.length = 0;
+    return block;
+  }
+
+  /**
+   * The header block already framed: one HEADERS frame written straight from the cached fields
+   * when it fits `maxFrameSize`, else HEADERS and CONTINUATION frames.
+   */
+  frames(streamId: number, headers: readonly string[], endStream: boolean, maxFrameSize: number): Buffer {
+    const length = this.gather(headers);
+    if (length > maxFrameSize) {
+      const block = Buffer.concat(this.parts, length);
+      this.parts.length = 0;
+      return headerBlockFrames(streamId, block, endStream, maxFrameSize);
+    }
+    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+    writeFrameHeader(out, 0, length, FrameType.HEADERS, endStream ? Flag.END_HEADERS | Flag.END_STREAM : Flag.END_HEADERS, streamId);
+    let offset = FRAME_HEADER_BYTES;
+    for (const part of this.parts) offset += part.copy(out, offset);
+    this.parts.length = 0;
+    return out;
+  }
+
+  /** Collects the encoded fields in `parts`; returns their total length. */
+  private gather(headers: readonly string[]): number {
     let length = 0;
     for (let i = 0; i < headers.length; i += 2) {
       const part = this.field(headers[i], headers[i + 1]);
-      parts.push(part);
+      this.parts.push(part);
       length += part.length;
     }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+    return length;
   }
 
   private field(name: string, value: string): Buffer {
-    const key = `${name}\0${value}`;
-    let encoded = this.cache.get(key);
+    let byValue = this.cache.get(name);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.cache.set(name, byValue);
+    }
+    let encoded = byValue.get(value);
     if (encoded === undefined) {
       encoded = encodeField(name, value);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(key, encoded);
+      if (this.cached >= CACHE_LIMIT) {
+        this.cache.clear();
+        this.cached = 0;
+        this.cache.set(name, byValue = new Map());
+      }
+      byValue.set(value, encoded);
+      this.cached++;
     }
     return encoded;
   }

@@ -212,7 +212,7 @@ export class IncomingFrames implements FrameHandler {
     if (windowDelta !== 0) {
       for (const stream of session.streams.values()) {
         const window = addToWindow(stream.sendWindow, windowDelta);
-        if (window < 0) throw new ConnectionError(H2ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE makes stream ${stream.id}'s window exceed 2^31-1`);
+        if (window === undefined) throw new ConnectionError(H2ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE makes stream ${stream.id}'s window exceed 2^31-1`);
         stream.sendWindow = window;
       }
     }
@@ -249,7 +249,7 @@ export class IncomingFrames implements FrameHandler {
     if (streamId === 0) {
       if (increment === 0) throw protocolError('WINDOW_UPDATE of the connection with an increment of 0');
       const window = addToWindow(session.connectionWindow, increment);
-      if (window < 0) throw new ConnectionError(H2ErrorCode.FLOW_CONTROL_ERROR, `WINDOW_UPDATE makes the connection's window exceed 2^31-1`);
+      if (window === undefined) throw new ConnectionError(H2ErrorCode.FLOW_CONTROL_ERROR, `WINDOW_UPDATE makes the connection's window exceed 2^31-1`);
       session.connectionWindow = window;
       session.resumeStreams();
       return;
@@ -259,7 +259,7 @@ export class IncomingFrames implements FrameHandler {
     if (stream === undefined) return;
     if (increment === 0) throw new StreamError(streamId, H2ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on stream ${streamId} with an increment of 0`);
     const window = addToWindow(stream.sendWindow, increment);
-    if (window < 0) throw new StreamError(streamId, H2ErrorCode.FLOW_CONTROL_ERROR, `WINDOW_UPDATE makes stream ${streamId}'s window exceed 2^31-1`);
+    if (window === undefined) throw new StreamError(streamId, H2ErrorCode.FLOW_CONTROL_ERROR, `WINDOW_UPDATE makes stream ${streamId}'s window exceed 2^31-1`);
     stream.sendWindow = window;
     stream.pull();
   }

@@ -67,6 +67,7 @@ class Session implements H2Session, SessionCore {
     const { local, pairs } = localSettings(options.settings ?? {}, this.client);
     this.local = local;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    if (!(this.highWaterMark >= 0)) throw new RangeError(`H2SessionOptions.highWaterMark must be a number of bytes >= 0, got ${String(options.highWaterMark)}`);
     const connectionWindowBytes = options.connectionWindowBytes ?? DEFAULT_WINDOW;
     if (!Number.isInteger(connectionWindowBytes) || connectionWindowBytes < DEFAULT_WINDOW || connectionWindowBytes > 0x7fffffff) {
       throw new RangeError(`H2SessionOptions.connectionWindowBytes must be an integer from 65535 to 2^31-1, got ${String(connectionWindowBytes)}`);
@@ -141,6 +142,10 @@ class Session implements H2Session, SessionCore {
 
   encodeHeaders(headers: HeaderList): Buffer {
     return this.encoder.encode(headers);
+  }
+
+  headerFrames(streamId: number, headers: HeaderList, endStream: boolean): Buffer {
+    return this.encoder.frames(streamId, headers, endStream, this.peerSettings.maxFrameSize);
   }
 
   wait(stream: Stream): void {

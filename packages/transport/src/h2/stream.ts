@@ -17,6 +17,8 @@ export interface StreamHost {
   /** The connection's send window (taken by DATA on any stream). */
   connectionWindow: number;
   encodeHeaders(headers: HeaderList): Buffer;
+  /** HEADERS (and CONTINUATION) frames for `headers`, encoded and framed in one Buffer. */
+  headerFrames(streamId: number, headers: HeaderList, endStream: boolean): Buffer;
   /** The stream waits for a window or the socket: call pull() when either opens. */
   wait(stream: Stream): void;
   /** Gives processed bytes back to the connection's receive window. */
@@ -71,12 +73,13 @@ export class Stream implements H2Stream {
     if (this.closed) return;
     this.checkOpen('sendHeaders');
     if (endStream) this.localEnded = true;
-    const block = this.host.encodeHeaders(headers);
     if (this.queue.length > 0) {
+      // Behind queued DATA: framed when sent, at the peer's MAX_FRAME_SIZE of that moment.
+      const block = this.host.encodeHeaders(headers);
       this.queue.push({ headers: block, data: block, end: endStream });
       return;
     }
-    this.host.writer.push(headerBlockFrames(this.id, block, endStream, this.host.sendFrameSize));
+    this.host.writer.push(this.host.headerFrames(this.id, headers, endStream));
     if (endStream) this.maybeClose();
   }
 
