@@ -1,8 +1,8 @@
 /**
  * vsock benchmark, run inside a VM harness guest (`pnpm bench:vm`): what users do today (stock
  * grpc-js over TCP loopback through a socat TCP<->vsock relay) against our channel over vsock
- * (on node:http2 and on the vmrpc HTTP/2 engine),
- * and raw vsock bytes as the ceiling; then the outside peers (peer-suite.ts). Everything goes
+ * (on node:http2 and on the vmrpc HTTP/2 engine), and raw vsock bytes as the ceiling; then the
+ * outside peers (peer-suite.ts). Everything goes
  * through vsock loopback (CID 1). VMRPC_BENCH_ROUNDS sets the rounds of both suites;
  * VMRPC_BENCH_ONLY=grpc, =peers or =http runs one of them (http: @vmrpc/http vs TCP loopback).
  */
