@@ -25,8 +25,8 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
   private requestEnded = false;
   /** The last message written, sent at the end of the tick (or with END_STREAM by halfClose). */
   private heldWrite: QueuedWrite | undefined;
-  /** Writes the peer's window has not taken yet: their callbacks run on onDrain. */
-  private waitingForDrain: QueuedWrite[] = [];
+  /** Writes the peer's window has not taken yet: their callbacks run on onDrain (made on first use). */
+  private waitingForDrain: QueuedWrite[] | undefined;
   /** Received bytes not yet credited to the windows (no read credit was open). */
   private uncreditedBytes = 0;
 
@@ -133,15 +133,15 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
     this.heldWrite = undefined;
     const stream = this.stream!;
     if (stream.closed) return void process.nextTick(runCallback, write);
-    if (stream.sendData(write.frame, endStream) && this.waitingForDrain.length === 0) runCallback(write);
-    else this.waitingForDrain.push(write);
+    if (stream.sendData(write.frame, endStream) && this.waitingForDrain === undefined) runCallback(write);
+    else (this.waitingForDrain ??= []).push(write);
   }
 
   /** Runs the callbacks of writes waiting for the peer's window (drained, or the stream is gone). */
   private releaseWrites(): void {
-    if (this.waitingForDrain.length === 0) return;
     const writes = this.waitingForDrain;
-    this.waitingForDrain = [];
+    if (writes === undefined) return;
+    this.waitingForDrain = undefined;
     for (const write of writes) runCallback(write);
   }
 
