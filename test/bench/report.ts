@@ -73,7 +73,9 @@ export function saveResult(result: SuiteResult): void {
   } catch {
     all = [];
   }
-  all = [...all.filter((r) => r.suite !== result.suite), result];
+  // Replaced in place, so the tables keep their order in the docs.
+  const at = all.findIndex((r) => r.suite === result.suite);
+  all = at < 0 ? [...all, result] : all.map((r, i) => (i === at ? result : r));
   fs.writeFileSync(jsonFile, `${JSON.stringify(all, null, 2)}\n`);
   const begin = '<!-- results:begin -->';
   const end = '<!-- results:end -->';

@@ -1,6 +1,7 @@
 /**
- * Unix-socket benchmark (`pnpm bench`): the stock grpc-js client and our channel against the
- * same stock grpc-js server (grpc-js's own bindAsync on a Unix socket), interleaved over rounds.
+ * Unix-socket benchmark (`pnpm bench`): the stock grpc-js client and our channel on each HTTP/2
+ * engine (node:http2, and the vmrpc engine) against the same stock grpc-js server (grpc-js's own
+ * bindAsync on a Unix socket), interleaved over rounds.
  */
 import { spawn } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
@@ -26,12 +27,14 @@ const variants: Record<string, () => BenchClient> = {
   'stock grpc-js client, Unix socket': () => new BenchClient(target, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }),
   '@vmrpc/transport channel, same socket': () =>
     new BenchClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: { 'grpc.max_receive_message_length': -1 } })),
+  'our channel, vmrpc HTTP/2 engine, same socket': () =>
+    new BenchClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: { 'grpc.max_receive_message_length': -1 }, http2: 'vmrpc' })),
 };
 
 const results = await runRounds(rounds, variants, settings);
 server.stdin!.end();
 
-const [baseline, ours] = Object.keys(variants) as [string, string];
+const [baseline, ours, engine] = Object.keys(variants) as [string, string, string];
 saveResult({
   suite: 'gRPC over a Unix socket (host)',
   when: new Date().toISOString().slice(0, 10),
@@ -40,5 +43,6 @@ saveResult({
   variants: [
     { name: baseline, figures: results.get(baseline)! },
     { name: ours, baseline, figures: results.get(ours)! },
+    { name: engine, baseline, figures: results.get(engine)! },
   ],
 });

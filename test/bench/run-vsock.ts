@@ -1,7 +1,8 @@
 /**
  * vsock benchmark, run inside a VM harness guest (`pnpm bench:vm`): what users do today (stock
- * grpc-js over TCP loopback through a socat TCP<->vsock relay) against our channel over vsock,
- * and raw vsock bytes as the ceiling; then the outside peers (peer-suite.ts). Everything goes
+ * grpc-js over TCP loopback through a socat TCP<->vsock relay) against our channel over vsock
+ * (on node:http2 and on the vmrpc HTTP/2 engine), and raw vsock bytes as the ceiling; then the
+ * outside peers (peer-suite.ts). Everything goes
  * through vsock loopback (CID 1). VMRPC_BENCH_ROUNDS sets the rounds of both suites;
  * VMRPC_BENCH_ONLY=grpc, =peers or =http runs one of them (http: @vmrpc/http vs TCP loopback).
  */
@@ -77,10 +78,13 @@ async function grpcSuite(): Promise<void> {
   await start('socat', [`TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork`, `VSOCK-CONNECT:1:${GRPC_PORT}`], false);
   const relayName = 'stock grpc-js via socat TCP<->vsock relay';
   const oursName = '@vmrpc/transport channel, vsock';
+  const engineName = 'our channel, vmrpc HTTP/2 engine, vsock';
+  const ours = (http2: 'node' | 'vmrpc') => () =>
+    new BenchClient(`vsock:1:${GRPC_PORT}`, grpc.credentials.createInsecure(), clientOptions(`vsock:1:${GRPC_PORT}`, { grpc: { 'grpc.max_receive_message_length': -1 }, http2 }));
   const variants: Record<string, () => BenchClient> = {
     [relayName]: () => new BenchClient(`127.0.0.1:${RELAY_PORT}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }),
-    [oursName]: () =>
-      new BenchClient(`vsock:1:${GRPC_PORT}`, grpc.credentials.createInsecure(), clientOptions(`vsock:1:${GRPC_PORT}`, { grpc: { 'grpc.max_receive_message_length': -1 } })),
+    [oursName]: ours('node'),
+    [engineName]: ours('vmrpc'),
   };
   const raw: number[] = [];
   const results = await runRounds(rounds, variants, settings, async (round) => {
@@ -97,6 +101,7 @@ async function grpcSuite(): Promise<void> {
     variants: [
       { name: relayName, figures: results.get(relayName)! },
       { name: oursName, baseline: relayName, figures: results.get(oursName)! },
+      { name: engineName, baseline: relayName, figures: results.get(engineName)! },
       { name: rawName, figures: { rawMiBps: median(raw) } },
       { name: `${oursName} vs raw`, baseline: rawName, figures: { streamMiBps: results.get(oursName)!.streamMiBps } },
     ],

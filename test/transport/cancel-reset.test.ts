@@ -7,6 +7,7 @@ import * as http2 from 'node:http2';
 import { clientOptions } from '@vmrpc/transport';
 import { socketPath, within } from '../support/checks.js';
 import { ConformanceClient, type Request, type Response } from './conformance-service.js';
+import { HTTP2_ENGINES } from './engines.js';
 
 interface Observed {
   /** The request stream ended (END_STREAM) before any reset: a cancel looks complete for a moment. */
@@ -28,8 +29,8 @@ function observingServer(path: string, observed: (result: Observed) => void, got
   return new Promise((resolve) => server.listen(path, () => resolve(server)));
 }
 
-describe('a call the channel cancels', () => {
-  const makeClient = (target: string): ConformanceClient => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target)) as never;
+for (const engine of HTTP2_ENGINES) describe(`a call the channel cancels (${engine} HTTP/2)`, () => {
+  const makeClient = (target: string): ConformanceClient => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { http2: engine })) as never;
   it('a cancelled client stream is reset with CANCEL, without END_STREAM before it', async () => {
     const path = socketPath('reset');
     let gotData!: () => void;

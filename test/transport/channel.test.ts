@@ -1,16 +1,13 @@
 // Channel behaviour beyond single calls: connection management, readiness, identity.
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { clientOptions, createChannel, listen, type VmGrpcListener } from '@vmrpc/transport';
+import { clientOptions as vmClientOptions, createChannel as vmCreateChannel, listen, type ChannelTarget, type VmChannelOptions, type VmGrpcListener } from '@vmrpc/transport';
 import { connect } from '@vmrpc/native';
-import { socketPath, within } from '../support/checks.js';
+import { expectNoFdLeak, openFdCount, socketPath, within } from '../support/checks.js';
 import { FirecrackerMuxerStandIn } from '../support/firecracker-muxer-standin.js';
 import { ConformanceClient, conformanceServer, type ServerLog } from './conformance-service.js';
 import { unary } from './conformance-suite.js';
-
-function makeClient(target: string, grpcOptions: grpc.ChannelOptions = {}): ConformanceClient {
-  return new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: grpcOptions })) as never;
-}
+import { HTTP2_ENGINES } from './engines.js';
 
 async function expectCode(promise: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
   try {
@@ -22,7 +19,13 @@ async function expectCode(promise: Promise<unknown>, code: grpc.status): Promise
   throw new Error(`expected ${grpc.status[code]}`);
 }
 
-describe('VM channel', () => {
+for (const http2 of HTTP2_ENGINES) describe(`VM channel (${http2} HTTP/2)`, () => {
+  const createChannel = (target: ChannelTarget, options: VmChannelOptions = {}) => vmCreateChannel(target, { ...options, http2 });
+  const clientOptions = (target: ChannelTarget, options: VmChannelOptions = {}) => vmClientOptions(target, { ...options, http2 });
+  function makeClient(target: string, grpcOptions: grpc.ChannelOptions = {}): ConformanceClient {
+    return new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: grpcOptions })) as never;
+  }
+
   const log: ServerLog = { cancelled: 0, peers: [] };
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
@@ -175,6 +178,28 @@ describe('VM channel', () => {
     expect(listener.refusedConnections).to.equal(1);
   });
 
+  it('close() lets the connection go: the server sees its socket close, no descriptor stays open', async () => {
+    const path = socketPath('close');
+    const server = conformanceServer(log);
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    cleanups.push(() => injector.destroy());
+    let closed!: () => void;
+    const socketClosed = new Promise<void>((resolve) => (closed = resolve));
+    const net = await import('node:net');
+    const plain = net.createServer((socket) => {
+      socket.once('close', () => closed());
+      injector.injectConnection(socket);
+    });
+    await new Promise<void>((resolve) => plain.listen(path, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+    const baseline = openFdCount();
+    const client = makeClient(`unix:${path}`);
+    expect((await within(5000, 'call', unary(client, { payload: Buffer.from('bye') }))).payload.toString()).to.equal('bye');
+    client.close();
+    await within(5000, 'the server sees the connection close', socketClosed);
+    await expectNoFdLeak(baseline);
+  });
+
   it('accepts a custom socket factory as its target', async () => {
     const target = `unix:${socketPath('factory')}`;
     await serve(target);
@@ -208,6 +233,12 @@ describe('VM channel', () => {
 
   it('rejects malformed targets when the channel is created', () => {
     expect(() => createChannel('vsock:nope:1')).to.throw(/CID "nope"/);
+  });
+
+  it('runs on the HTTP/2 engine its options name, and rejects one it does not know', () => {
+    expect(createChannel('unix:/nowhere').http2).to.equal(http2);
+    expect(vmCreateChannel('unix:/nowhere').http2).to.equal('node');
+    expect(() => vmCreateChannel('unix:/nowhere', { http2: 'nghttp2' as never })).to.throw(TypeError, /options.http2 must be 'node' or 'vmrpc' \(got "nghttp2"\)/);
   });
 
   describe('over hybrid vsock (Firecracker muxer stand-in)', () => {

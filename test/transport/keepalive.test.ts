@@ -8,6 +8,7 @@ import { createChannel, listen } from '@vmrpc/transport';
 import { socketPath, within } from '../support/checks.js';
 import { ConformanceClient, conformanceServer } from './conformance-service.js';
 import { unary } from './conformance-suite.js';
+import { HTTP2_ENGINES } from './engines.js';
 
 /** A stream over a real connection that can be turned into a black hole (bytes vanish both ways). */
 class FreezableLink extends Duplex {
@@ -31,13 +32,14 @@ class FreezableLink extends Duplex {
   }
 }
 
-describe('keepalive', () => {
+for (const http2 of HTTP2_ENGINES) describe(`keepalive (${http2} HTTP/2)`, () => {
   it('ends calls on a half-open connection with UNAVAILABLE within keepalive time + timeout', async () => {
     const target = `unix:${socketPath('keepalive')}`;
     const listener = await listen(conformanceServer({ cancelled: 0, peers: [] }), target);
     let link: FreezableLink | undefined;
     const channel = createChannel(async (signal) => (link = new FreezableLink(await connect(target, { signal }))), {
       grpc: { 'grpc.keepalive_time_ms': 200, 'grpc.keepalive_timeout_ms': 300, 'grpc.keepalive_permit_without_calls': 1 },
+      http2,
     });
     const client = new ConformanceClient('unused', grpc.credentials.createInsecure(), { channelOverride: channel }) as unknown as ConformanceClient;
     try {

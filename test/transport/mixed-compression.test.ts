@@ -10,6 +10,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { clientOptions } from '@vmrpc/transport';
 import { sha256, socketPath, within } from '../support/checks.js';
 import { ConformanceClient, type Request, type Response } from './conformance-service.js';
+import { HTTP2_ENGINES } from './engines.js';
 
 const MESSAGES = 64;
 
@@ -73,7 +74,9 @@ describe('a response stream mixing compressed and uncompressed messages', () => 
 
   const clients: Record<string, () => ConformanceClient> = {
     'stock grpc-js client (reference)': () => new ConformanceClient(target, grpc.credentials.createInsecure()) as never,
-    '@vmrpc/transport channel': () => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target)) as never,
+    ...Object.fromEntries(
+      HTTP2_ENGINES.map((http2) => [`@vmrpc/transport channel, ${http2} HTTP/2`, () => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { http2 })) as never]),
+    ),
   };
 
   for (const [name, makeClient] of Object.entries(clients)) {
@@ -117,9 +120,12 @@ async function receive(makeClient: (target: string) => ConformanceClient, wire: 
 }
 
 describe('compressed responses: errors and encodings, as the stock client', () => {
+  const channels = Object.fromEntries(
+    HTTP2_ENGINES.map((http2) => [`@vmrpc/transport channel, ${http2} HTTP/2`, (target: string) => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { http2 })) as never]),
+  ) as Record<string, (target: string) => ConformanceClient>;
   const clients: Record<string, (target: string) => ConformanceClient> = {
     'stock grpc-js client (reference)': (target) => new ConformanceClient(target, grpc.credentials.createInsecure()) as never,
-    '@vmrpc/transport channel': (target) => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target)) as never,
+    ...channels,
   };
   const small = Buffer.from('small');
 
@@ -148,9 +154,11 @@ describe('compressed responses: errors and encodings, as the stock client', () =
   }
 
   // The stock client fails this one without a status code (grpc-js 1.14); gRPC says INTERNAL.
-  it('@vmrpc/transport channel: a message compressed with an encoding it does not know is INTERNAL, naming it', async () => {
-    const result = await receive(clients['@vmrpc/transport channel']!, grpcFrame(serialize(small, 0), true), 'snappy');
-    expect(result.code).to.equal(grpc.status.INTERNAL);
-    expect(result.details).to.contain('"snappy"');
-  });
+  for (const [name, makeClient] of Object.entries(channels)) {
+    it(`${name}: a message compressed with an encoding it does not know is INTERNAL, naming it`, async () => {
+      const result = await receive(makeClient, grpcFrame(serialize(small, 0), true), 'snappy');
+      expect(result.code).to.equal(grpc.status.INTERNAL);
+      expect(result.details).to.contain('"snappy"');
+    });
+  }
 });

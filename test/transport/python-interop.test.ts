@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createChannel } from '@vmrpc/transport';
 import { socketPath, within } from '../support/checks.js';
+import { HTTP2_ENGINES } from './engines.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.resolve(here, '../../../test/transport/interop/python_grpc_server.py');
@@ -17,10 +18,10 @@ function pythonHasGrpc(): boolean {
   return spawnSync(PYTHON, ['-c', 'import grpc'], { stdio: 'ignore' }).status === 0;
 }
 
-describe('interop: Python grpcio server, our channel', () => {
+for (const http2 of HTTP2_ENGINES) describe(`interop: Python grpcio server, our channel (${http2} HTTP/2)`, () => {
   let server: ChildProcess;
   let client: grpc.Client;
-  const target = `unix:${socketPath('py')}`;
+  const target = `unix:${socketPath(`py-${http2}`)}`;
 
   before(async function () {
     if (!pythonHasGrpc()) {
@@ -32,7 +33,7 @@ describe('interop: Python grpcio server, our channel', () => {
       server.stdout!.once('data', () => resolve());
       server.once('exit', (code) => reject(new Error(`python server exited with ${code}`)));
     }));
-    client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: createChannel(target) });
+    client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: createChannel(target, { http2 }) });
   });
 
   after(() => {

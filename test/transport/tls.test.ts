@@ -7,11 +7,12 @@ import { socketPath, within } from '../support/checks.js';
 import { hasOpenssl, makeLocalhostCertificate, type TestCertificate } from '../support/tls.js';
 import { ConformanceClient, conformanceServer } from './conformance-service.js';
 import { unary } from './conformance-suite.js';
+import { HTTP2_ENGINES } from './engines.js';
 
-describe('TLS over a VM socket', () => {
+for (const http2 of HTTP2_ENGINES) describe(`TLS over a VM socket (${http2} HTTP/2)`, () => {
   let certificate: TestCertificate;
   let listener: VmGrpcListener;
-  const target = `unix:${socketPath('tls')}`;
+  const target = `unix:${socketPath(`tls-${http2}`)}`;
 
   before(async function () {
     if (!hasOpenssl()) {
@@ -29,7 +30,7 @@ describe('TLS over a VM socket', () => {
 
   it('calls succeed with createSsl() trusting the server certificate', async () => {
     const credentials = grpc.credentials.createSsl(certificate.cert);
-    const client = new ConformanceClient(target, credentials, clientOptions(target, { credentials })) as unknown as grpc.Client & Record<string, never>;
+    const client = new ConformanceClient(target, credentials, clientOptions(target, { credentials, http2 })) as unknown as grpc.Client & Record<string, never>;
     try {
       const response = await within(10_000, 'tls call', unary(client as never, { payload: Buffer.from('secret') }));
       expect(response.payload.toString()).to.equal('secret');
@@ -40,7 +41,7 @@ describe('TLS over a VM socket', () => {
 
   it('fails with UNAVAILABLE when the certificate is not trusted', async () => {
     const credentials = grpc.credentials.createSsl();
-    const client = new ConformanceClient(target, credentials, clientOptions(target, { credentials })) as unknown as grpc.Client;
+    const client = new ConformanceClient(target, credentials, clientOptions(target, { credentials, http2 })) as unknown as grpc.Client;
     try {
       await unary(client as never, {});
       expect.fail('an untrusted certificate was accepted');
@@ -53,7 +54,7 @@ describe('TLS over a VM socket', () => {
   });
 
   it('a plaintext client cannot talk to the TLS server', async () => {
-    const client = new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target)) as unknown as grpc.Client;
+    const client = new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { http2 })) as unknown as grpc.Client;
     try {
       await within(15_000, 'plaintext vs tls', unary(client as never, {}, new grpc.Metadata(), { deadline: Date.now() + 5000 }).then(
         () => expect.fail('plaintext reached a TLS server'),

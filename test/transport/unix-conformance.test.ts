@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { clientOptions, listen } from '@vmrpc/transport';
 import { socketPath } from '../support/checks.js';
 import { ConformanceClient } from './conformance-service.js';
+import { HTTP2_ENGINES } from './engines.js';
 import { defineConformanceSuite, type ConformanceVariant, type RunningServer } from './conformance-suite.js';
 
 async function serveOnUnix(server: grpc.Server): Promise<RunningServer> {
@@ -18,11 +19,16 @@ const variants: Record<string, ConformanceVariant> = {
     makeClient: (target, options) => new ConformanceClient(target, grpc.credentials.createInsecure(), options) as never,
     expectedPeer: /^unix:/,
   },
-  '@vmrpc/transport channel': {
-    startServer: serveOnUnix,
-    makeClient: (target, options) => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: options })) as never,
-    expectedPeer: /^unix:/,
-  },
+  ...Object.fromEntries(
+    HTTP2_ENGINES.map((http2): [string, ConformanceVariant] => [
+      `@vmrpc/transport channel, ${http2} HTTP/2`,
+      {
+        startServer: serveOnUnix,
+        makeClient: (target, options) => new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: options, http2 })) as never,
+        expectedPeer: /^unix:/,
+      },
+    ]),
+  ),
 };
 
 describe('transport conformance over Unix sockets', () => {

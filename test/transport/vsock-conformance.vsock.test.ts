@@ -4,13 +4,14 @@ import * as grpc from '@grpc/grpc-js';
 import { clientOptions, listen } from '@vmrpc/transport';
 import { freshVsockPort, requireVsockTestGuest } from '../support/vsock-gate.js';
 import { ConformanceClient } from './conformance-service.js';
+import { HTTP2_ENGINES } from './engines.js';
 import { defineConformanceSuite } from './conformance-suite.js';
 
 describe('transport conformance over vsock loopback', function () {
   requireVsockTestGuest(this);
 
-  for (const dataPath of ['native-handle', 'portable'] as const) {
-    describe(`@vmrpc/transport channel (client on the ${dataPath} path)`, () =>
+  for (const http2 of HTTP2_ENGINES) for (const dataPath of ['native-handle', 'portable'] as const) {
+    describe(`@vmrpc/transport channel (${http2} HTTP/2, client on the ${dataPath} path)`, () =>
       defineConformanceSuite({
         startServer: async (server) => {
           const port = freshVsockPort();
@@ -20,7 +21,7 @@ describe('transport conformance over vsock loopback', function () {
           return { clientTarget: `vsock:1:${port}`, stop: () => listener.close(1000) };
         },
         makeClient: (target, options) =>
-          new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: options, connect: { dataPath } })) as never,
+          new ConformanceClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: options, connect: { dataPath }, http2 })) as never,
         // The kernel-verified peer: CID 1 (loopback) and the client's port.
         expectedPeer: /^vsock:1:\d+$/,
       }),

@@ -7,9 +7,9 @@
  * Any other server (an http.Server, ...): `admitConnections(vmServer, options, onAdmitted)`.
  */
 export { VmChannel, clientOptions, createChannel, type ConnectionWaiter } from './client/channel';
-export type { StreamOpener } from './client/call-transport';
+export type { CallConnection, ChannelConnection, ChannelConnectionEvents, StreamOpener } from './client/call-transport';
 export type { ChannelTarget, SocketFactory } from './client/connector';
-export type { VmChannelOptions } from './client/options';
+export type { Http2Engine, VmChannelOptions } from './client/options';
 /** One HTTP/2 client session over a connected stream, as the channel opens it (the CLI's ping uses it). */
 export { Http2Connection, type ConnectionEvents as Http2ConnectionEvents, type ConnectionOptions as Http2ConnectionOptions } from './client/connection';
 export { listen, type ListenOptions, type VmGrpcListener } from './server/listen';

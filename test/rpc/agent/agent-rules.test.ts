@@ -71,6 +71,19 @@ describe('agents: the rules users rely on (unix:)', function () {
     expect(streamed.code).to.equal(Status.NOT_FOUND);
   });
 
+  it("calls to agents run on the vmrpc HTTP/2 engine unless channel.http2 says 'node'", async function () {
+    const agent = newAgent('vm-engine');
+    await within(5000, 'registration', agent.connect(target));
+    expect(host.agent('vm-engine').callChannel().http2).to.equal('vmrpc');
+    expect((await within(5000, 'say', host.agent('vm-engine').client(EchoService).say({ message: 'lean' }))).message).to.equal('vm-engine: lean');
+    const nodeHost = new AgentHost({ ...FAST, channel: { http2: 'node' } });
+    try {
+      expect(nodeHost.agent('vm-engine').callChannel().http2).to.equal('node');
+    } finally {
+      await nodeHost.close(200);
+    }
+  });
+
   it('a stock grpc-js client on callChannel() gets the same NOT_FOUND for an unknown id', async function () {
     const channel = host.agent('vm-nobody').callChannel();
     const client = new grpc.Client('agent:vm-nobody', grpc.credentials.createInsecure(), { channelOverride: channel });

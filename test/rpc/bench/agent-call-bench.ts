@@ -5,7 +5,10 @@
  * and the agent process's CPU time per call (user + system; steadier than wall time on a shared
  * machine).
  *
- *   node test/.build/rpc/bench/agent-call-bench.js [--calls N] [--json]
+ *   node test/.build/rpc/bench/agent-call-bench.js [--calls N] [--http2 node|vmrpc] [--json]
+ *
+ * `--http2` picks the HTTP/2 engine of the host's call channels (AgentHostOptions.channel.http2;
+ * the host's default when left out).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -44,7 +47,9 @@ async function agentCpu(child: ChildProcess): Promise<NodeJS.CpuUsage> {
 async function runHost(): Promise<void> {
   const calls = option('--calls', 4000);
   const target = `unix:${socketPath('agent-call-bench')}`;
-  const host = new AgentHost();
+  const at = args.indexOf('--http2');
+  const http2 = at >= 0 ? (args[at + 1] as 'node' | 'vmrpc') : undefined;
+  const host = new AgentHost(http2 === undefined ? {} : { channel: { http2 } });
   await host.listen(target);
   const child = fork(fileURLToPath(import.meta.url), ['--agent', target], { stdio: 'inherit' });
   const [message] = (await once(child, 'message')) as [string];

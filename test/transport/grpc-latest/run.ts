@@ -22,6 +22,8 @@ const SUITES = [
   'transport/tls.test.js',
   'transport/keepalive.test.js',
   'transport/destroyed-stream.test.js',
+  'transport/engine-call.test.js',
+  'transport/non-grpc-responses.test.js',
   'rpc/rpc.test.js',
   'rpc/request-stream-end.test.js',
 ];

@@ -4,27 +4,57 @@
  * call depends only on its `Transport`, VmCall depends only on these interfaces, so the call can
  * be read (and tested) without the channel's connection management.
  */
+import type { EventEmitter } from 'node:events';
 import type * as http2 from 'node:http2';
 import type { CallCredentials, ChannelInterface, StatusObject } from '@grpc/grpc-js';
+import type { H2Stream, H2StreamListener, HeaderList } from '../h2/types';
 
 /** The server call a client call may be the child of (grpc-js does not export its type by name). */
 export type ParentCall = NonNullable<Parameters<ChannelInterface['createCall']>[3]>;
 
-/** A READY HTTP/2 connection, as a call sees it. */
-export interface StreamOpener {
+/** A READY HTTP/2 connection, as every call sees it, whichever engine runs it. */
+export interface CallConnection {
   /** The connection ended: no new stream can start on it. */
   readonly isClosed: boolean;
   /** Whether it runs over TLS (the `:scheme` header and the credentials' service URL). */
   readonly secure: boolean;
+}
+
+/** A READY node:http2 connection, as a call sees it. */
+export interface StreamOpener extends CallConnection {
   /** Opens one stream with these request headers. */
   request(headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream;
 }
 
+/** A READY connection of the vmrpc HTTP/2 engine, as a call sees it. */
+export interface EngineStreamOpener extends CallConnection {
+  /** Opens one stream with these request headers; `listener` (the call) hears what arrives. */
+  request(headers: HeaderList, endStream: boolean, listener: H2StreamListener): H2Stream;
+}
+
+/** Events of a channel's connection. */
+export interface ChannelConnectionEvents {
+  /** The session ended; no new stream can start. `error` when it ended abnormally. */
+  close: [error: Error | undefined];
+  /** The server sent GOAWAY: finish active streams, start new ones elsewhere. */
+  draining: [];
+}
+
+/** A connection as the channel manages it (either engine). */
+export interface ChannelConnection extends CallConnection, EventEmitter<ChannelConnectionEvents> {
+  /** GOAWAY arrived: calls in flight finish, new ones go to a new connection. */
+  readonly draining: boolean;
+  /** Ends the connection once its streams are done. */
+  close(): void;
+  /** Ends the connection now, streams included; 'close' reports `error`. */
+  destroy(error?: Error): void;
+}
+
 /** Something waiting for a READY connection: a call that has started. */
-export interface ConnectionWaiter {
+export interface ConnectionWaiter<C extends CallConnection = StreamOpener> {
   readonly waitForReady: boolean;
   /** Called with the READY connection the call is to use. */
-  ready(connection: StreamOpener): void;
+  ready(connection: C): void;
   /** Called when no connection can be had: the call ends with this status. */
   fail(status: Pick<StatusObject, 'code' | 'details'>): void;
 }
@@ -37,14 +67,14 @@ export interface CallSettings {
   readonly maxReceiveMessageBytes: number;
 }
 
-export interface CallTransport {
+export interface CallTransport<C extends CallConnection = StreamOpener> {
   /** The peer a call reports (grpc-js's `getPeer()`): the channel's target. */
   readonly peer: string;
   readonly settings: CallSettings;
   /** Call credentials that come with the channel credentials (composed credentials). */
   readonly callCredentials: CallCredentials;
   /** Hands the waiter a READY connection now or later, or fails it; returns a cancel function. */
-  requestConnection(waiter: ConnectionWaiter): () => void;
+  requestConnection(waiter: ConnectionWaiter<C>): () => void;
   /** Why the channel has no connection now (the last failed attempt), if it knows. */
   lastConnectFailure(): string | undefined;
 }

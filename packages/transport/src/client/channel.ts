@@ -19,12 +19,13 @@ import {
 } from '@grpc/grpc-js';
 import { Backoff } from '../protocol/backoff';
 import { VmCall } from './call';
-import type { CallTransport, ConnectionWaiter, ParentCall } from './call-transport';
+import type { CallTransport, ChannelConnection, ConnectionWaiter, EngineStreamOpener, ParentCall, StreamOpener } from './call-transport';
 import { checkCallInternals, createSecureConnector } from './grpc-internals';
-import { Http2Connection } from './connection';
+import { EngineCall } from './engine-call';
+import { startHttp2 } from './start-http2';
 import { connectFailure, connectionLost, NO_FAILURE, type ConnectFailure } from './connect-failure';
 import { makeConnector, type ChannelTarget, type Connector } from './connector';
-import { resolveOptions, type ResolvedChannelOptions, type VmChannelOptions } from './options';
+import { resolveHttp2Engine, resolveOptions, type Http2Engine, type ResolvedChannelOptions, type VmChannelOptions } from './options';
 
 export type { ConnectionWaiter } from './call-transport';
 
@@ -38,9 +39,7 @@ interface StateWatcher {
 type ChannelzRef = ReturnType<ChannelInterface['getChannelzRef']>;
 
 let nextChannelId = 1;
-const STREAM_WINDOW_BYTES = 1 << 20;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
-const CONNECTION_WINDOW_BYTES = 8 << 20;
 
 export class VmChannel implements ChannelInterface {
   readonly options: ResolvedChannelOptions;
@@ -49,17 +48,19 @@ export class VmChannel implements ChannelInterface {
   private readonly backoff: Backoff;
   private readonly handshakeTimeoutMs: number;
   private readonly channelId = nextChannelId++;
+  /** Which HTTP/2 implementation runs this channel's connections (and so which call class). */
+  readonly http2: Http2Engine;
   private state: State = State.IDLE;
-  private connection: Http2Connection | undefined;
+  private connection: ChannelConnection | undefined;
   private attempt: AbortController | undefined;
   private backoffTimer: NodeJS.Timeout | undefined;
-  private readonly waiters = new Set<ConnectionWaiter>();
+  private readonly waiters = new Set<ConnectionWaiter<ChannelConnection>>();
   private watchers: StateWatcher[] = [];
   /** Why the last attempt failed (or the last connection was lost): what failing calls report. */
   private lastFailure: ConnectFailure = NO_FAILURE;
   private nextCallNumber = 1;
   /** What calls see of this channel (VmCall depends on the interface, not on VmChannel). */
-  private readonly callTransport: CallTransport;
+  private readonly callTransport: CallTransport<ChannelConnection>;
 
   constructor(
     target: ChannelTarget,
@@ -75,6 +76,7 @@ export class VmChannel implements ChannelInterface {
     const handshake = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     if (typeof handshake !== 'number' || !(handshake > 0)) throw new RangeError(`options.handshakeTimeoutMs must be a positive number (got ${String(handshake)})`);
     this.handshakeTimeoutMs = handshake;
+    this.http2 = resolveHttp2Engine(options.http2);
     const secureConnector = this.secureConnector;
     this.callTransport = {
       peer: this.connector.name,
@@ -119,10 +121,16 @@ export class VmChannel implements ChannelInterface {
     return { kind: 'channel', id: this.channelId, name: this.connector.name } as ChannelzRef;
   }
 
-  createCall(method: string, deadline: Deadline, host: string | null | undefined, parentCall: ParentCall | null, propagateFlags: number | null | undefined): VmCall {
+  createCall(method: string, deadline: Deadline, host: string | null | undefined, parentCall: ParentCall | null, propagateFlags: number | null | undefined): VmCall | EngineCall {
     if (typeof method !== 'string') throw new TypeError('Channel#createCall: method must be a string');
     if (this.state === State.SHUTDOWN) throw new Error('Channel has been shut down');
-    return new VmCall(this.callTransport, this.nextCallNumber++, method, deadline, host ?? undefined, parentCall, propagateFlags ?? undefined);
+    // The channel opens connections of its own engine only, so each call gets the kind it can use.
+    if (this.http2 === 'vmrpc') {
+      const transport = this.callTransport as CallTransport<EngineStreamOpener & ChannelConnection>;
+      return new EngineCall(transport, this.nextCallNumber++, method, deadline, host ?? undefined, parentCall, propagateFlags ?? undefined);
+    }
+    const transport = this.callTransport as CallTransport<StreamOpener & ChannelConnection>;
+    return new VmCall(transport, this.nextCallNumber++, method, deadline, host ?? undefined, parentCall, propagateFlags ?? undefined);
   }
 
   close(): void {
@@ -178,7 +186,7 @@ export class VmChannel implements ChannelInterface {
   // ---- connection management ----
 
   /** Hands the waiter a READY connection now or later, or fails it; returns a cancel function. */
-  private requestConnection(waiter: ConnectionWaiter): () => void {
+  private requestConnection(waiter: ConnectionWaiter<ChannelConnection>): () => void {
     if (this.state === State.SHUTDOWN) {
       waiter.fail({ code: Status.UNAVAILABLE, details: 'Channel has been shut down' });
       return () => undefined;
@@ -221,23 +229,19 @@ export class VmChannel implements ChannelInterface {
     );
   }
 
-  private async openConnection(signal: AbortSignal): Promise<Http2Connection> {
+  private async openConnection(signal: AbortSignal): Promise<ChannelConnection> {
     let socket: Duplex = await this.connector.open(signal);
     try {
       const secured = await this.secureConnector.connect(socket as unknown as import('node:net').Socket);
       socket = secured.socket;
       if (signal.aborted) throw new Error('connection attempt cancelled');
-      return await Http2Connection.open(socket, {
+      return await startHttp2(this.http2, socket, {
         authority: this.options.authority,
         secure: secured.secure,
         keepaliveTimeMs: this.options.keepaliveTimeMs,
         keepaliveTimeoutMs: this.options.keepaliveTimeoutMs,
         keepalivePermitWithoutCalls: this.options.keepalivePermitWithoutCalls,
         handshakeTimeoutMs: this.handshakeTimeoutMs,
-        // A larger receive window than HTTP/2's default 64 KiB keeps streams from stalling on
-        // WINDOW_UPDATE round trips (local sockets have bandwidth, not latency, to spare).
-        settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES },
-        connectionWindowBytes: CONNECTION_WINDOW_BYTES,
         maxSessionMemory: this.options.maxSessionMemory,
       });
     } catch (error) {
@@ -246,7 +250,7 @@ export class VmChannel implements ChannelInterface {
     }
   }
 
-  private onConnected(connection: Http2Connection): void {
+  private onConnected(connection: ChannelConnection): void {
     if (this.state === State.SHUTDOWN) return connection.close();
     this.backoff.reset();
     this.lastFailure = NO_FAILURE;
@@ -279,7 +283,7 @@ export class VmChannel implements ChannelInterface {
     this.backoffTimer.unref();
   }
 
-  private onConnectionLost(connection: Http2Connection, error: Error | undefined): void {
+  private onConnectionLost(connection: ChannelConnection, error: Error | undefined): void {
     if (this.connection !== connection) return;
     this.connection = undefined;
     if (connection.draining) connection.close();

@@ -6,18 +6,13 @@
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import { addAbortSignal, type Duplex } from 'node:stream';
-import type { StreamOpener } from './call-transport';
+import type { ChannelConnection, ChannelConnectionEvents, StreamOpener } from './call-transport';
+import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends KeepaliveOptions {
   authority: string;
   /** Whether the socket runs TLS (calls set `:scheme` from it). Default false. */
   secure?: boolean;
-  /** Ping every this many ms (0: no keepalive). */
-  keepaliveTimeMs: number;
-  /** Fail the connection when a ping is not acknowledged within this many ms. */
-  keepaliveTimeoutMs: number;
-  /** Ping even when no call is active. */
-  keepalivePermitWithoutCalls: boolean;
   /** Give up on the HTTP/2 handshake (the server's SETTINGS) after this many ms. */
   handshakeTimeoutMs: number;
   settings: http2.Settings;
@@ -27,17 +22,11 @@ export interface ConnectionOptions {
 }
 
 /** Events of an {@link Http2Connection}. */
-export interface ConnectionEvents {
-  /** The session ended; no new stream can start. `error` when it ended abnormally. */
-  close: [error: Error | undefined];
-  /** The server sent GOAWAY: finish active streams, start new ones elsewhere. */
-  draining: [];
-}
+export type ConnectionEvents = ChannelConnectionEvents;
 
-export class Http2Connection extends EventEmitter<ConnectionEvents> implements StreamOpener {
-  private activeStreams = 0;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
+export class Http2Connection extends EventEmitter<ConnectionEvents> implements StreamOpener, ChannelConnection, PingedConnection {
+  private streams = 0;
+  private readonly keepalive: Keepalive;
   private closed = false;
   private closeError: Error | undefined;
   draining = false;
@@ -55,7 +44,8 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
       this.closeError ??= error;
     });
     session.once('close', () => this.onClose());
-    this.scheduleKeepalive();
+    this.keepalive = new Keepalive(this, options);
+    this.keepalive.schedule();
   }
 
   /** Starts HTTP/2 on `socket` and resolves once the server's SETTINGS arrived. */
@@ -92,6 +82,11 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
     return this.options.secure === true;
   }
 
+  /** Streams open on this connection. */
+  get activeStreams(): number {
+    return this.streams;
+  }
+
   get isClosed(): boolean {
     return this.closed || this.session.closed || this.session.destroyed;
   }
@@ -99,10 +94,10 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
   /** Opens a stream for one call. */
   request(headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
     const stream = this.session.request(headers, { endStream: false });
-    this.activeStreams++;
-    if (this.activeStreams === 1) this.scheduleKeepalive();
+    this.streams++;
+    if (this.streams === 1) this.keepalive.schedule();
     stream.once('close', () => {
-      this.activeStreams--;
+      this.streams--;
     });
     return stream;
   }
@@ -118,39 +113,15 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
     this.session.destroy();
   }
 
-  private scheduleKeepalive(): void {
-    if (this.options.keepaliveTimeMs <= 0 || this.keepaliveTimer !== undefined || this.closed) return;
-    this.keepaliveTimer = setTimeout(() => {
-      this.keepaliveTimer = undefined;
-      this.sendKeepalive();
-    }, this.options.keepaliveTimeMs);
-    this.keepaliveTimer.unref();
-  }
-
-  private sendKeepalive(): void {
-    if (this.isClosed) return;
-    if (this.activeStreams === 0 && !this.options.keepalivePermitWithoutCalls) return;
-    this.pingTimer = setTimeout(() => {
-      this.destroy(new Error(`keepalive ping not acknowledged within ${this.options.keepaliveTimeoutMs} ms`));
-    }, this.options.keepaliveTimeoutMs);
-    this.pingTimer.unref();
-    try {
-      this.session.ping((error) => {
-        clearTimeout(this.pingTimer);
-        this.pingTimer = undefined;
-        if (error) this.destroy(error);
-        else this.scheduleKeepalive();
-      });
-    } catch (error) {
-      this.destroy(error as Error);
-    }
+  /** Sends a PING (keepalive's); `callback` when it is acknowledged or the session failed first. */
+  ping(callback: (error: Error | null) => void): void {
+    this.session.ping((error) => callback(error));
   }
 
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.keepaliveTimer);
-    clearTimeout(this.pingTimer);
+    this.keepalive.stop();
     this.emit('close', this.closeError);
   }
 }

@@ -6,7 +6,7 @@
  *   grpc.keepalive_time_ms, grpc.keepalive_timeout_ms, grpc.keepalive_permit_without_calls
  *   grpc.initial_reconnect_backoff_ms, grpc.max_reconnect_backoff_ms
  *   grpc.default_authority, grpc.ssl_target_name_override, grpc.primary_user_agent,
- *   grpc.secondary_user_agent, grpc-node.max_session_memory
+ *   grpc.secondary_user_agent, grpc-node.max_session_memory (node:http2 connections only)
  */
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import type { ConnectOptions } from '@vmrpc/native';
@@ -27,6 +27,22 @@ export interface VmChannelOptions {
   name?: string;
   /** Give up on a connection whose HTTP/2 handshake (the server's SETTINGS) takes longer. Default 20000 ms. */
   handshakeTimeoutMs?: number;
+  /**
+   * Which HTTP/2 implementation runs the channel's connections: `'node'` (node:http2, default)
+   * or `'vmrpc'` (@vmrpc/transport's own engine: plain-callback streams, less CPU per call).
+   * The wire is standard gRPC over HTTP/2 either way, so any server works with either; calls
+   * behave alike (the channel suites run on both).
+   */
+  http2?: Http2Engine;
+}
+
+/** The HTTP/2 implementations a channel can run on. */
+export type Http2Engine = 'node' | 'vmrpc';
+
+export function resolveHttp2Engine(value: unknown): Http2Engine {
+  if (value === undefined) return 'node';
+  if (value === 'node' || value === 'vmrpc') return value;
+  throw new TypeError(`options.http2 must be 'node' or 'vmrpc' (got ${JSON.stringify(value)})`);
 }
 
 /** The options resolved to values, read once per channel. */

@@ -17,11 +17,11 @@ interface Slot {
 
 export interface ReceivedMessagesEvents {
   /** Hands one message to the call's listener (called synchronously, once per credit). */
-  deliver(message: Buffer): void;
+  onMessage(message: Buffer): void;
   /** The received bytes are not a valid message stream: the call must end with this status. */
-  fail(code: Status, details: string): void;
+  onInvalidMessages(code: Status, details: string): void;
   /** Every message received so far was delivered (none waits): a received status may go out. */
-  drained(): void;
+  onMessagesDrained(): void;
 }
 
 type Inflate = (buffer: Buffer, options: zlib.ZlibOptions, callback: zlib.CompressCallback) => void;
@@ -126,13 +126,13 @@ export class ReceivedMessages {
       if (message === undefined) return; // the head is still being decompressed
       this.queue.shift();
       this.credit--;
-      this.events.deliver(message);
+      this.events.onMessage(message);
     }
-    if (!this.stopped && this.queue.length === 0) this.events.drained();
+    if (!this.stopped && this.queue.length === 0) this.events.onMessagesDrained();
   }
 
   private fail(code: Status, details: string): void {
     this.stop();
-    this.events.fail(code, details);
+    this.events.onInvalidMessages(code, details);
   }
 }

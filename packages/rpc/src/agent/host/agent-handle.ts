@@ -42,7 +42,7 @@ export class AgentHandle {
 
   /** The channel to the agent (for grpc-js clients made the grpc-js way). */
   callChannel(): VmChannel {
-    this.channel ??= createChannel((signal) => this.openCallLink(this.id, signal), { ...this.channelOptions, name: `agent ${this.id}` });
+    this.channel ??= createChannel((signal) => this.openCallLink(this.id, signal), { http2: 'vmrpc', ...this.channelOptions, name: `agent ${this.id}` });
     return this.channel;
   }
 

@@ -59,7 +59,11 @@ export interface AgentHostOptions {
   retainOfflineMs?: number;
   /** Options of the host's gRPC server (message size limits, ...). */
   server?: ServerOptions;
-  /** Options of the channels to agents (message size limits, keepalive, ...); each is named `agent ID`. */
+  /**
+   * Options of the channels to agents (message size limits, keepalive, ...); each is named
+   * `agent ID`. Their calls run on @vmrpc/transport's own HTTP/2 engine (`http2: 'vmrpc'`, the
+   * lean path for small calls); `http2: 'node'` runs them on node:http2 instead.
+   */
   channel?: Omit<VmChannelOptions, 'connect' | 'name'>;
   /** How the host dials agents that listen (connectTimeout, dataPath, ...). */
   connect?: Omit<ConnectOptions, 'signal'>;

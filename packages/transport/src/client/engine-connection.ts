@@ -1,0 +1,122 @@
+/**
+ * One client connection on the vmrpc HTTP/2 engine (`http2: 'vmrpc'`): an H2Session over the
+ * connected socket (a VM socket, a Unix socket, or the TLS socket of createSsl credentials), with
+ * the same handshake bound, keepalive and ending as Http2Connection, so the channel manages
+ * either alike. Calls (EngineCall) open their streams on it.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { createH2Session } from '../h2/session';
+import type { H2Session, H2Settings, H2Stream, H2StreamListener, HeaderList } from '../h2/types';
+import type { ChannelConnection, ChannelConnectionEvents, EngineStreamOpener } from './call-transport';
+import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
+
+export interface EngineConnectionOptions extends KeepaliveOptions {
+  /** Whether the socket runs TLS (calls set `:scheme` from it). */
+  secure: boolean;
+  /** Give up on the HTTP/2 handshake (the server's SETTINGS) after this many ms. */
+  handshakeTimeoutMs: number;
+  settings: H2Settings;
+  /** Receive window of the whole connection (HTTP/2's default is 64 KiB). */
+  connectionWindowBytes: number;
+}
+
+export class EngineConnection extends EventEmitter<ChannelConnectionEvents> implements EngineStreamOpener, ChannelConnection, PingedConnection {
+  private session!: H2Session;
+  private readonly keepalive: Keepalive;
+  private ended = false;
+  private handshake: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout } | undefined;
+  draining = false;
+
+  private constructor(
+    socket: Duplex,
+    private readonly options: EngineConnectionOptions,
+  ) {
+    super();
+    this.keepalive = new Keepalive(this, options);
+    this.session = createH2Session(socket, {
+      role: 'client',
+      settings: options.settings,
+      connectionWindowBytes: options.connectionWindowBytes,
+      onRemoteSettings: () => this.onHandshake(),
+      onGoaway: () => this.onGoaway(),
+      onClose: (error) => this.onClose(error),
+    });
+  }
+
+  /** Starts HTTP/2 on `socket` and resolves once the server's SETTINGS arrived. */
+  static open(socket: Duplex, options: EngineConnectionOptions): Promise<EngineConnection> {
+    return new Promise((resolve, reject) => {
+      const connection = new EngineConnection(socket, options);
+      if (connection.ended) return reject(new Error('the connection closed during the HTTP/2 handshake'));
+      const timer = setTimeout(() => {
+        connection.handshake = undefined;
+        connection.session.destroy();
+        reject(new Error(`HTTP/2 handshake did not complete within ${options.handshakeTimeoutMs} ms`));
+      }, options.handshakeTimeoutMs);
+      connection.handshake = { resolve: () => resolve(connection), reject, timer };
+    });
+  }
+
+  get secure(): boolean {
+    return this.options.secure;
+  }
+
+  get isClosed(): boolean {
+    return this.ended || this.session.closed;
+  }
+
+  get activeStreams(): number {
+    return this.session.activeStreams;
+  }
+
+  /** Opens a stream for one call; `listener` is the call. */
+  request(headers: HeaderList, endStream: boolean, listener: H2StreamListener): H2Stream {
+    const stream = this.session.request(headers, endStream, listener);
+    if (this.session.activeStreams === 1) this.keepalive.schedule();
+    return stream;
+  }
+
+  /** Sends a PING (keepalive's). */
+  ping(callback: (error: Error | undefined) => void): void {
+    this.session.ping((error) => callback(error));
+  }
+
+  /** Ends the session once its streams are done (GOAWAY, then close). */
+  close(): void {
+    if (!this.session.closed) this.session.drain();
+  }
+
+  /** Ends the session now, streams included; 'close' reports `error`. */
+  destroy(error?: Error): void {
+    this.session.destroy(error);
+  }
+
+  private onHandshake(): void {
+    const handshake = this.handshake;
+    if (handshake === undefined) return;
+    this.handshake = undefined;
+    clearTimeout(handshake.timer);
+    this.keepalive.schedule();
+    handshake.resolve();
+  }
+
+  private onGoaway(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.emit('draining');
+  }
+
+  private onClose(error: Error | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.keepalive.stop();
+    const handshake = this.handshake;
+    if (handshake !== undefined) {
+      this.handshake = undefined;
+      clearTimeout(handshake.timer);
+      return handshake.reject(error ?? new Error('the connection closed during the HTTP/2 handshake'));
+    }
+    this.emit('close', error);
+  }
+}

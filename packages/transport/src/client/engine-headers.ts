@@ -1,0 +1,83 @@
+/**
+ * Header lists of calls on the vmrpc HTTP/2 engine: request headers as a flat list whose fixed
+ * part (everything but metadata and grpc-timeout) is built once per method and reused, and
+ * received header lists read into the object form the status helpers (protocol/status.ts) read,
+ * with repeated fields joined by ", " as node:http2 joins them, so both engines report the same
+ * metadata.
+ */
+import type * as http2 from 'node:http2';
+import type { Metadata } from '@grpc/grpc-js';
+import type { HeaderList } from '../h2/types';
+import { formatGrpcTimeout } from '../protocol/deadline';
+import type { RequestTarget } from '../protocol/request-headers';
+
+/** Headers the protocol sets; metadata of the same name is left out (the protocol's wins). */
+const PROTOCOL_HEADERS = new Set(['content-type', 'te', 'user-agent', 'grpc-accept-encoding', 'grpc-timeout']);
+
+interface FixedHeaders {
+  secure: boolean;
+  authority: string;
+  userAgent: string;
+  list: HeaderList;
+}
+
+/** The fixed request headers of each method path seen, bounded (a client calls a handful of methods). */
+const fixedByPath = new Map<string, FixedHeaders>();
+const MAX_CACHED_PATHS = 1024;
+
+function fixedHeaders(target: RequestTarget): HeaderList {
+  const cached = fixedByPath.get(target.path);
+  if (cached !== undefined && cached.secure === target.secure && cached.authority === target.authority && cached.userAgent === target.userAgent) {
+    return cached.list;
+  }
+  const list = [
+    ':method', 'POST',
+    ':scheme', target.secure ? 'https' : 'http',
+    ':path', target.path,
+    ':authority', target.authority,
+    'content-type', 'application/grpc',
+    'te', 'trailers',
+    'user-agent', target.userAgent,
+    'grpc-accept-encoding', 'identity,deflate,gzip',
+  ];
+  if (fixedByPath.size >= MAX_CACHED_PATHS) fixedByPath.clear();
+  fixedByPath.set(target.path, { secure: target.secure, authority: target.authority, userAgent: target.userAgent, list });
+  return list;
+}
+
+/**
+ * The request headers of a call. Without metadata or deadline it is the cached list itself, so
+ * the engine must not change a list it is given (it does not: lists are read, never written).
+ */
+export function requestHeaderList(metadata: Metadata, target: RequestTarget): HeaderList {
+  const fixed = fixedHeaders(target);
+  let list: HeaderList | undefined;
+  const fields = metadata.toHttp2Headers();
+  for (const name in fields) {
+    if (PROTOCOL_HEADERS.has(name)) continue;
+    list ??= fixed.slice();
+    const value = fields[name]!;
+    if (Array.isArray(value)) for (const item of value) list.push(name, item);
+    else list.push(name, String(value));
+  }
+  if (Number.isFinite(target.deadline)) (list ??= fixed.slice()).push('grpc-timeout', formatGrpcTimeout(target.deadline - Date.now()));
+  return list ?? fixed;
+}
+
+/** A received header list as node:http2 presents headers (`:status` left as text). */
+export function headerObject(list: HeaderList): http2.IncomingHttpHeaders {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    const earlier = headers[name];
+    headers[name] = earlier === undefined ? value : `${earlier}, ${value}`;
+  }
+  return headers;
+}
+
+/** The `:status` of a response header list (0 when it has none). */
+export function httpStatusOf(headers: http2.IncomingHttpHeaders): number {
+  const value = (headers as Record<string, string | undefined>)[':status'];
+  return value === undefined ? 0 : Number(value);
+}
