@@ -25,15 +25,28 @@ export class FrameReader {
 
   /** Parses every complete frame of `chunk` (and what was kept before it). Throws ConnectionError. */
   push(chunk: Buffer): void {
-    let data = chunk;
-    if (this.parts.length > 0) {
-      this.parts.push(chunk);
-      this.partsBytes += chunk.length;
-      if (this.partsBytes < this.needed) return;
-      data = Buffer.concat(this.parts, this.partsBytes);
+    if (this.partsBytes > 0) {
+      const missing = this.needed - this.partsBytes;
+      if (chunk.length < missing) {
+        this.parts.push(chunk);
+        this.partsBytes += chunk.length;
+        return;
+      }
+      // Join only what the kept frame (or frame header) lacks: the rest of the chunk stays a view,
+      // or a stream of 16 KiB frames in 64 KiB reads would copy almost every read whole.
+      const joined = Buffer.concat([...this.parts, chunk.subarray(0, missing)], this.needed);
       this.parts = [];
       this.partsBytes = 0;
+      this.parse(joined); // a whole frame, or only its header (kept again, now needing its payload)
+      if (this.stopped) return;
+      const rest = chunk.subarray(missing);
+      if (this.partsBytes > 0) return rest.length > 0 ? this.push(rest) : undefined;
+      chunk = rest;
     }
+    this.parse(chunk);
+  }
+
+  private parse(data: Buffer): void {
     let offset = 0;
     while (data.length - offset >= FRAME_HEADER_BYTES) {
       const length = (data[offset] << 16) | (data[offset + 1] << 8) | data[offset + 2];

@@ -91,6 +91,7 @@ export interface H2PeerSettings {
   maxHeaderListSize: number;
 }
 
+/** Options of createH2Session(): the role, this end's SETTINGS and windows, and the session's callbacks. */
 export interface H2SessionOptions {
   role: 'client' | 'server';
   settings?: H2Settings;
