@@ -4,6 +4,7 @@
  * (The vsock rows themselves run only in the guest: `pnpm bench:vm`.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
@@ -12,6 +13,8 @@ import { buildCPeer, measureRawPeer, rawPeers, type RawPeer } from './peers/raw-
 import { start, stopAll } from './processes.js';
 import { summarize } from './profile/cpu-profile.js';
 import { afterWarmUp } from './stats.js';
+
+const { nodeForChoice } = createRequire(import.meta.url)('../../release/node-bin.cjs') as { nodeForChoice(choice: string, setting: string): string };
 
 describe('benchmark tools', function () {
   let dir: string;
@@ -105,5 +108,12 @@ describe('benchmark tools', function () {
       ['HTTP/2 (node:http2, nghttp2)', 0.2],
       ['codec (protobufjs, rpc codec)', 0.1],
     ]);
+  });
+
+  it('VMRPC_BENCH_NODE: "system" is the machine\'s node, a bad line is refused with the fix', function () {
+    expect(nodeForChoice('system', 'VMRPC_BENCH_NODE')).to.equal('node');
+    for (const bad of ['24.1', 'lts', '', '4']) {
+      expect(() => nodeForChoice(bad, 'VMRPC_BENCH_NODE')).to.throw(`VMRPC_BENCH_NODE=${bad}: expected a Node release line such as 22, 24 or 26, or "system"`);
+    }
   });
 });

