@@ -17,7 +17,6 @@
 // woken by shutting the socket down, and the fd must stay open until the last accepted message
 // had its onSent.
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <uv.h>
@@ -300,22 +299,10 @@ void SenderThreads::Cleanup(napi_async_cleanup_hook_handle, void* arg) {
   });
 }
 
-// setBlocking(fd, blocking) -> 0 or a negative code.
-Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
-  if (!ArgIsInt(info, 0, "fd")) return info.Env().Undefined();
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  bool blocking = info.Length() > 1 && info[1].ToBoolean().Value();
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0) return Napi::Number::New(info.Env(), -errno);
-  flags = blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK);
-  return Napi::Number::New(info.Env(), fcntl(fd, F_SETFL, flags) < 0 ? -errno : 0);
-}
-
 }  // namespace
 
 void RegisterSeqpacketSender(Napi::Env env, Napi::Object exports) {
   exports.Set("SeqpacketSender", SeqpacketSender::Define(env));
-  exports.Set("setBlocking", Napi::Function::New(env, SetBlocking, "setBlocking"));
 }
 
 }  // namespace vmrpc
