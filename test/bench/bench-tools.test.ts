@@ -37,7 +37,14 @@ describe('benchmark tools', function () {
   });
 
   it('leaves the C rows out when there is no C compiler', function () {
-    expect(rawPeers(undefined, true).map((peer) => peer.name)).to.deep.equal(['Python socket', 'node-vsock', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']);
+    expect(rawPeers(undefined, true).map((peer) => peer.name)).to.deep.equal([
+      'Python socket',
+      'node-vsock',
+      'node:net, Unix socket',
+      '@vmrpc/native native-handle',
+      '@vmrpc/native portable',
+      '@vmrpc/native native-handle, 4 MiB vsock buffer',
+    ]);
   });
 
   for (const name of ['C read/write', 'Python socket', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']) {
