@@ -8,7 +8,7 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror"],
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["native/posix/socket_ops.cc", "native/posix/poller.cc", "native/posix/vsock_ioctl.cc", "native/posix/blocking_send.cc"]
+          "sources": ["native/posix/socket_ops.cc", "native/posix/poller.cc", "native/posix/vsock_ioctl.cc", "native/posix/seqpacket_sender.cc"]
         }],
         ["OS=='win'", {
           "sources": ["native/win/socket_ops.cc", "native/win/io_port.cc", "native/win/overlapped_ops.cc", "native/win/registry.cc"],

@@ -3,15 +3,20 @@
  * the bytes asked for and answers every ping; warm-up trimming, ratios and profile layers are right.
  * (The vsock rows themselves run only in the guest: `pnpm bench:vm`.)
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { comparisonTable, Comparisons } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, type RawPeer } from './peers/raw-rows.js';
 import { start, stopAll } from './processes.js';
 import { summarize } from './profile/cpu-profile.js';
 import { afterWarmUp } from './stats.js';
+
+const { nodeForChoice } = createRequire(import.meta.url)('../../release/node-bin.cjs') as { nodeForChoice(choice: string, setting: string): string };
 
 describe('benchmark tools', function () {
   let dir: string;
@@ -32,7 +37,14 @@ describe('benchmark tools', function () {
   });
 
   it('leaves the C rows out when there is no C compiler', function () {
-    expect(rawPeers(undefined, true).map((peer) => peer.name)).to.deep.equal(['Python socket', 'node-vsock', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']);
+    expect(rawPeers(undefined, true).map((peer) => peer.name)).to.deep.equal([
+      'Python socket',
+      'node-vsock',
+      'node:net, Unix socket',
+      '@vmrpc/native native-handle',
+      '@vmrpc/native portable',
+      '@vmrpc/native native-handle, 4 MiB vsock buffer',
+    ]);
   });
 
   for (const name of ['C read/write', 'Python socket', 'node:net, Unix socket', '@vmrpc/native native-handle', '@vmrpc/native portable']) {
@@ -105,5 +117,22 @@ describe('benchmark tools', function () {
       ['HTTP/2 (node:http2, nghttp2)', 0.2],
       ['codec (protobufjs, rpc codec)', 0.1],
     ]);
+  });
+
+  it('VMRPC_BENCH_NODE: "system" is the machine\'s node, a bad line is refused with the fix', function () {
+    expect(nodeForChoice('system', 'VMRPC_BENCH_NODE')).to.equal('node');
+    for (const bad of ['24.1', 'lts', '', '4']) {
+      expect(() => nodeForChoice(bad, 'VMRPC_BENCH_NODE')).to.throw(`VMRPC_BENCH_NODE=${bad}: expected a Node release line such as 22, 24 or 26, or "system"`);
+    }
+  });
+
+  it('a Node child of the bench runs with the Node flags of its parent (VMRPC_BENCH_NODE_FLAGS)', function () {
+    const processes = path.join(path.dirname(fileURLToPath(import.meta.url)), 'processes.js');
+    const child = path.join(dir, 'print-flags.mjs');
+    writeFileSync(child, 'process.stdout.write(process.execArgv.join(" "));');
+    const parent = path.join(dir, 'start-child.mjs');
+    writeFileSync(parent, `import { start } from ${JSON.stringify(processes)}; process.stdout.write(await start(process.execPath, [${JSON.stringify(child)}]).done(20000));`);
+    const output = execFileSync(process.execPath, ['--single-threaded-gc', parent], { encoding: 'utf8' });
+    expect(output.trim()).to.equal('--single-threaded-gc');
   });
 });

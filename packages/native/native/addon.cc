@@ -52,7 +52,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   vmrpc::RegisterSocketOps(env, exports);
   vmrpc::RegisterPoller(env, exports);
   vmrpc::RegisterVsockDevice(env, exports);
-  vmrpc::RegisterBlockingSend(env, exports);
+  vmrpc::RegisterSeqpacketSender(env, exports);
 #elif defined(_WIN32)
   exports.Set("platform", Napi::String::New(env, "win32"));
   vmrpc::RegisterWinsockOps(env, exports);

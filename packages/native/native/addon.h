@@ -11,8 +11,8 @@ void RegisterSocketOps(Napi::Env env, Napi::Object exports);
 // Readiness notifications on a socket from the Node event loop (no thread per socket).
 void RegisterPoller(Napi::Env env, Napi::Object exports);
 
-// Whole-message seqpacket sends, each on a thread of its own (see blocking_send.cc).
-void RegisterBlockingSend(Napi::Env env, Napi::Object exports);
+// Whole-message vsock seqpacket sends on a long-lived thread per socket (seqpacket_sender.cc).
+void RegisterSeqpacketSender(Napi::Env env, Napi::Object exports);
 
 // IOCTL_VM_SOCKETS_GET_LOCAL_CID and other vsock device queries.
 void RegisterVsockDevice(Napi::Env env, Napi::Object exports);

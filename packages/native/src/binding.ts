@@ -16,6 +16,21 @@ export interface NativePoller {
   close(): void;
 }
 
+/**
+ * The sender thread of one seqpacket socket in blocking mode (not libuv's pool). It starts with
+ * the first send and ends at close(). Every accepted message gets exactly one `onSent`, in order:
+ * its byte count or a negative code (-ECANCELED when close() dropped it unsent).
+ */
+export interface NativeSeqpacketSender {
+  /** Queues one message: 0, or a negative code when no thread could be started (no `onSent` then). */
+  send(buffer: Buffer): number;
+  /**
+   * Ends the thread. True: the fd may be closed now. False: a send was in progress and is woken
+   * by shutting the socket down; keep the fd open until every accepted message had its `onSent`.
+   */
+  close(): boolean;
+}
+
 /** What the addon exports on Linux. Functions return >= 0 or a negative libuv error code. */
 export interface NativeBinding {
   readonly platform: 'linux';
@@ -34,11 +49,8 @@ export interface NativeBinding {
   writev(fd: number, buffers: readonly Buffer[]): number;
   recvMessage(fd: number, buffer: Buffer): number;
   sendMessage(fd: number, buffer: Buffer): number;
-  /**
-   * A blocking send(2) on a thread of its own (not libuv's pool): returns 0 and the callback gets
-   * the byte count or a negative code, or returns a negative code (no thread; no callback).
-   */
-  sendMessageBlocking(fd: number, buffer: Buffer, callback: (result: number) => void): number;
+  /** Whole-message sends of one blocking vsock seqpacket socket on a thread of its own (seqpacket_sender.cc). */
+  readonly SeqpacketSender: new (fd: number, onSent: (result: number) => void) => NativeSeqpacketSender;
   setBlocking(fd: number, blocking: boolean): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;

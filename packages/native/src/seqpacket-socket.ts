@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import type { VmAddress } from './addresses';
-import type { NativeBinding, NativePoller } from './binding';
+import type { NativeBinding, NativePoller, NativeSeqpacketSender } from './binding';
 import { nativeBinding } from './binding';
 import { PendingConnect, pollFailureCode, type ConnectedFd } from './dial';
 import { VmError, systemError } from './errors';
@@ -54,9 +54,11 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   private readonly queue: QueuedSend[] = [];
   private interest = 0;
   private paused = false;
-  /** vsock: whole-message sends run as blocking sends, each on a thread of its own (see blocking_send.cc). */
-  private readonly blockingSends: boolean;
-  private sendInFlight = false;
+  /** vsock: whole-message sends are blocking sends on the socket's own thread (seqpacket_sender.cc). */
+  private readonly sender: NativeSeqpacketSender | undefined;
+  /** Messages the sender accepted whose result has not come back yet (the fd stays open for them). */
+  private unsettled = 0;
+  private releaseWhenSettled = false;
   private ended = false;
   private endRequested = false;
   private closed = false;
@@ -76,7 +78,9 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     // A non-blocking vsock seqpacket send may queue part of a message and still report EAGAIN,
     // so vsock sockets send in blocking mode off the event loop; AF_UNIX sends are atomic.
     // After the Poller: uv_poll_init makes the fd non-blocking again.
-    this.blockingSends = connected.remote?.family === 'vsock' && binding.setBlocking(this.fd, true) === 0;
+    if (connected.remote?.family === 'vsock' && binding.setBlocking(this.fd, true) === 0) {
+      this.sender = new binding.SeqpacketSender(this.fd, (result) => this.sent(result));
+    }
     // Start reading on the next tick, after the creator attached its 'message' listener.
     process.nextTick(() => this.updateInterest());
   }
@@ -97,8 +101,17 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
       return Promise.reject(new VmError('ERR_INVALID_ARG_VALUE', 'seqpacket messages must not be empty (an empty message reads as end of stream)'));
     }
     return new Promise<void>((resolve, reject) => {
+      if (this.sender === undefined) {
+        this.queue.push({ message: buffer, resolve, reject });
+        if (this.queue.length === 1) this.flush();
+        return;
+      }
+      // The sender thread keeps the order; results come back in it (sent()).
+      const started = this.sender.send(buffer);
+      // No thread to send with (the system is out of them): this message fails, the next may not.
+      if (started < 0) return reject(systemError(started, 'send', this.peerName()));
+      this.unsettled++;
       this.queue.push({ message: buffer, resolve, reject });
-      if (this.queue.length === 1) this.flush();
     });
   }
 
@@ -129,12 +142,10 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     if (this.closed) return this;
     this.closed = true;
     this.poller.close();
-    if (this.sendInFlight) {
-      // Wake the blocked send; the fd is closed when it returns (never under a running syscall).
-      this.binding.shutdown(this.fd, this.binding.constants.SHUT_RDWR);
-    } else {
-      this.releaseFd();
-    }
+    // A send in progress is woken by the sender (it shuts the socket down); the fd is closed once
+    // every accepted message is settled, never under a running send(2).
+    if (this.sender === undefined || this.sender.close()) this.releaseFd();
+    else this.releaseWhenSettled = true;
     const failure = error ?? new VmError('ERR_VMRPC_SOCKET_CLOSED', 'the seqpacket socket was closed');
     for (const pending of this.queue.splice(0)) pending.reject(failure);
     process.nextTick(() => {
@@ -189,7 +200,6 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   }
 
   private flush(): void {
-    if (this.blockingSends) return this.flushBlocking();
     while (this.queue.length > 0 && !this.closed) {
       const head = this.queue[0]!;
       const n = this.binding.sendMessage(this.fd, head.message);
@@ -202,27 +212,17 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
     if (this.endRequested && !this.closed) this.shutdownWrite();
   }
 
-  // One blocking send at a time, in queue order.
-  private flushBlocking(): void {
-    if (this.sendInFlight || this.closed) return;
-    const head = this.queue[0];
-    if (head === undefined) {
-      if (this.endRequested) this.shutdownWrite();
+  // A result of the sender thread, in the order of send().
+  private sent(result: number): void {
+    this.unsettled--;
+    if (this.closed) {
+      if (this.releaseWhenSettled && this.unsettled === 0) this.releaseFd();
       return;
     }
-    this.sendInFlight = true;
-    const started = this.binding.sendMessageBlocking(this.fd, head.message, (n) => this.sent(head, n));
-    // No thread to send with (the system is out of them): this message fails, the next may not.
-    if (started < 0) this.sent(head, started);
-  }
-
-  private sent(head: QueuedSend, result: number): void {
-    this.sendInFlight = false;
-    if (this.closed) return this.releaseFd();
-    this.queue.shift();
+    const head = this.queue.shift()!;
     if (result < 0) head.reject(systemError(result, 'send', this.peerName()));
     else head.resolve();
-    this.flushBlocking();
+    if (this.endRequested && this.queue.length === 0) this.shutdownWrite();
   }
 
   private receive(): void {

@@ -5,7 +5,7 @@
  * of the package private (there is no `./internal/*` export).
  */
 export { replaceAddonForTests, type AddonBinding } from './addon-loader';
-export { nativeBinding, type NativeBinding } from './binding';
+export { nativeBinding, type NativeBinding, type NativeSeqpacketSender } from './binding';
 export { win32Binding, type Win32Binding } from './binding-win32';
 export * as sockaddr from './sockaddr';
 export { decodeSockaddr, encodeHvsock, encodeUnix, encodeVsock } from './sockaddr';

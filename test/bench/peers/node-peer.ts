@@ -4,6 +4,8 @@
  *   node node-peer.js KIND client ADDR BYTES COUNT   read the stream, then COUNT 1-byte round trips
  * KIND: `net` (node:net over a Unix socket), `native-handle` and `portable` (@vmrpc/native's two
  * data paths), `node-vsock` (the other Node vsock addon). ADDR: vsock:PORT (CID 1) or unix:PATH.
+ * VMRPC_BENCH_VSOCK_BUFFER (bytes) sets @vmrpc/native's `bufferSize` (SO_VM_SOCKETS_BUFFER_SIZE)
+ * on both ends of its vsock rows; unset, the kernel's default (256 KiB) applies as for every peer.
  */
 import * as net from 'node:net';
 import { rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { connect as vmConnect, createServer as vmCreateServer, type DataPath } f
 import { NodeVsock } from './node-vsock-adapter.js';
 
 const CHUNK = 64 * 1024;
+const vsockBuffer = process.env.VMRPC_BENCH_VSOCK_BUFFER === undefined ? {} : { bufferSize: Number(process.env.VMRPC_BENCH_VSOCK_BUFFER) };
 
 /** What the measurements need of a socket, whatever library it comes from. */
 interface PeerSocket {
@@ -78,7 +81,7 @@ async function serve(kind: string, addr: string): Promise<{ next(): Promise<Peer
     server.addon.listen(port(addr));
     close = () => server.addon.close();
   } else {
-    const server = vmCreateServer({ dataPath: kind as DataPath }, (socket) => arrived(fromDuplex(socket)));
+    const server = vmCreateServer({ dataPath: kind as DataPath, ...vsockBuffer }, (socket) => arrived(fromDuplex(socket)));
     await server.listen(addr.startsWith('vsock:') ? `vsock:any:${port(addr)}` : addr);
     close = () => server.close();
   }
@@ -101,7 +104,7 @@ function dial(kind: string, addr: string): Promise<PeerSocket> {
       socket.addon.connect(1, port(addr));
     });
   }
-  return vmConnect(target(addr), { dataPath: kind as DataPath }).then(fromDuplex);
+  return vmConnect(target(addr), { dataPath: kind as DataPath, ...vsockBuffer }).then(fromDuplex);
 }
 
 async function streamOut(socket: PeerSocket, bytes: number): Promise<void> {

@@ -18,12 +18,15 @@ const sources = path.resolve(here, '../../../bench/peers');
 const nodePeer = path.join(here, 'node-peer.js');
 
 export const STREAM_BYTES = 256 << 20;
+const VSOCK_BUFFER_ROW = '@vmrpc/native native-handle, 4 MiB vsock buffer';
 /** Ping-pong round trips measured after the warm-up (which may take up to DEFAULT_WARM_UP's cap). */
 export const PING_COUNT = 400;
 
 export interface RawPeer {
   name: string;
   argv: string[];
+  /** Environment of both processes beyond this one's (a setting of the peer). */
+  env?: Record<string, string>;
   /** Over vsock loopback, or over a Unix socket (node:net's row, and every row of a dry run). */
   unix: boolean;
 }
@@ -58,10 +61,13 @@ export function rawPeers(cBinary: string | undefined, vsock: boolean): RawPeer[]
     { name: 'node:net, Unix socket', argv: node('net'), unix: true },
     { name: '@vmrpc/native native-handle', argv: node('native-handle'), unix: !vsock },
     { name: '@vmrpc/native portable', argv: node('portable'), unix: !vsock },
+    // The same with the `bufferSize` option raised (SO_VM_SOCKETS_BUFFER_SIZE; docs/architecture.md).
+    { name: VSOCK_BUFFER_ROW, argv: node('native-handle'), unix: false, env: { VMRPC_BENCH_VSOCK_BUFFER: String(4 << 20) } },
   ];
   // node-vsock is an optional dependency: a prebuilt linux-x64 binary only.
   const withNodeVsock = vsock && nodeVsockInstalled();
-  return peers.filter((peer) => (peer.name !== 'node-vsock' || withNodeVsock) && (vsock || peer.name !== 'C read/write, Unix socket'));
+  const vsockOnly = ['C read/write, Unix socket', VSOCK_BUFFER_ROW];
+  return peers.filter((peer) => (peer.name !== 'node-vsock' || withNodeVsock) && (vsock || !vsockOnly.includes(peer.name)));
 }
 
 function nodeVsockInstalled(): boolean {
@@ -85,9 +91,10 @@ export async function measureRawPeer(peer: RawPeer, dir: string): Promise<RawFig
   const addr = address(peer, dir);
   const [command, ...args] = peer.argv as [string, ...string[]];
   const total = DEFAULT_WARM_UP.batch * DEFAULT_WARM_UP.maxBatches + PING_COUNT;
-  const serving = start(command, [...args, 'serve', addr, String(STREAM_BYTES)]);
+  const env = peer.env === undefined ? undefined : { ...process.env, ...peer.env };
+  const serving = start(command, [...args, 'serve', addr, String(STREAM_BYTES)], env);
   await serving.line(/^ready$/, 30_000);
-  const output = await start(command, [...args, 'client', addr, String(STREAM_BYTES), String(total)]).done(300_000);
+  const output = await start(command, [...args, 'client', addr, String(STREAM_BYTES), String(total)], env).done(300_000);
   await serving.done(30_000);
   const mibps = Number(/^mibps (\S+)/m.exec(output)?.[1]);
   const all = (/^us (.*)$/m.exec(output)?.[1] ?? '').split(' ').map(Number);

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
 
   if (values.json) return void console.log(JSON.stringify({ suite: 'http', calls, bulkBytes: BULK_BYTES, rows }));
-  console.log(`HTTP over ${values.carrier} vs TCP loopback (${calls} sequential GETs of 100 bytes; one ${BULK_BYTES / 1024 / 1024} MiB body)`);
+  console.log(`HTTP over ${values.carrier} vs TCP loopback, Node ${process.version} (${calls} sequential GETs of 100 bytes; one ${BULK_BYTES / 1024 / 1024} MiB body)`);
   console.log('| library | carrier | p50 us | p99 us | body MiB/s |');
   console.log('|---|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.library} | ${row.carrier} | ${row.p50Us.toFixed(0)} | ${row.p99Us.toFixed(0)} | ${row.bodyMiBps.toFixed(0)} |`);

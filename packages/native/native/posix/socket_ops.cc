@@ -230,10 +230,23 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Check(close(info[0].As<Napi::Number>().Int32Value())));
 }
 
+// setBlocking(fd, blocking) -> 0 or a negative code (vsock seqpacket sockets send in blocking
+// mode on their sender thread: seqpacket_sender.cc).
+Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
+  if (!ArgIsInt(info, 0, "fd")) return info.Env().Undefined();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  bool blocking = info.Length() > 1 && info[1].ToBoolean().Value();
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return Napi::Number::New(info.Env(), -errno);
+  flags = blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK);
+  return Napi::Number::New(info.Env(), fcntl(fd, F_SETFL, flags) < 0 ? -errno : 0);
+}
+
 }  // namespace
 
 void RegisterSocketOps(Napi::Env env, Napi::Object exports) {
   exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
+  exports.Set("setBlocking", Napi::Function::New(env, SetBlocking, "setBlocking"));
   exports.Set("bind", Napi::Function::New(env, Bind, "bind"));
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
