@@ -4,8 +4,25 @@
  * stream until END_HEADERS.
  */
 import { ConnectionError } from './errors';
-import { Flag, frameName } from './frame';
+import { FRAME_HEADER_BYTES, Flag, frameName } from './frame';
 import { H2ErrorCode } from './types';
+
+/** The most a header block may hold when this end announced no SETTINGS_MAX_HEADER_LIST_SIZE. */
+export const DEFAULT_MAX_HEADER_BLOCK_BYTES = 256 * 1024;
+/** The least it may hold whatever was announced (a 16 KiB list with some HPACK overhead). */
+const MIN_MAX_HEADER_BLOCK_BYTES = 64 * 1024;
+/** The most it may hold whatever was announced: a header block is buffered whole before decoding. */
+const MAX_MAX_HEADER_BLOCK_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The bound on a header block's bytes on the wire (HEADERS and CONTINUATION payloads plus 9 bytes
+ * per frame, so a flood of empty CONTINUATION frames meets it too): twice the announced
+ * maxHeaderListSize (literals carry a little overhead), within the bounds above.
+ */
+export function maxHeaderBlockBytes(maxHeaderListSize: number): number {
+  if (maxHeaderListSize === Infinity) return DEFAULT_MAX_HEADER_BLOCK_BYTES;
+  return Math.min(MAX_MAX_HEADER_BLOCK_BYTES, Math.max(MIN_MAX_HEADER_BLOCK_BYTES, maxHeaderListSize * 2));
+}
 
 export interface HeaderBlock {
   streamId: number;
@@ -27,6 +44,8 @@ export class HeaderBlockAssembler {
   private endStream = false;
   private parts: Buffer[] = [];
   private bytes = 0;
+  /** What the block's frames took on the wire so far (what the bound counts). */
+  private wireBytes = 0;
 
   /** `maxBytes`: the most a block may hold before the connection is refused (a CONTINUATION flood). */
   constructor(private readonly maxBytes: number) {}
@@ -47,8 +66,9 @@ export class HeaderBlockAssembler {
     if (flags & Flag.END_HEADERS) return { streamId, endStream, block: fragment };
     this.streamId = streamId;
     this.endStream = endStream;
-    this.parts = [fragment];
+    this.parts = [Buffer.from(fragment)]; // the chunk behind `payload` may be reused
     this.bytes = fragment.length;
+    this.wireBytes = FRAME_HEADER_BYTES + payload.length;
     return undefined;
   }
 
@@ -56,16 +76,23 @@ export class HeaderBlockAssembler {
     if (this.streamId === 0 || streamId !== this.streamId) {
       throw new ConnectionError(H2ErrorCode.PROTOCOL_ERROR, `CONTINUATION frame on stream ${streamId} does not follow a HEADERS frame of that stream`);
     }
-    this.bytes += payload.length;
-    if (this.bytes > this.maxBytes) {
-      throw new ConnectionError(H2ErrorCode.ENHANCE_YOUR_CALM, `header block on stream ${streamId} exceeds ${this.maxBytes} bytes`);
+    this.wireBytes += FRAME_HEADER_BYTES + payload.length;
+    if (this.wireBytes > this.maxBytes) {
+      throw new ConnectionError(
+        H2ErrorCode.ENHANCE_YOUR_CALM,
+        `header block on stream ${streamId} exceeds ${this.maxBytes} bytes (its frames counted with their 9-byte headers)`,
+      );
     }
-    this.parts.push(Buffer.from(payload)); // the chunk behind `payload` may be reused
+    if (payload.length > 0) {
+      this.parts.push(Buffer.from(payload)); // the chunk behind `payload` may be reused
+      this.bytes += payload.length;
+    }
     if ((flags & Flag.END_HEADERS) === 0) return undefined;
     const block = { streamId, endStream: this.endStream, block: Buffer.concat(this.parts, this.bytes) };
     this.streamId = 0;
     this.parts = [];
     this.bytes = 0;
+    this.wireBytes = 0;
     return block;
   }
 }

@@ -7,6 +7,7 @@ import { ConnectionError, ERR_GOAWAY, StreamError, h2Error } from './errors';
 import { addToWindow, type ReceiveWindow } from './flow-control';
 import { Flag, FrameType, frameName, pingFrame, rstStreamFrame, settingsFrame } from './frame';
 import type { FrameHandler } from './frame-reader';
+import type { FloodGuard } from './flood-guard';
 import type { FrameWriter } from './frame-writer';
 import type { HeaderBlock, HeaderBlockAssembler } from './header-block';
 import { stripPadding } from './header-block';
@@ -29,6 +30,7 @@ export interface SessionCore {
   readonly headerBlocks: HeaderBlockAssembler;
   readonly connectionReceive: ReceiveWindow;
   readonly pings: PingTracker;
+  readonly guard: FloodGuard;
   readonly draining: boolean;
   readonly closed: boolean;
   connectionWindow: number;
@@ -38,6 +40,8 @@ export interface SessionCore {
   creditConnection(bytes: number): void;
   peerGoaway(code: number, lastStreamId: number, error: Error | undefined): void;
   streamError(error: StreamError): void;
+  /** Queues a frame the peer's frame asked for (an ACK, a refusal), counted by the flood guard. */
+  answer(frame: Buffer, what: string): void;
   /** Creates a stream the peer opened (server role). */
   openPeerStream(id: number): Stream;
 }
@@ -170,13 +174,11 @@ export class IncomingFrames implements FrameHandler {
       session.lastPeerStreamId = streamId;
       if (session.draining) return; // after our GOAWAY: beyond its last stream id, not processed
       if (session.streams.size >= session.local.maxConcurrentStreams || session.options.onStream === undefined) {
-        session.writer.push(rstStreamFrame(streamId, H2ErrorCode.REFUSED_STREAM));
-        return;
+        return this.refuse(streamId, H2ErrorCode.REFUSED_STREAM);
       }
       if (decoded.listSize > session.local.maxHeaderListSize || decoded.malformed !== undefined) {
         // Refused before the owner sees it: a request it could not have served.
-        session.writer.push(rstStreamFrame(streamId, decoded.malformed === undefined ? H2ErrorCode.REFUSED_STREAM : H2ErrorCode.PROTOCOL_ERROR));
-        return;
+        return this.refuse(streamId, decoded.malformed === undefined ? H2ErrorCode.REFUSED_STREAM : H2ErrorCode.PROTOCOL_ERROR);
       }
       stream = session.openPeerStream(streamId);
       stream.gotHeaders = true;
@@ -194,11 +196,21 @@ export class IncomingFrames implements FrameHandler {
     stream.receiveHeaders(decoded.headers, endStream);
   }
 
+  /** A peer's new stream we will not serve: RST_STREAM, and it counts as a wasted stream. */
+  private refuse(streamId: number, code: number): void {
+    this.session.guard.wastedStream(streamId);
+    this.session.answer(rstStreamFrame(streamId, code), 'HEADERS');
+  }
+
   private rstStream(streamId: number, payload: Buffer): void {
     this.requireStream(FrameType.RST_STREAM, streamId);
     if (payload.length !== 4) throw new ConnectionError(H2ErrorCode.FRAME_SIZE_ERROR, `RST_STREAM frame on stream ${streamId} of ${payload.length} bytes (must be 4)`);
     if (this.idle(streamId)) throw protocolError(`RST_STREAM frame on stream ${streamId}, which is not open`);
-    this.session.streams.get(streamId)?.abort(payload.readUInt32BE(0), undefined);
+    const stream = this.session.streams.get(streamId);
+    if (stream === undefined) return;
+    // A stream the peer opened and reset before it ended: the work it started was for nothing.
+    if ((streamId % 2 === 1) !== this.session.client) this.session.guard.wastedStream(streamId);
+    stream.abort(payload.readUInt32BE(0), undefined);
   }
 
   private settings(flags: number, streamId: number, payload: Buffer): void {
@@ -216,7 +228,7 @@ export class IncomingFrames implements FrameHandler {
         stream.sendWindow = window;
       }
     }
-    session.writer.push(settingsFrame([], true));
+    session.answer(settingsFrame([], true), 'SETTINGS');
     if (!this.gotSettings) {
       this.gotSettings = true;
       session.options.onRemoteSettings?.({ ...session.peerSettings });
@@ -228,7 +240,7 @@ export class IncomingFrames implements FrameHandler {
     this.requireConnection(FrameType.PING, streamId);
     if (payload.length !== 8) throw new ConnectionError(H2ErrorCode.FRAME_SIZE_ERROR, `PING frame of ${payload.length} bytes (must be 8)`);
     if (flags & Flag.ACK) this.session.pings.acknowledged(payload);
-    else this.session.writer.push(pingFrame(payload, true));
+    else this.session.answer(pingFrame(payload, true), 'PING');
   }
 
   private goaway(streamId: number, payload: Buffer): void {

@@ -6,9 +6,10 @@
 import type { Duplex } from 'node:stream';
 import { ConnectionError, ERR_CLOSED, ERR_PROTOCOL, StreamError, h2Error } from './errors';
 import { CLIENT_MAGIC, DEFAULT_WINDOW, MAX_STREAM_ID, goawayFrame, rstStreamFrame, settingsFrame, windowUpdateFrame } from './frame';
+import { FloodGuard } from './flood-guard';
 import { FrameReader } from './frame-reader';
 import { FrameWriter } from './frame-writer';
-import { HeaderBlockAssembler } from './header-block';
+import { HeaderBlockAssembler, maxHeaderBlockBytes } from './header-block';
 import { HpackEncoder } from './hpack-encoder';
 import { HpackDecoder } from './hpack-decoder';
 import { IncomingFrames, type SessionCore } from './incoming';
@@ -40,6 +41,7 @@ class Session implements H2Session, SessionCore {
   readonly headerBlocks: HeaderBlockAssembler;
   readonly connectionReceive: ReceiveWindow;
   readonly pings = new PingTracker();
+  readonly guard = new FloodGuard();
   connectionWindow = DEFAULT_WINDOW;
   /** Highest stream id the peer opened; the next one the client role opens. */
   lastPeerStreamId = 0;
@@ -74,7 +76,7 @@ class Session implements H2Session, SessionCore {
     }
     this.connectionReceive = new ReceiveWindow(connectionWindowBytes);
     this.decoder = new HpackDecoder(local.headerTableSize);
-    this.headerBlocks = new HeaderBlockAssembler(Math.max(64 * 1024, Math.min(local.maxHeaderListSize, 1 << 24) * 2));
+    this.headerBlocks = new HeaderBlockAssembler(maxHeaderBlockBytes(local.maxHeaderListSize));
     this.incoming = new IncomingFrames(this);
     this.reader = new FrameReader(this.incoming, local.maxFrameSize);
     this.writer = new FrameWriter(socket, this.onWritable);
@@ -166,6 +168,12 @@ class Session implements H2Session, SessionCore {
 
   forget(stream: Stream): void {
     this.streams.delete(stream.id);
+    // A stream that waited for a window the peer never opened must not stay referenced here.
+    if (stream.waiting) {
+      stream.waiting = false;
+      const index = this.waiting.indexOf(stream);
+      if (index >= 0) this.waiting.splice(index, 1);
+    }
     if (this.draining && this.streams.size === 0 && !this.closed) process.nextTick(this.finishDrained);
   }
 
@@ -201,12 +209,18 @@ class Session implements H2Session, SessionCore {
   streamError(error: StreamError): void {
     const stream = this.streams.get(error.streamId);
     const failure = h2Error(ERR_PROTOCOL, error.h2Code, error.message);
+    this.guard.answer(this.writer.blocked, 'a frame in error');
     if (stream === undefined) {
       this.writer.push(rstStreamFrame(error.streamId, error.h2Code));
       return;
     }
     stream.reset(error.h2Code);
     stream.listener.onReset(error.h2Code, failure);
+  }
+
+  answer(frame: Buffer, what: string): void {
+    this.guard.answer(this.writer.blocked, what);
+    this.writer.push(frame);
   }
 
   /** A connection error: GOAWAY with its code, every stream reset, the socket closed. */
@@ -259,6 +273,7 @@ class Session implements H2Session, SessionCore {
   };
 
   private readonly onWritable = (): void => {
+    this.guard.drained();
     this.resumeStreams();
   };
 
