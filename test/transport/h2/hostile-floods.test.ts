@@ -6,9 +6,8 @@ import { H2ErrorCode } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
 import { MAX_ANSWERS_WHILE_BLOCKED, MAX_WASTED_STREAMS_BURST, maxHeaderBlockBytes } from './internals.js';
-import { checkLeaksAroundEachTest } from './leaks.js';
 import { parseFrames, rawFrame } from './raw.js';
-import { REQUEST, hostileConnection, opening, u32, type HostileSetup } from './hostile.js';
+import { REQUEST, closeHostileAfterEach, hostileConnection, opening, u32, type HostileSetup } from './hostile.js';
 
 const END_HEADERS = 0x4;
 const END_STREAM = 0x1;
@@ -21,15 +20,10 @@ function goawayCode(setup: HostileSetup): Promise<number> {
 }
 
 describe('h2 engine: floods from a hostile client', () => {
-  let setup: HostileSetup | undefined;
-  afterEach(async () => {
-    await setup?.close();
-    setup = undefined;
-  });
-  checkLeaksAroundEachTest(); // after the hook above: it checks once the test's sockets are closed
+  closeHostileAfterEach();
 
   it('rapid reset: streams opened and reset in a loop end the connection after the burst, and handlers stop', async () => {
-    setup = await hostileConnection();
+    const setup = await hostileConnection();
     const attempts = 3 * MAX_WASTED_STREAMS_BURST;
     const frames: Buffer[] = [];
     for (let i = 0; i < attempts; i++) frames.push(rawFrame(0x1, END_HEADERS, 2 * i + 1, REQUEST), rawFrame(0x3, 0, 2 * i + 1, CANCEL));
@@ -45,7 +39,7 @@ describe('h2 engine: floods from a hostile client', () => {
   });
 
   it('resets within the burst are a client cancelling calls: the connection goes on serving', async () => {
-    setup = await hostileConnection();
+    const setup = await hostileConnection();
     const frames: Buffer[] = [];
     const resets = MAX_WASTED_STREAMS_BURST - 10;
     for (let i = 0; i < resets; i++) frames.push(rawFrame(0x1, END_HEADERS, 2 * i + 1, REQUEST), rawFrame(0x3, 0, 2 * i + 1, CANCEL));
@@ -53,7 +47,7 @@ describe('h2 engine: floods from a hostile client', () => {
     frames.push(rawFrame(0x1, END_HEADERS | END_STREAM, last, REQUEST));
     setup.peer.socket.write(opening(frames));
     await within(5000, 'the last request arrives', new Promise<void>((resolve) => {
-      const check = (): void => (setup!.observed.handlers.length === resets + 1 ? resolve() : void setTimeout(check, 5));
+      const check = (): void => (setup.observed.handlers.length === resets + 1 ? resolve() : void setTimeout(check, 5));
       check();
     }));
     const handler = setup.observed.handlers[resets];
@@ -64,7 +58,7 @@ describe('h2 engine: floods from a hostile client', () => {
   });
 
   it('refused streams: a client that keeps opening beyond maxConcurrentStreams is cut off after the burst', async () => {
-    setup = await hostileConnection({ settings: { maxConcurrentStreams: 1 } });
+    const setup = await hostileConnection({ settings: { maxConcurrentStreams: 1 } });
     const frames: Buffer[] = [];
     for (let i = 0; i < 3 * MAX_WASTED_STREAMS_BURST; i++) frames.push(rawFrame(0x1, END_HEADERS, 2 * i + 1, REQUEST));
     setup.peer.socket.write(opening(frames));
@@ -81,7 +75,7 @@ describe('h2 engine: floods from a hostile client', () => {
   ]) {
     const bound = maxHeaderBlockBytes(maxHeaderListSize ?? Infinity);
     it(`CONTINUATION flood with bytes, ${name}: ENHANCE_YOUR_CALM at ${bound} bytes, memory bounded`, async () => {
-      setup = await hostileConnection({ settings: maxHeaderListSize === undefined ? {} : { maxHeaderListSize } });
+      const setup = await hostileConnection({ settings: maxHeaderListSize === undefined ? {} : { maxHeaderListSize } });
       const frames = [rawFrame(0x1, 0, 1, REQUEST)];
       const filler = Buffer.alloc(16 * 1024, 0x41);
       for (let sent = 0; sent < 4 * 1024 * 1024; sent += filler.length) frames.push(rawFrame(0x9, 0, 1, filler));
@@ -95,7 +89,7 @@ describe('h2 engine: floods from a hostile client', () => {
   }
 
   it('CONTINUATION flood of empty frames: bounded by the same limit (9 bytes a frame), not endless', async () => {
-    setup = await hostileConnection();
+    const setup = await hostileConnection();
     const bound = maxHeaderBlockBytes(Infinity);
     const empty = rawFrame(0x9, 0, 1);
     const frames = [rawFrame(0x1, 0, 1, REQUEST)];
@@ -110,7 +104,7 @@ describe('h2 engine: floods from a hostile client', () => {
     { name: 'SETTINGS', frame: rawFrame(0x4, 0, 0) },
   ]) {
     it(`${name} flood from a peer that never reads: ENHANCE_YOUR_CALM, our queue bounded`, async () => {
-      setup = await hostileConnection();
+      const setup = await hostileConnection();
       setup.peer.socket.pause(); // never reads our answers
       const chunk = Buffer.concat(new Array<Buffer>(4096).fill(frame));
       setup.peer.socket.write(opening());
@@ -120,7 +114,7 @@ describe('h2 engine: floods from a hostile client', () => {
       void closed.then(() => (open = false), () => (open = false));
       // Bounded: 64 MiB of flood at most; the engine must give up long before.
       while (open && written < 64 * 1024 * 1024) {
-        if (!setup.peer.socket.write(chunk)) await within(10000, 'peer drain', new Promise((resolve) => setup!.peer.socket.once('drain', resolve).once('close', resolve)));
+        if (!setup.peer.socket.write(chunk)) await within(10000, 'peer drain', new Promise((resolve) => setup.peer.socket.once('drain', resolve).once('close', resolve)));
         written += chunk.length;
       }
       const error = await closed;

@@ -4,9 +4,8 @@
 import { H2ErrorCode } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
-import { checkLeaksAroundEachTest } from './leaks.js';
 import { parseFrames, rawFrame } from './raw.js';
-import { REQUEST, hostileConnection, opening, u32, type HostileSetup } from './hostile.js';
+import { REQUEST, closeHostileAfterEach, hostileConnection, opening, u32, type HostileSetup } from './hostile.js';
 
 const END_HEADERS = 0x4;
 const END_STREAM = 0x1;
@@ -28,16 +27,11 @@ const COMPRESSION_CASES = [
 ];
 
 describe('h2 engine: a hostile client bending HPACK, windows and stream ids', () => {
-  let setup: HostileSetup | undefined;
-  afterEach(async () => {
-    await setup?.close();
-    setup = undefined;
-  });
-  checkLeaksAroundEachTest(); // after the hook above: it checks once the test's sockets are closed
+  closeHostileAfterEach();
 
   for (const { name, block, message } of COMPRESSION_CASES) {
     it(`HPACK: ${name} is a COMPRESSION_ERROR of the connection`, async () => {
-      setup = await hostileConnection();
+      const setup = await hostileConnection();
       setup.peer.socket.write(opening([rawFrame(0x1, END_HEADERS, 1, block)]));
       const goaway = await setup.peer.frame('GOAWAY', (frame) => frame.type === 0x7);
       expect(goaway.payload.readUInt32BE(4)).to.equal(H2ErrorCode.COMPRESSION_ERROR);
@@ -47,7 +41,7 @@ describe('h2 engine: a hostile client bending HPACK, windows and stream ids', ()
   }
 
   it('a header list over maxHeaderListSize is refused (RST_STREAM REFUSED_STREAM) before a handler runs; the connection goes on', async () => {
-    setup = await hostileConnection({ settings: { maxHeaderListSize: 1024 } });
+    const setup = await hostileConnection({ settings: { maxHeaderListSize: 1024 } });
     // A literal without indexing: new name "x", a value of 2048 bytes (127 + 1 + 15 * 128) of 'a'.
     const big = Buffer.concat([REQUEST, Buffer.from([0x00, 0x01, 0x78, 0x7f, 0x81, 0x0f]), Buffer.alloc(2048, 0x61)]);
     setup.peer.socket.write(opening([rawFrame(0x1, END_HEADERS | END_STREAM, 1, big)]));
@@ -58,7 +52,7 @@ describe('h2 engine: a hostile client bending HPACK, windows and stream ids', ()
   });
 
   it('a stream WINDOW_UPDATE overflowing 2^31-1 resets that stream (FLOW_CONTROL_ERROR), and one of 0 another (PROTOCOL_ERROR)', async () => {
-    setup = await hostileConnection();
+    const setup = await hostileConnection();
     setup.peer.socket.write(opening([
       rawFrame(0x1, END_HEADERS, 1, REQUEST),
       rawFrame(0x1, END_HEADERS, 3, REQUEST),
@@ -77,7 +71,7 @@ describe('h2 engine: a hostile client bending HPACK, windows and stream ids', ()
   });
 
   it('HEADERS on a closed stream and on ids below one already used open nothing; stream id 2^31-1 is served', async () => {
-    setup = await hostileConnection();
+    const setup = await hostileConnection();
     setup.peer.socket.write(opening([
       rawFrame(0x1, END_HEADERS, 1, REQUEST),
       rawFrame(0x3, 0, 1, u32(H2ErrorCode.CANCEL)),
@@ -94,13 +88,13 @@ describe('h2 engine: a hostile client bending HPACK, windows and stream ids', ()
   it('a peer that never opens its window: sends stall at the high-water mark, and a reset from either side frees the stream', async () => {
     // The client's SETTINGS give every stream a window of 0: nothing we queue can leave.
     const zeroWindow = rawFrame(0x4, 0, 0, Buffer.from([0x00, 0x04, 0x00, 0x00, 0x00, 0x00]));
-    setup = await hostileConnection({ highWaterMark: 16 * 1024 });
+    const setup = await hostileConnection({ highWaterMark: 16 * 1024 });
     const streams = 40;
     const frames = [zeroWindow];
     for (let i = 0; i < streams; i++) frames.push(rawFrame(0x1, END_HEADERS | END_STREAM, 2 * i + 1, REQUEST));
     setup.peer.socket.write(opening(frames));
     await within(5000, 'all requests arrive', new Promise<void>((resolve) => {
-      const check = (): void => (setup!.observed.handlers.length === streams ? resolve() : void setTimeout(check, 5));
+      const check = (): void => (setup.observed.handlers.length === streams ? resolve() : void setTimeout(check, 5));
       check();
     }));
     const entry = await setup.session();

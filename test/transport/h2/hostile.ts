@@ -5,6 +5,7 @@
 import type { H2Error, H2SessionOptions } from '@vmrpc/transport';
 import { within } from '../../support/checks.js';
 import { HpackEncoder } from './internals.js';
+import { checkLeaksAroundEachTest } from './leaks.js';
 import { RecordingListener, engineServer, type EngineServer, type EngineSession } from './peers.js';
 import { PREFACE, RawPeer, rawFrame } from './raw.js';
 
@@ -38,6 +39,19 @@ export interface HostileSetup {
   close(): Promise<void>;
 }
 
+const opened: HostileSetup[] = [];
+
+/**
+ * Installs the suite's hooks: every connection a test opened is closed after it, then the handle
+ * leak check runs (in that order, so it sees the test's sockets closed).
+ */
+export function closeHostileAfterEach(): void {
+  afterEach(async () => {
+    for (const setup of opened.splice(0)) await setup.close();
+  });
+  checkLeaksAroundEachTest();
+}
+
 /** An engine server (options as given) with one raw client connected to it, preface not yet sent. */
 export async function hostileConnection(options: Partial<H2SessionOptions> = {}): Promise<HostileSetup> {
   const observed: Observed = { handlers: [], bytesRead: 0, maxQueued: 0 };
@@ -64,7 +78,7 @@ export async function hostileConnection(options: Partial<H2SessionOptions> = {})
       process.nextTick(() => (observed.maxQueued = Math.max(observed.maxQueued, entry.socket.writableLength)));
     });
   });
-  return {
+  const setup: HostileSetup = {
     server,
     peer,
     observed,
@@ -78,6 +92,8 @@ export async function hostileConnection(options: Partial<H2SessionOptions> = {})
       await server.close();
     },
   };
+  opened.push(setup);
+  return setup;
 }
 
 /** The client preface, an empty SETTINGS, then `frames`, as one Buffer. */

@@ -15,6 +15,7 @@ import type { HpackDecoder } from './hpack-decoder';
 import { HpackError } from './hpack-error';
 import type { PingTracker } from './ping';
 import { applyPeerSettings, type LocalSettings } from './settings';
+import type { SettingsDeadline } from './settings-deadline';
 import { Stream } from './stream';
 import { H2ErrorCode, type H2PeerSettings, type H2SessionOptions } from './types';
 
@@ -31,6 +32,7 @@ export interface SessionCore {
   readonly connectionReceive: ReceiveWindow;
   readonly pings: PingTracker;
   readonly guard: FloodGuard;
+  readonly settingsDeadline: SettingsDeadline | undefined;
   readonly draining: boolean;
   readonly closed: boolean;
   connectionWindow: number;
@@ -231,6 +233,7 @@ export class IncomingFrames implements FrameHandler {
     session.answer(settingsFrame([], true), 'SETTINGS');
     if (!this.gotSettings) {
       this.gotSettings = true;
+      session.settingsDeadline?.stop();
       session.options.onRemoteSettings?.({ ...session.peerSettings });
     }
     if (windowDelta > 0) session.resumeStreams();

@@ -14,8 +14,10 @@ import { HpackEncoder } from './hpack-encoder';
 import { HpackDecoder } from './hpack-decoder';
 import { IncomingFrames, type SessionCore } from './incoming';
 import { PingTracker } from './ping';
+import { checkClientPreface, notAPreface } from './preface';
 import { ReceiveWindow } from './flow-control';
 import { defaultPeerSettings, localSettings, type LocalSettings } from './settings';
+import { SettingsDeadline } from './settings-deadline';
 import { Stream } from './stream';
 import { H2ErrorCode, type H2PeerSettings, type H2Session, type H2SessionOptions, type H2Stream, type H2StreamListener, type HeaderList } from './types';
 
@@ -53,6 +55,7 @@ class Session implements H2Session, SessionCore {
   private readonly reader: FrameReader;
   private readonly incoming: IncomingFrames;
   private readonly waiting: Stream[] = [];
+  readonly settingsDeadline: SettingsDeadline | undefined;
   /** Bytes of the client preface still to check (server role). */
   private prefaceChecked = 0;
   private closeError: Error | undefined;
@@ -80,6 +83,7 @@ class Session implements H2Session, SessionCore {
     this.incoming = new IncomingFrames(this);
     this.reader = new FrameReader(this.incoming, local.maxFrameSize);
     this.writer = new FrameWriter(socket, this.onWritable);
+    this.settingsDeadline = options.settingsTimeoutMs === undefined ? undefined : new SettingsDeadline(options.settingsTimeoutMs, (error) => this.connectionError(error));
     if (this.client) this.writer.push(CLIENT_MAGIC);
     else this.prefaceChecked = 0;
     this.writer.push(settingsFrame(pairs));
@@ -240,7 +244,13 @@ class Session implements H2Session, SessionCore {
     if (this.closed) return;
     try {
       if (!this.client && this.prefaceChecked < CLIENT_MAGIC.length) {
-        chunk = this.checkPreface(chunk);
+        const take = checkClientPreface(chunk, this.prefaceChecked);
+        if (take < 0) {
+          this.goawaySent = true; // a peer that is not HTTP/2 would not understand GOAWAY (RFC 9113, 3.4)
+          throw notAPreface(chunk);
+        }
+        this.prefaceChecked += take;
+        chunk = chunk.subarray(take);
         if (chunk.length === 0) return;
       }
       this.reader.push(chunk);
@@ -281,18 +291,6 @@ class Session implements H2Session, SessionCore {
     if (!this.closed && this.streams.size === 0) this.finish(undefined);
   };
 
-  /** Compares the server's first bytes with the client preface; returns what follows it. */
-  private checkPreface(chunk: Buffer): Buffer {
-    const take = Math.min(chunk.length, CLIENT_MAGIC.length - this.prefaceChecked);
-    if (chunk.compare(CLIENT_MAGIC, this.prefaceChecked, this.prefaceChecked + take, 0, take) !== 0) {
-      const got = JSON.stringify(chunk.subarray(0, Math.min(chunk.length, 32)).toString('latin1'));
-      this.goawaySent = true; // a peer that is not HTTP/2 would not understand GOAWAY (RFC 9113, 3.4)
-      throw new ConnectionError(H2ErrorCode.PROTOCOL_ERROR, `the peer did not send the HTTP/2 client preface: it began with ${got}`);
-    }
-    this.prefaceChecked += take;
-    return chunk.subarray(take);
-  }
-
   /** Ends the session after writing what is queued: the socket is ended, then destroyed once flushed. */
   private finish(error: Error | undefined): void {
     if (this.closed) return;
@@ -314,6 +312,7 @@ class Session implements H2Session, SessionCore {
     if (error !== undefined && this.closeError === undefined) this.closeError = error;
     this.reader.stop();
     this.writer.stop();
+    this.settingsDeadline?.stop();
     const streamError = this.closeError ?? closedError('the HTTP/2 session closed');
     for (const stream of [...this.streams.values()]) stream.abort(code, streamError);
     this.streams.clear();

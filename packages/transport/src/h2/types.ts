@@ -99,6 +99,13 @@ export interface H2SessionOptions {
   connectionWindowBytes?: number;
   /** Bytes queued per stream beyond the peer's window before sendData() returns false. Default 64 KiB. */
   highWaterMark?: number;
+  /**
+   * The peer's first SETTINGS frame must arrive within this many ms, else the session ends with
+   * GOAWAY(SETTINGS_TIMEOUT) and an error. Default: no bound (the engine sets no timer), so
+   * a server that accepts connections from untrusted peers should set it (or bound the handshake
+   * before handing the socket over).
+   */
+  settingsTimeoutMs?: number;
   /** Server role: a request arrived; returns the listener of its stream. */
   onStream?(stream: H2Stream, headers: HeaderList, endStream: boolean): H2StreamListener;
   /** The peer's first SETTINGS frame arrived (the handshake is complete). */
