@@ -47,10 +47,16 @@ export interface HeaderSink {
   sendMetadata(metadata: Metadata): void;
 }
 
+/** Request metadata made when a handler first reads `context.metadata` (the engine server's calls). */
+export interface MetadataSource {
+  requestMetadata(): Metadata;
+}
+
 /**
  * The context of one call. Its AbortController is made only when the handler first reads
  * `signal` (most handlers never do, and one per call is measurable): a cancellation before that
- * is kept as `cancelReason`, and the signal is then born aborted with it. A class, not an object
+ * is kept as `cancelReason`, and the signal is then born aborted with it. `metadata` may come
+ * from a MetadataSource, asked on first read (grpc-js Metadata per call is measurable too). A class, not an object
  * literal with a getter: V8 builds such literals through the runtime, slower than the controller.
  * The server that owns the call tells it of a cancellation with cancel().
  */
@@ -60,14 +66,23 @@ export class ServerCallContext implements HandlerContext {
   cancelReason: RpcError | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private headerSent = false;
+  private metadataValue: Metadata | undefined;
 
   constructor(
     readonly method: string,
-    readonly metadata: Metadata,
+    private readonly metadataSource: Metadata | MetadataSource,
     readonly peer: string,
     readonly deadline: Date | undefined,
     private readonly sink: HeaderSink,
   ) {}
+
+  get metadata(): Metadata {
+    if (this.metadataValue === undefined) {
+      const source = this.metadataSource;
+      this.metadataValue = source instanceof Metadata ? source : source.requestMetadata();
+    }
+    return this.metadataValue;
+  }
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {

@@ -9,12 +9,12 @@ import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import { H2ErrorCode, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
 import { RpcError } from '../../errors';
 import type { ResponseWriter, UnaryResponder } from '../call-ports';
-import { ServerCallContext, type HeaderSink } from '../context';
+import { ServerCallContext, type HeaderSink, type MetadataSource } from '../context';
 import { answerMany, answerOnce, requestsOf } from '../handlers';
 import type { MethodEntry } from '../method-table';
 import { decompress, MessageReader, type MessageSink } from './message-reader';
 import { RequestQueue } from './request-queue';
-import { RESPONSE_HEADERS, trailersOf, trailersOnly, withMetadata, type RequestHead } from './wire';
+import { metadataOf, RESPONSE_HEADERS, trailersOf, trailersOnly, withMetadata, type RequestHead } from './wire';
 
 /** Limits every call of a server honours (from its grpc-js options). */
 export interface CallLimits {
@@ -32,7 +32,7 @@ function onDeadlineTimer(call: EngineCall): void {
   call.deadlinePassed();
 }
 
-export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, ResponseWriter<unknown>, HeaderSink, MessageSink {
+export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, ResponseWriter<unknown>, HeaderSink, MetadataSource, MessageSink {
   private readonly context: ServerCallContext;
   private readonly reader: MessageReader;
   /** The requests of a client-streaming or bidi call. */
@@ -59,7 +59,7 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
   ) {
     this.requestEnded = endStream;
     this.deadlineMs = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    this.context = new ServerCallContext(entry.path, head.metadata, peer, timeoutMs === undefined ? undefined : new Date(this.deadlineMs), this);
+    this.context = new ServerCallContext(entry.path, this, peer, timeoutMs === undefined ? undefined : new Date(this.deadlineMs), this);
     this.reader = new MessageReader(limits.maxReceiveBytes);
     if (timeoutMs !== undefined) this.armDeadline();
     const kind = entry.kind;
@@ -137,7 +137,11 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
     this.request = request;
   }
 
-  // ---- HeaderSink, UnaryResponder, ResponseWriter ----
+  // ---- MetadataSource, HeaderSink, UnaryResponder, ResponseWriter ----
+
+  requestMetadata(): Metadata {
+    return metadataOf(this.head.metadataFields);
+  }
 
   sendMetadata(metadata: Metadata | undefined): void {
     if (this.headersSent || this.finished) return;
