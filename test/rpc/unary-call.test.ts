@@ -59,6 +59,14 @@ describe('rpc typed unary calls on the channel directly', function () {
       expect(trailer?.get('x-trailer')).to.deep.equal(['hand']);
     });
 
+    it('onHeader alone gets the response headers; a call that asks for neither still resolves', async function () {
+      answer = [Buffer.alloc(0)];
+      let header: grpc.Metadata | undefined;
+      expect(await within(5000, 'ping', client.ping({}, { onHeader: (h) => (header = h) }))).to.deep.equal({});
+      expect(header?.get('content-type')).to.deep.equal(['application/grpc']);
+      expect(await within(5000, 'ping', client.ping({}))).to.deep.equal({});
+    });
+
     it('OK without a response: UNIMPLEMENTED "No message received", with the trailers', async function () {
       answer = [];
       const error = await rpcError(client.ping({}));

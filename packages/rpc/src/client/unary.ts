@@ -15,6 +15,11 @@ import { abortedError, prepareCall, type CallOptions } from './call-options';
 
 type ChannelCall = ReturnType<ChannelInterface['createCall']>;
 
+/** A call of @vmrpc/transport's channel, which can leave response metadata unread. */
+function isDiscarding(call: ChannelCall): call is ChannelCall & { discardResponseMetadata(): void } {
+  return typeof (call as Partial<{ discardResponseMetadata: unknown }>).discardResponseMetadata === 'function';
+}
+
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -56,6 +61,8 @@ export function unaryCall<Req, Res>(channel: ChannelInterface, method: MethodDes
   const { onHeader, onTrailer, signal } = options;
   return new Promise<Res>((resolve, reject) => {
     const call: ChannelCall = channel.createCall(method.path, grpcOptions.deadline ?? Infinity, undefined, null, undefined);
+    // Our channel's calls skip response metadata nobody reads (any other call has no such method).
+    if (onHeader === undefined && onTrailer === undefined && isDiscarding(call)) call.discardResponseMetadata();
     let response: { value: Res } | undefined;
     let readError: StatusObject | undefined;
     let done = false;
