@@ -149,7 +149,7 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
     this.stream.sendHeaders(withMetadata(RESPONSE_HEADERS, metadata), false);
   }
 
-  sendResponse(response: unknown, trailer: Metadata): void {
+  sendResponse(response: unknown, trailer: Metadata | undefined): void {
     // A response that cannot be sent fails the call inside write(); finish() is then a no-op.
     this.write(response);
     this.finish(status.OK, '', trailer);
@@ -168,7 +168,7 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
     return new Promise((resolve) => (this.drainWaiter = resolve));
   }
 
-  end(trailer: Metadata): void {
+  end(trailer: Metadata | undefined): void {
     this.finish(status.OK, '', trailer);
   }
 
