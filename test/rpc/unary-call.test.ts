@@ -59,6 +59,14 @@ describe('rpc typed unary calls on the channel directly', function () {
       expect(trailer?.get('x-trailer')).to.deep.equal(['hand']);
     });
 
+    it('onHeader alone gets the response headers; a call that asks for neither still resolves', async function () {
+      answer = [Buffer.alloc(0)];
+      let header: grpc.Metadata | undefined;
+      expect(await within(5000, 'ping', client.ping({}, { onHeader: (h) => (header = h) }))).to.deep.equal({});
+      expect(header?.get('content-type')).to.deep.equal(['application/grpc']);
+      expect(await within(5000, 'ping', client.ping({}))).to.deep.equal({});
+    });
+
     it('OK without a response: UNIMPLEMENTED "No message received", with the trailers', async function () {
       answer = [];
       const error = await rpcError(client.ping({}));
@@ -104,12 +112,28 @@ describe('rpc typed unary calls on the channel directly', function () {
       async function theCallersFunction(): Promise<unknown> {
         return client.act({ failCode: Status.NOT_FOUND, failDetails: 'nothing here' });
       }
-      const error = await rpcError(theCallersFunction());
+      // Node's default (mocha raises it to Infinity): the caller's stack is deeper than that.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 10;
+      let failed: Promise<unknown>;
+      try {
+        failed = theCallersFunction();
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+      const error = await rpcError(failed);
       expect(error.code).to.equal(Status.NOT_FOUND);
       const cause = error.cause as Error & { code: number; details: string };
       expect(cause.code).to.equal(Status.NOT_FOUND);
       expect(cause.message).to.equal('5 NOT_FOUND: nothing here');
       expect(cause.stack).to.match(/for call at\n[^]*theCallersFunction/);
+      // The caller's frames as Error.captureStackTrace(unaryCall) gives them: the library's own
+      // frames left out, as many caller frames as Error.stackTraceLimit.
+      const callerPart = cause.stack!.slice(cause.stack!.indexOf('for call at\n') + 'for call at\n'.length).split('\n');
+      expect(callerPart[0]).to.equal('Error');
+      expect(callerPart[1]).to.match(/^ {4}at /);
+      expect(callerPart.join('\n')).to.not.match(/unaryCall|captureCaller/);
+      expect(callerPart.slice(1).filter((line) => /^ {4}at /.test(line))).to.have.length(10);
     });
 
     it('works on a stock grpc-js channel too: response, error status, deadline', async function () {

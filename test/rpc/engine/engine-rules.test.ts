@@ -79,6 +79,38 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
       expect(timers()).to.equal(baseline);
     });
 
+    it('one connection: a short deadline after a long one (ended) and beside a longer one (running): each passes on time', async function () {
+      fx = await engineFixture();
+      // node:http2 as the client: it sends grpc-timeout and enforces no deadline of its own.
+      const session = http2.connect('http://localhost', { createConnection: () => net.connect(fx.path) });
+      session.on('error', () => undefined);
+      const call = (timeout: string, request: Parameters<typeof actRequest>[0]): Promise<string | undefined> =>
+        new Promise((resolve, reject) => {
+          const stream = session.request({ ':method': 'POST', ':path': ACT, 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': timeout });
+          let status: string | undefined;
+          stream.on('response', (headers) => (status = headers['grpc-status'] === undefined ? status : String(headers['grpc-status'])));
+          stream.on('trailers', (trailers) => (status = String(trailers['grpc-status'])));
+          stream.on('close', () => resolve(status));
+          stream.on('error', reject);
+          stream.resume();
+          stream.end(actRequest(request));
+        });
+      try {
+        // The connection's deadline timer is armed for 30 s by this call, which ends at once.
+        expect(await within(5000, 'long', call('30S', { key: 'long' }))).to.equal('0');
+        // Then one with a 1.5 s deadline, and one beside it with 0.2 s: the timer fires for the
+        // short one and is re-armed for the other.
+        const started = Date.now();
+        const longer = call('1500m', { hang: true, key: 'longer' });
+        expect(await within(5000, 'short', call('200m', { hang: true, key: 'short' }))).to.equal(String(Status.DEADLINE_EXCEEDED));
+        expect(Date.now() - started).to.be.within(150, 1400);
+        expect(await within(5000, 'longer', longer)).to.equal(String(Status.DEADLINE_EXCEEDED));
+        expect(Date.now() - started).to.be.within(1400, 5000);
+      } finally {
+        session.destroy();
+      }
+    });
+
     it('a malformed grpc-timeout is INTERNAL naming the value', async function () {
       fx = await engineFixture();
       const response = await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '1 hour' }, body: [actRequest({})] });

@@ -9,8 +9,8 @@ import type { Metadata, StatusObject } from '@grpc/grpc-js';
 export interface UnaryResponder<Res> {
   /** The call ended (cancelled, past its deadline, or answered): nothing more is sent. */
   readonly cancelled: boolean;
-  /** Answers OK: the response, then `trailer` with the status. */
-  sendResponse(response: Res, trailer: Metadata): void;
+  /** Answers OK: the response, then `trailer` (if any) with the status. */
+  sendResponse(response: Res, trailer: Metadata | undefined): void;
   /** Answers with a status other than OK (its metadata are the trailers). */
   sendStatus(status: StatusObject): void;
 }
@@ -23,8 +23,8 @@ export interface ResponseWriter<Res> {
   write(response: Res): boolean;
   /** Resolves when the responses written so far went out, or the call ended. */
   drained(): Promise<void>;
-  /** Ends the call OK with `trailer`. */
-  end(trailer: Metadata): void;
+  /** Ends the call OK with `trailer` (if any). */
+  end(trailer: Metadata | undefined): void;
   /** Ends the call with a status other than OK (its metadata are the trailers). */
   sendStatus(status: StatusObject): void;
 }

@@ -34,6 +34,8 @@ export interface CallContext {
 }
 
 export interface HandlerContext extends CallContext {
+  /** The trailer if a handler read `trailer` (and so may have added to it); undefined if none did. */
+  readonly trailerToSend: Metadata | undefined;
   /** Why the call was cancelled (CANCELLED or DEADLINE_EXCEEDED), once it was; reading it creates no signal. */
   readonly cancelReason: RpcError | undefined;
   /** Sends the header if it was not sent yet. */
@@ -42,32 +44,48 @@ export interface HandlerContext extends CallContext {
   dispose(): void;
 }
 
-/** Where a context sends its response headers: the grpc-js call, or the engine's call. */
+/** Where a context sends its response headers: the grpc-js call, or the engine's call (undefined: no metadata). */
 export interface HeaderSink {
-  sendMetadata(metadata: Metadata): void;
+  sendMetadata(metadata: Metadata | undefined): void;
+}
+
+/** Request metadata made when a handler first reads `context.metadata` (the engine server's calls). */
+export interface MetadataSource {
+  requestMetadata(): Metadata;
 }
 
 /**
  * The context of one call. Its AbortController is made only when the handler first reads
  * `signal` (most handlers never do, and one per call is measurable): a cancellation before that
- * is kept as `cancelReason`, and the signal is then born aborted with it. A class, not an object
+ * is kept as `cancelReason`, and the signal is then born aborted with it. `metadata` may come
+ * from a MetadataSource, asked on first read, and `header` and `trailer` are made on first read
+ * too (three grpc-js Metadata per call are measurable). A class, not an object
  * literal with a getter: V8 builds such literals through the runtime, slower than the controller.
  * The server that owns the call tells it of a cancellation with cancel().
  */
 export class ServerCallContext implements HandlerContext {
-  readonly header = new Metadata();
-  readonly trailer = new Metadata();
   cancelReason: RpcError | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private headerSent = false;
+  private metadataValue: Metadata | undefined;
+  private headerValue: Metadata | undefined = undefined;
+  private trailerValue: Metadata | undefined = undefined;
 
   constructor(
     readonly method: string,
-    readonly metadata: Metadata,
+    private readonly metadataSource: Metadata | MetadataSource,
     readonly peer: string,
     readonly deadline: Date | undefined,
     private readonly sink: HeaderSink,
   ) {}
+
+  get metadata(): Metadata {
+    if (this.metadataValue === undefined) {
+      const source = this.metadataSource;
+      this.metadataValue = source instanceof Metadata ? source : source.requestMetadata();
+    }
+    return this.metadataValue;
+  }
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
@@ -75,6 +93,18 @@ export class ServerCallContext implements HandlerContext {
       if (this.cancelReason !== undefined) this.controller.abort(this.cancelReason);
     }
     return this.controller.signal;
+  }
+
+  get header(): Metadata {
+    return (this.headerValue ??= new Metadata());
+  }
+
+  get trailer(): Metadata {
+    return (this.trailerValue ??= new Metadata());
+  }
+
+  get trailerToSend(): Metadata | undefined {
+    return this.trailerValue;
   }
 
   /** The call was cancelled (first reason wins): `cancelReason` is set and `signal` aborts. */
@@ -88,12 +118,17 @@ export class ServerCallContext implements HandlerContext {
   readonly sendHeader = (): void => {
     if (this.headerSent) return;
     this.headerSent = true;
-    this.sink.sendMetadata(this.header);
+    this.sink.sendMetadata(this.headerToSend());
   };
 
   readonly flushHeader = this.sendHeader;
 
   dispose(): void {}
+
+  /** The header to send: undefined when no handler read it (the engine sends none). */
+  protected headerToSend(): Metadata | undefined {
+    return this.headerValue;
+  }
 }
 
 function deadlineOf(call: ServerSurfaceCall): Date | undefined {
@@ -115,6 +150,11 @@ class GrpcCallContext extends ServerCallContext {
   constructor(private readonly call: ServerSurfaceCall) {
     super(call.getPath(), call.metadata, call.getPeer(), deadlineOf(call), call);
     call.on('cancelled', this.onCancelled);
+  }
+
+  // grpc-js's sendMetadata needs a Metadata: this sink always gets one.
+  protected override headerToSend(): Metadata {
+    return this.header;
   }
 
   override dispose(): void {

@@ -30,7 +30,7 @@ class GrpcResponder implements UnaryResponder<unknown> {
     return this.call.cancelled;
   }
 
-  sendResponse(response: unknown, trailer: Metadata): void {
+  sendResponse(response: unknown, trailer: Metadata | undefined): void {
     this.callback(null, response, trailer);
   }
 
@@ -68,7 +68,7 @@ class GrpcWriter implements ResponseWriter<unknown> {
     return drained(this.call);
   }
 
-  end(trailer: Metadata): void {
+  end(trailer: Metadata | undefined): void {
     this.call.end(trailer);
   }
 

@@ -66,7 +66,7 @@ export async function answerOnce<In, Res>(
     return;
   }
   context.flushHeader();
-  responder.sendResponse(response, context.trailer);
+  responder.sendResponse(response, context.trailerToSend);
   context.dispose();
 }
 
@@ -87,7 +87,7 @@ export async function answerMany<In, Res>(
     }
     if (writer.cancelled) return;
     context.flushHeader();
-    writer.end(context.trailer);
+    writer.end(context.trailerToSend);
   } catch (error) {
     if (writer.cancelled) return;
     context.flushHeader();

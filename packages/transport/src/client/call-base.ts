@@ -62,6 +62,9 @@ export abstract class CallBase<C extends CallConnection> implements experimental
   protected readonly writeQueue: QueuedWrite[] = [];
   protected halfClosePending = false;
   private onParentCancelled: (() => void) | undefined;
+  /** False once the caller said it never reads response metadata (discardResponseMetadata). */
+  private metadataWanted = true;
+  private messageReceived = false;
 
   constructor(
     protected readonly transport: CallTransport<C>,
@@ -160,6 +163,17 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     return null;
   }
 
+  /**
+   * Not grpc-js's: a caller that never reads response metadata (the rpc package's typed unary
+   * client without onHeader/onTrailer) says so before start(). The headers are then not made into
+   * a grpc-js Metadata nor delivered (onReceiveMetadata is not called), and an OK status after a
+   * message carries an empty Metadata: both cost CPU on every call. An error status, or OK without
+   * any message (a unary call fails with it), keeps its trailers (they are the RpcError's metadata).
+   */
+  discardResponseMetadata(): void {
+    this.metadataWanted = false;
+  }
+
   // ---- ConnectionWaiter: what the channel answers ----
 
   ready(connection: C): void {
@@ -214,12 +228,12 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     }
     const encoding = headers['grpc-encoding'];
     if (typeof encoding === 'string') this.received.setEncoding(encoding);
-    process.nextTick(deliverMetadata, this.listener!, metadataFromResponseHeaders(headers));
+    if (this.metadataWanted) process.nextTick(deliverMetadata, this.listener!, metadataFromResponseHeaders(headers));
   }
 
   protected onTrailers(trailers: http2.IncomingHttpHeaders): void {
     if (this.receivedStatus !== undefined || this.statusDelivered) return;
-    const status = statusFromTrailers(trailers);
+    const status = statusFromTrailers(trailers, this.metadataWanted || !this.messageReceived);
     if (status.code === Status.OK && this.received.midMessage) {
       return this.failFromClient(Status.INTERNAL, 'The server ended the stream in the middle of a message');
     }
@@ -233,6 +247,7 @@ export abstract class CallBase<C extends CallConnection> implements experimental
   // ---- ReceivedMessagesEvents ----
 
   onMessage(message: Buffer): void {
+    this.messageReceived = true;
     process.nextTick(deliverMessage, this.listener!, message);
   }
 

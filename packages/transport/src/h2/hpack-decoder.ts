@@ -18,11 +18,13 @@ export interface DecodedBlock {
 }
 
 const UPPER_CASE = /[A-Z]/;
+/** What `block` holds between blocks (a decoded block is not kept alive); one, not one per block. */
+const NO_BLOCK = Buffer.alloc(0);
 
 export class HpackDecoder {
   private readonly table: DynamicTable;
   private upperCaseName: string | undefined;
-  private block: Buffer = Buffer.alloc(0);
+  private block: Buffer = NO_BLOCK;
   private pos = 0;
 
   /** `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE this end announced (the peer may not exceed it). */
@@ -80,7 +82,7 @@ export class HpackDecoder {
       headers.push(name, value);
       listSize += entrySize(name, value);
     }
-    this.block = Buffer.alloc(0);
+    this.block = NO_BLOCK;
     if (this.upperCaseName !== undefined) malformed ??= `header name ${JSON.stringify(this.upperCaseName)} has upper-case letters`;
     return { headers, listSize, malformed };
   }

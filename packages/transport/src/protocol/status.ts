@@ -80,10 +80,15 @@ export function metadataFromResponseHeaders(headers: http2.IncomingHttpHeaders):
 }
 
 /** The status carried by trailers (or a Trailers-Only response). */
-export function statusFromTrailers(trailers: http2.IncomingHttpHeaders): StatusObject {
-  const metadata = metadataWithout(trailers, CONSUMED_TRAILERS);
+/**
+ * The status the trailers carry, with their metadata. `okMetadata` false: an OK status gets an
+ * empty Metadata (a caller that reads no trailers); an error always has its trailers (RpcError's
+ * metadata).
+ */
+export function statusFromTrailers(trailers: http2.IncomingHttpHeaders, okMetadata = true): StatusObject {
   const rawCode = trailers['grpc-status'];
   const code = typeof rawCode === 'string' && /^\d+$/.test(rawCode) ? Number(rawCode) : NaN;
+  const metadata = okMetadata || code !== Status.OK ? metadataWithout(trailers, CONSUMED_TRAILERS) : new Metadata();
   if (!Number.isInteger(code) || code < 0 || code > 16) {
     return { code: Status.UNKNOWN, details: `Received an invalid grpc-status: ${JSON.stringify(rawCode ?? null)}`, metadata };
   }

@@ -3,18 +3,19 @@
  * messages, runs the method's handler logic (handlers.ts) through the call ports it implements,
  * and answers with header lists: a unary call's response headers, message and trailers go out in
  * one socket write (the engine gathers a tick's frames). Plain callbacks and class methods: no
- * Node stream, no EventEmitter, no closure per call; a timer only for a call with a deadline.
+ * Node stream, no EventEmitter, no closure per call, no timer per call (deadlines.ts).
  */
 import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import { H2ErrorCode, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
 import { RpcError } from '../../errors';
 import type { ResponseWriter, UnaryResponder } from '../call-ports';
-import { ServerCallContext, type HeaderSink } from '../context';
+import { ServerCallContext, type HeaderSink, type MetadataSource } from '../context';
 import { answerMany, answerOnce, requestsOf } from '../handlers';
 import type { MethodEntry } from '../method-table';
+import type { DeadlineHolder, Deadlines } from './deadlines';
 import { decompress, MessageReader, type MessageSink } from './message-reader';
 import { RequestQueue } from './request-queue';
-import { RESPONSE_HEADERS, trailersOf, trailersOnly, withMetadata, type RequestHead } from './wire';
+import { metadataOf, RESPONSE_HEADERS, trailersOf, trailersOnly, withMetadata, type RequestHead } from './wire';
 
 /** Limits every call of a server honours (from its grpc-js options). */
 export interface CallLimits {
@@ -24,15 +25,9 @@ export interface CallLimits {
   readonly maxSendBytes: number;
 }
 
-/** setTimeout waits at most 2^31-1 ms: longer deadlines are re-armed in steps. */
-const MAX_TIMER_MS = 0x7fffffff;
 const PREFIX_BYTES = 5;
 
-function onDeadlineTimer(call: EngineCall): void {
-  call.deadlinePassed();
-}
-
-export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, ResponseWriter<unknown>, HeaderSink, MessageSink {
+export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryResponder<unknown>, ResponseWriter<unknown>, HeaderSink, MetadataSource, MessageSink {
   private readonly context: ServerCallContext;
   private readonly reader: MessageReader;
   /** The requests of a client-streaming or bidi call. */
@@ -44,8 +39,7 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
   private headersSent = false;
   /** The status was sent or the stream was reset: nothing more goes out. */
   private finished = false;
-  private readonly deadlineMs: number;
-  private deadlineTimer: NodeJS.Timeout | undefined = undefined;
+  readonly deadlineMs: number;
   private drainWaiter: (() => void) | undefined = undefined;
 
   constructor(
@@ -55,13 +49,14 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
     peer: string,
     timeoutMs: number | undefined,
     private readonly limits: CallLimits,
+    private readonly deadlines: Deadlines,
     endStream: boolean,
   ) {
     this.requestEnded = endStream;
     this.deadlineMs = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    this.context = new ServerCallContext(entry.path, head.metadata, peer, timeoutMs === undefined ? undefined : new Date(this.deadlineMs), this);
+    this.context = new ServerCallContext(entry.path, this, peer, timeoutMs === undefined ? undefined : new Date(this.deadlineMs), this);
     this.reader = new MessageReader(limits.maxReceiveBytes);
-    if (timeoutMs !== undefined) this.armDeadline();
+    if (timeoutMs !== undefined) deadlines.add(this);
     const kind = entry.kind;
     if (kind === 'clientStreaming' || kind === 'bidiStreaming') {
       this.queue = new RequestQueue(stream);
@@ -137,7 +132,11 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
     this.request = request;
   }
 
-  // ---- HeaderSink, UnaryResponder, ResponseWriter ----
+  // ---- MetadataSource, HeaderSink, UnaryResponder, ResponseWriter ----
+
+  requestMetadata(): Metadata {
+    return metadataOf(this.head.metadataFields);
+  }
 
   sendMetadata(metadata: Metadata | undefined): void {
     if (this.headersSent || this.finished) return;
@@ -145,7 +144,7 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
     this.stream.sendHeaders(withMetadata(RESPONSE_HEADERS, metadata), false);
   }
 
-  sendResponse(response: unknown, trailer: Metadata): void {
+  sendResponse(response: unknown, trailer: Metadata | undefined): void {
     // A response that cannot be sent fails the call inside write(); finish() is then a no-op.
     this.write(response);
     this.finish(status.OK, '', trailer);
@@ -164,7 +163,7 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
     return new Promise((resolve) => (this.drainWaiter = resolve));
   }
 
-  end(trailer: Metadata): void {
+  end(trailer: Metadata | undefined): void {
     this.finish(status.OK, '', trailer);
   }
 
@@ -174,24 +173,14 @@ export class EngineCall implements H2StreamListener, UnaryResponder<unknown>, Re
 
   /** Past the deadline: DEADLINE_EXCEEDED to both the client and the handler. */
   deadlinePassed(): void {
-    this.deadlineTimer = undefined;
     if (this.finished) return;
-    const remaining = this.deadlineMs - Date.now();
-    if (remaining > 0) return this.armDeadline();
     this.fail(new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
   }
 
   // ---- internals ----
 
-  private armDeadline(): void {
-    const remaining = Math.max(this.deadlineMs - Date.now(), 0);
-    this.deadlineTimer = setTimeout(onDeadlineTimer, Math.min(remaining, MAX_TIMER_MS), this);
-  }
-
   private stopDeadline(): void {
-    if (this.deadlineTimer === undefined) return;
-    clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = undefined;
+    if (this.deadlineMs !== Infinity) this.deadlines.delete(this);
   }
 
   /** END_STREAM from the client. */

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { status, type StatusObject } from '@grpc/grpc-js';
 import { createH2Session, H2ErrorCode, type H2Session, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
 import type { MethodTable } from '../method-table';
+import { Deadlines } from './deadlines';
 import { EngineCall } from './engine-call';
 import type { EngineServerOptions } from './engine-options';
 import { Keepalive } from './keepalive';
@@ -24,9 +25,10 @@ const ANSWERED: H2StreamListener = {
 const METHOD_NOT_ALLOWED: HeaderList = [':status', '405', 'allow', 'POST'];
 const UNSUPPORTED_MEDIA_TYPE: HeaderList = [':status', '415'];
 
-/** One connection: its session, its peer (what `context.peer` shows) and its keepalive. */
+/** One connection: its session, its peer (what `context.peer` shows), its calls' deadlines and its keepalive. */
 class Connection {
   readonly session: H2Session;
+  private readonly deadlines = new Deadlines();
   private readonly keepalive: Keepalive | undefined;
 
   constructor(
@@ -38,7 +40,7 @@ class Connection {
     this.session = createH2Session(socket, {
       role: 'server',
       settings,
-      onStream: (stream, headers, endStream) => server.dispatch(stream, headers, endStream, this.peer),
+      onStream: (stream, headers, endStream) => server.dispatch(stream, headers, endStream, this.peer, this.deadlines),
       onClose: () => this.closed(),
     });
     this.keepalive = keepalive === undefined ? undefined : new Keepalive(this.session, keepalive.timeMs, keepalive.timeoutMs);
@@ -46,6 +48,7 @@ class Connection {
 
   private closed(): void {
     this.keepalive?.stop();
+    this.deadlines.stop();
     this.server.forget(this);
   }
 }
@@ -84,7 +87,7 @@ export class EngineServer {
   }
 
   /** @internal A request arrived: its call, or the answer that refuses it. */
-  dispatch(stream: H2Stream, headers: HeaderList, endStream: boolean, peer: string): H2StreamListener {
+  dispatch(stream: H2Stream, headers: HeaderList, endStream: boolean, peer: string, deadlines: Deadlines): H2StreamListener {
     const head = readRequestHead(headers);
     if (head.method !== 'POST') return answer(stream, METHOD_NOT_ALLOWED, endStream);
     // grpc-js's test: application/grpc, application/grpc+proto, application/grpc;charset=...
@@ -97,7 +100,7 @@ export class EngineServer {
       timeoutMs = parseGrpcTimeout(head.timeout);
       if (timeoutMs === undefined) return refuse(stream, { code: status.INTERNAL, details: `Invalid grpc-timeout value "${head.timeout}"` }, endStream);
     }
-    return new EngineCall(stream, entry, head, peer, timeoutMs, this.options.limits, endStream);
+    return new EngineCall(stream, entry, head, peer, timeoutMs, this.options.limits, deadlines, endStream);
   }
 }
 

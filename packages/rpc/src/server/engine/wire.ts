@@ -25,7 +25,8 @@ export interface RequestHead {
   contentType: string | undefined;
   timeout: string | undefined;
   encoding: string | undefined;
-  metadata: Metadata;
+  /** The caller's metadata as received, `[name, value, ...]`: made into a Metadata by metadataOf() when a handler reads it. */
+  metadataFields: string[];
 }
 
 function addMetadata(metadata: Metadata, key: string, value: string): void {
@@ -44,9 +45,9 @@ function addMetadata(metadata: Metadata, key: string, value: string): void {
   }
 }
 
-/** The fields the server needs, and the caller's metadata (what `context.metadata` shows). */
+/** The fields the server needs, and the caller's metadata fields (what `context.metadata` shows). */
 export function readRequestHead(headers: HeaderList): RequestHead {
-  const head: RequestHead = { method: undefined, path: undefined, contentType: undefined, timeout: undefined, encoding: undefined, metadata: new Metadata() };
+  const head: RequestHead = { method: undefined, path: undefined, contentType: undefined, timeout: undefined, encoding: undefined, metadataFields: [] };
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = headers[i]!;
     const value = headers[i + 1]!;
@@ -58,10 +59,17 @@ export function readRequestHead(headers: HeaderList): RequestHead {
       else if (name === 'grpc-timeout') head.timeout = value;
       else if (name === 'grpc-encoding') head.encoding = value;
     } else {
-      addMetadata(head.metadata, name, value);
+      head.metadataFields.push(name, value);
     }
   }
   return head;
+}
+
+/** The request's metadata as grpc-js's server presents it (built on first read: most handlers never look). */
+export function metadataOf(fields: readonly string[]): Metadata {
+  const metadata = new Metadata();
+  for (let i = 0; i + 1 < fields.length; i += 2) addMetadata(metadata, fields[i]!, fields[i + 1]!);
+  return metadata;
 }
 
 const TIMEOUT = /^(\d{1,8})([HMSmun])$/;
