@@ -39,13 +39,15 @@ export interface EngineFixtureOptions {
    * preface read by then), so the fallback's tests pass false.
    */
   pauseOnConnect?: boolean;
+  /** ServerOptions.handshakeTimeoutMs of the server. */
+  handshakeTimeoutMs?: number;
   /** Sees each accepted socket before it is served (to count its writes, ...). */
   onConnection?: (socket: net.Socket) => void;
 }
 
 export async function engineFixture(options: EngineFixtureOptions = {}): Promise<EngineFixture> {
   const log = options.log ?? newLog();
-  const server = createServingServer({ grpc: options.grpc, onError: (error) => log.errors.push(error) });
+  const server = createServingServer({ grpc: options.grpc, handshakeTimeoutMs: options.handshakeTimeoutMs, onError: (error) => log.errors.push(error) });
   server.add(StreamingService, options.implementation ?? streamingImplementation(log));
   const links = new CallLinkServer(server);
   const path = options.path ?? socketPath('engine');

@@ -4,7 +4,7 @@
 // the fallback to grpc-js's Server.
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { GuestAgent, Status } from '@vmrpc/rpc';
+import { createServer, GuestAgent, Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
 import { until } from '../streaming-service.js';
@@ -164,6 +164,34 @@ describe('rpc server on the HTTP/2 engine', function () {
       const error = await serviceError(call.result);
       expect(error.code).to.equal(Status.UNAVAILABLE);
       await until(() => fx.log.cancelled.includes('too-long'));
+    });
+  });
+
+  describe('a peer that goes silent after the preface', function () {
+    it('is closed with GOAWAY(SETTINGS_TIMEOUT) after handshakeTimeoutMs; others are served', async function () {
+      fx = await engineFixture({ handshakeTimeoutMs: 300 });
+      const socket = net.connect(fx.path);
+      socket.on('error', () => undefined);
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'); // the preface, then no SETTINGS
+      await within(5000, 'the silent connection closed', new Promise((resolve) => socket.once('close', resolve)));
+      // Our SETTINGS, then GOAWAY (type 7) whose error code (payload bytes 4-7) is SETTINGS_TIMEOUT (4).
+      const bytes = Buffer.concat(received);
+      let goawayCode: number | undefined;
+      for (let at = 0; at + 9 <= bytes.length; at += 9 + bytes.readUIntBE(at, 3)) {
+        if (bytes[at + 3] === 7) goawayCode = bytes.readUInt32BE(at + 9 + 4);
+      }
+      expect(goawayCode).to.equal(4);
+      client = stockClient(fx);
+      const response = await within(5000, 'a call after the silent peer', stockUnary(client, 'act', { value: 2n }).result);
+      expect(response.value).to.equal(2n);
+    });
+
+    it('a handshakeTimeoutMs that is not a positive number is a RangeError naming it', function () {
+      for (const bad of [0, -1, Number.NaN, Infinity]) {
+        expect(() => createServer({ handshakeTimeoutMs: bad })).to.throw(RangeError, /options\.handshakeTimeoutMs must be a positive number/);
+      }
     });
   });
 

@@ -31,6 +31,14 @@ export interface ServerOptions {
    * Default true; false leaves it out.
    */
   reflection?: boolean;
+  /**
+   * A connection the agent's engine server serves (call links, `directCalls` listeners) must send
+   * its HTTP/2 SETTINGS within this many ms of its preface, else it is closed with
+   * GOAWAY(SETTINGS_TIMEOUT): a peer that connects and goes silent holds nothing for long.
+   * Default 20000 (as the channel's handshakeTimeoutMs). Listeners served by grpc-js have their
+   * own handshake bound (ListenOptions).
+   */
+  handshakeTimeoutMs?: number;
 }
 
 /** A server of typed services (what createServer() returns). */
@@ -51,7 +59,11 @@ export interface ServingRpcServer extends RpcServer {
   /** The grpc-js options in force: serverDefaults with `options.grpc` over them. */
   readonly grpcOptions: Readonly<ChannelOptions>;
   readonly onError: ServerErrorListener | undefined;
+  /** ServerOptions.handshakeTimeoutMs, resolved. */
+  readonly handshakeTimeoutMs: number;
 }
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
 
 /** A server for typed services over VM sockets; add() services, then listen() on targets. */
 export function createServer(options: ServerOptions = {}): RpcServer {
@@ -61,6 +73,10 @@ export function createServer(options: ServerOptions = {}): RpcServer {
 /** createServer() for the agent layer: the same server, with its method table in view. */
 export function createServingServer(options: ServerOptions = {}): ServingRpcServer {
   const grpcOptions: ChannelOptions = Object.freeze({ ...serverDefaults, ...options.grpc });
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (typeof handshakeTimeoutMs !== 'number' || !(handshakeTimeoutMs > 0) || !Number.isFinite(handshakeTimeoutMs)) {
+    throw new RangeError(`options.handshakeTimeoutMs must be a positive number of ms (got ${String(handshakeTimeoutMs)}); the default is ${DEFAULT_HANDSHAKE_TIMEOUT_MS}`);
+  }
   const grpcServer = new Server(grpcOptions);
   const methods = new MethodTable();
   const listeners: VmGrpcListener[] = [];
@@ -71,6 +87,7 @@ export function createServingServer(options: ServerOptions = {}): ServingRpcServ
     methods,
     grpcOptions,
     onError: options.onError,
+    handshakeTimeoutMs,
     add(service, implementation) {
       const entries = methods.entriesOf(service, implementation, options.onError);
       const handlers: Record<string, UntypedHandleCall> = {};

@@ -67,7 +67,7 @@ export class CallLinkServer {
   readonly grpcFallback: string | undefined;
 
   constructor(server: ServingRpcServer) {
-    const options = engineOptionsOf(server.grpcOptions);
+    const options = engineOptionsOf(server.grpcOptions, server.handshakeTimeoutMs);
     if ('unsupported' in options) {
       this.grpcFallback = `server.grpc has options the engine server does not honour: ${options.unsupported.join(', ')}`;
       this.links = new GrpcLinks(server);

@@ -12,6 +12,8 @@ export interface EngineServerOptions {
   readonly settings: H2Settings;
   /** Ping every `timeMs`; a ping unanswered after `timeoutMs` ends the connection. Absent: no keepalive. */
   readonly keepalive: { readonly timeMs: number; readonly timeoutMs: number } | undefined;
+  /** A connection's first SETTINGS must arrive within this many ms (H2SessionOptions.settingsTimeoutMs). */
+  readonly handshakeTimeoutMs: number;
 }
 
 const MAX_HEADER_LIST_BYTES = 65535;
@@ -36,7 +38,7 @@ function limit(value: unknown, fallback: number): number {
 }
 
 /** The options the engine server runs with, or the keys of `grpc` it cannot honour. */
-export function engineOptionsOf(grpc: Readonly<ChannelOptions>): EngineServerOptions | { unsupported: string[] } {
+export function engineOptionsOf(grpc: Readonly<ChannelOptions>, handshakeTimeoutMs: number): EngineServerOptions | { unsupported: string[] } {
   const unsupported = Object.keys(grpc).filter((key) => !HONOURED.has(key) && grpc[key] !== undefined && !isEmptyList(grpc[key]));
   if (unsupported.length > 0) return { unsupported };
   const keepaliveTimeMs = grpc['grpc.keepalive_time_ms'] as number | undefined;
@@ -46,6 +48,7 @@ export function engineOptionsOf(grpc: Readonly<ChannelOptions>): EngineServerOpt
     limits: { maxReceiveBytes: limit(grpc['grpc.max_receive_message_length'], 4 * 1024 * 1024), maxSendBytes: limit(grpc['grpc.max_send_message_length'], Infinity) },
     // Header lists up to 64 KiB, as node:http2 (and so grpc-js's server) accepts by default.
     settings: { maxHeaderListSize: MAX_HEADER_LIST_BYTES, ...(maxStreams === undefined ? {} : { maxConcurrentStreams: maxStreams }) },
+    handshakeTimeoutMs,
     keepalive: keepaliveTimeMs !== undefined && keepaliveTimeMs > 0 ? { timeMs: keepaliveTimeMs, timeoutMs: (grpc['grpc.keepalive_timeout_ms'] as number | undefined) ?? 20_000 } : undefined,
   };
 }

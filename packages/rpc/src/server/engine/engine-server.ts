@@ -36,10 +36,11 @@ class Connection {
     socket: Duplex,
     private readonly peer: string,
   ) {
-    const { settings, keepalive } = server.options;
+    const { settings, keepalive, handshakeTimeoutMs } = server.options;
     this.session = createH2Session(socket, {
       role: 'server',
       settings,
+      settingsTimeoutMs: handshakeTimeoutMs,
       onStream: (stream, headers, endStream) => server.dispatch(stream, headers, endStream, this.peer, this.deadlines),
       onClose: () => this.closed(),
     });
