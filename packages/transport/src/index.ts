@@ -29,6 +29,9 @@ export {
   type Handshake,
 } from './server/admission';
 export { Backoff, type BackoffOptions } from './protocol/backoff';
+/** gRPC's wire values for code that speaks gRPC on the HTTP/2 engine (the agent's own server): grpc-timeout, grpc-message, timer bounds. */
+export { formatGrpcTimeout, parseGrpcTimeout, MAX_TIMER_MS } from './protocol/deadline';
+export { decodeGrpcMessage, encodeGrpcMessage } from './protocol/status';
 /** gRPC's length-prefixed message framing, for code that forwards raw messages (the agent gateway). */
 export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, frameMessage, type DecodedFrame } from './protocol/framing';
 /** The version of @vmrpc/transport. */

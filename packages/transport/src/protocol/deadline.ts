@@ -28,5 +28,14 @@ export function formatGrpcTimeout(remainingMs: number): string {
   return '99999999H';
 }
 
+const TIMEOUT = /^(\d{1,8})([HMSmun])$/;
+const MS_PER_UNIT: ReadonlyMap<string, number> = new Map(UNITS);
+
+/** The milliseconds a grpc-timeout header value gives a call, or undefined when the value is malformed. */
+export function parseGrpcTimeout(value: string): number | undefined {
+  const match = TIMEOUT.exec(value);
+  return match === null ? undefined : Number(match[1]) * MS_PER_UNIT.get(match[2]!)!;
+}
+
 /** setTimeout cannot wait longer than 2^31-1 ms: longer deadlines are re-armed in steps. */
 export const MAX_TIMER_MS = 0x7fffffff;

@@ -57,6 +57,18 @@ export function statusFromRstCode(rstCode: number, lostConnectionTo: string | un
   }
 }
 
+const PLAIN_MESSAGE = /^[\x20-\x24\x26-\x7e]*$/;
+
+/** grpc-message's percent-encoding: every UTF-8 byte outside 0x20-0x7E, and '%', as %XX. */
+export function encodeGrpcMessage(details: string): string {
+  if (PLAIN_MESSAGE.test(details)) return details;
+  let encoded = '';
+  for (const byte of Buffer.from(details, 'utf8')) {
+    encoded += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
+}
+
 /** grpc-message is percent-encoded; a malformed encoding is shown as received. */
 export function decodeGrpcMessage(value: string): string {
   try {

@@ -6,8 +6,7 @@
  * stopped when the connection closes).
  */
 
-/** setTimeout waits at most 2^31-1 ms: longer deadlines are reached in steps. */
-const MAX_TIMER_MS = 0x7fffffff;
+import { MAX_TIMER_MS } from '@vmrpc/transport';
 
 /** A call with a deadline. */
 export interface DeadlineHolder {

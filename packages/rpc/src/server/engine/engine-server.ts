@@ -7,13 +7,13 @@
  */
 import type { Duplex } from 'node:stream';
 import { status, type StatusObject } from '@grpc/grpc-js';
-import { createH2Session, H2ErrorCode, type H2Session, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
+import { createH2Session, H2ErrorCode, parseGrpcTimeout, type H2Session, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
 import type { MethodTable } from '../method-table';
 import { Deadlines } from './deadlines';
 import { EngineCall } from './engine-call';
 import type { EngineServerOptions } from './engine-options';
 import { Keepalive } from './keepalive';
-import { parseGrpcTimeout, readRequestHead, trailersOnly } from './wire';
+import { readRequestHead, trailersOnly } from './wire';
 
 /** The listener of a stream answered at once: it was reset or ended both ways, so nothing more arrives. */
 const ANSWERED: H2StreamListener = {

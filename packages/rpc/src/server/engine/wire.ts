@@ -5,7 +5,7 @@
  * constant ones are shared by every call, and the engine does not change them.
  */
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import type { HeaderList } from '@vmrpc/transport';
+import { encodeGrpcMessage, type HeaderList } from '@vmrpc/transport';
 
 /** What the server encodes requests it accepts with, announced in response headers and with UNIMPLEMENTED for others. */
 export const ACCEPTED_ENCODINGS = 'identity,deflate,gzip';
@@ -70,27 +70,6 @@ export function metadataOf(fields: readonly string[]): Metadata {
   const metadata = new Metadata();
   for (let i = 0; i + 1 < fields.length; i += 2) addMetadata(metadata, fields[i]!, fields[i + 1]!);
   return metadata;
-}
-
-const TIMEOUT = /^(\d{1,8})([HMSmun])$/;
-const MS_PER_UNIT: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
-
-/** The milliseconds a grpc-timeout value gives the call, or undefined when the value is malformed. */
-export function parseGrpcTimeout(value: string): number | undefined {
-  const match = TIMEOUT.exec(value);
-  return match === null ? undefined : Number(match[1]) * MS_PER_UNIT[match[2]!]!;
-}
-
-const PLAIN_MESSAGE = /^[\x20-\x24\x26-\x7e]*$/;
-
-/** grpc-message's percent-encoding: every UTF-8 byte outside 0x20-0x7E, and '%', as %XX. */
-export function encodeGrpcMessage(details: string): string {
-  if (PLAIN_MESSAGE.test(details)) return details;
-  let encoded = '';
-  for (const byte of Buffer.from(details, 'utf8')) {
-    encoded += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return encoded;
 }
 
 /** `base` followed by the fields of `metadata` (`-bin` values in base64); `base` itself when there are none. */
