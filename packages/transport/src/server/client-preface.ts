@@ -6,9 +6,10 @@
  * The bytes read are put back with unshift(), so node:http2 reads the stream from its start.
  */
 import type { Duplex } from 'node:stream';
+import { CLIENT_MAGIC } from '../h2/frame';
 
 /** What every HTTP/2 client sends first (RFC 9113, 3.4). */
-export const HTTP2_CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+export const HTTP2_CLIENT_PREFACE: Buffer = CLIENT_MAGIC;
 /** A TLS connection opens with a handshake record (content type 22). */
 export const TLS_HANDSHAKE_RECORD = Buffer.from([0x16]);
 
