@@ -56,6 +56,8 @@ export class Stream implements H2Stream {
   private readonly queue: Pending[] = [];
   private queuedBytes = 0;
   private needDrain = false;
+  /** resetWhenSent(): the RST_STREAM code to send once the queue is empty. */
+  private resetCode: number | undefined = undefined;
   /** Received DATA bytes the owner has not consume()d yet (given back to the connection on abort). */
   unconsumed = 0;
 
@@ -111,6 +113,23 @@ export class Stream implements H2Stream {
     this.closeAbruptly();
   }
 
+  resetWhenSent(code: number): void {
+    if (this.closed) return;
+    this.resetCode = code;
+    if (this.queue.length === 0) this.reset(code);
+  }
+
+  discardQueued(): void {
+    const queue = this.queue;
+    let kept = 0;
+    for (const pending of queue) if (pending.headers !== undefined) queue[kept++] = pending;
+    queue.length = kept;
+    this.queuedBytes = 0;
+    // The owner dropped the data itself: it expects no onDrain for it.
+    this.needDrain = false;
+    if (kept > 0) this.pull();
+  }
+
   /** Sends what the windows and the socket allow from the queue; waits for them otherwise. */
   pull(): void {
     const host = this.host;
@@ -138,6 +157,7 @@ export class Stream implements H2Stream {
       else head.data = head.data.subarray(allowed);
     }
     if (this.closed) return;
+    if (this.resetCode !== undefined && queue.length === 0 && !this.remoteEnded) return this.reset(this.resetCode);
     if (this.needDrain && this.queuedBytes <= this.host.highWaterMark) {
       this.needDrain = false;
       this.listener.onDrain?.();

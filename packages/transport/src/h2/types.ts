@@ -68,6 +68,17 @@ export interface H2Stream {
   consume(bytes: number): void;
   /** Sends RST_STREAM with `code` (CANCEL, NO_ERROR, ...) and forgets the stream; no callback follows. */
   reset(code: number): void;
+  /**
+   * Sends RST_STREAM with `code` once everything queued (DATA, trailers) is written: a server that
+   * answered in full stops the request body this way (RFC 9113, 8.1) without losing its answer. At
+   * once when nothing waits; no reset when the peer ends its side first. Waits on the peer's window.
+   */
+  resetWhenSent(code: number): void;
+  /**
+   * Drops the DATA still queued (for a call that fails and will not wait on a peer that stopped
+   * reading), so a header block sent next goes out at once. A message partly sent stays cut short.
+   */
+  discardQueued(): void;
   /** Both sides ended it, or it was reset. */
   readonly closed: boolean;
 }

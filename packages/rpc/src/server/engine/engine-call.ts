@@ -226,6 +226,9 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
   /** The server ends the call on its own (a bad request, a limit, the deadline): the client gets the status, the handler a cancellation. */
   private fail(error: RpcError): void {
     if (this.finished) return;
+    // The server will not wait on a client that may have stopped reading: the response messages
+    // still queued are dropped so the status goes out now (a message partly sent stays cut short).
+    this.stream.discardQueued();
     this.finish(error.code, error.details, error.metadata);
     this.context.cancel(error);
     this.queue?.fail(error);
@@ -243,8 +246,9 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
       if (!this.requestEnded) this.queue.fail(new RpcError(code === status.OK ? status.CANCELLED : code, details || 'the call ended'));
       this.queue.credit();
     }
-    // The client may still be sending: tell it to stop, without error (RFC 9113, 8.1).
-    if (!this.requestEnded) this.stream.reset(H2ErrorCode.NO_ERROR);
+    // The client may still be sending: tell it to stop, without error, once the whole response,
+    // trailers included, is written (RFC 9113, 8.1); a reset now would drop what is still queued.
+    if (!this.requestEnded) this.stream.resetWhenSent(H2ErrorCode.NO_ERROR);
     this.onDrain();
   }
 }

@@ -1,0 +1,112 @@
+// A call the engine server ends while its response still waits for the client's window, and
+// before the client half-closed: the server stops the request body with RST_STREAM(NO_ERROR)
+// only after every queued message and the trailers went out (RFC 9113, 8.1); a failing call
+// (the deadline) drops what is queued but still delivers its status. node:http2 as the client:
+// it credits its windows only as it reads, so a paused stream holds the response back.
+import { createHash } from 'node:crypto';
+import type * as http2 from 'node:http2';
+import { FrameDecoder } from '@vmrpc/transport';
+import { expect } from 'chai';
+import { within } from '../../support/checks.js';
+import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
+import { newLog, streamingImplementation, until } from '../streaming-service.js';
+import { engineFixture, type EngineFixture } from './engine-fixture.js';
+import { openStream, rawCall } from './raw-http2.js';
+import { ACT, actRequest } from './stock-client.js';
+
+const CHAT = '/vmrpc.testing.v1.Streaming/Chat';
+
+interface Received {
+  messages: Buffer[];
+  trailers: http2.IncomingHttpHeaders | undefined;
+  rstCode: number;
+}
+
+/** Reads the stream to its close: the gRPC messages, the trailers, the RST_STREAM code. */
+function readAll(stream: http2.ClientHttp2Stream): Promise<Received> {
+  const decoder = new FrameDecoder(1 << 20);
+  const messages: Buffer[] = [];
+  let trailers: http2.IncomingHttpHeaders | undefined;
+  stream.on('trailers', (received) => (trailers = received));
+  stream.on('data', (chunk: Buffer) => {
+    for (const { message } of decoder.push(chunk)) messages.push(message);
+  });
+  return new Promise((resolve) => stream.once('close', () => resolve({ messages, trailers, rstCode: stream.rstCode ?? -1 })));
+}
+
+describe('rpc server on the HTTP/2 engine: a call ended before the client half-closed', function () {
+  this.timeout(20_000);
+  let fx: EngineFixture;
+
+  afterEach(async function () {
+    await fx?.close();
+  });
+
+  it('a bidi handler that returns with more queued than the client window: every message and status OK arrive', async function () {
+    const total = 24;
+    const body = 'z'.repeat(4096); // 24 x 4 KiB: more than the client's 64 KiB window, less than it and the engine's 64 KiB queue
+    const expected = createHash('sha256');
+    for (let index = 0; index < total; index++) expected.update(StreamingService.chat.responseSerialize({ index, echoed: [body] }));
+    let returned = false;
+    const log = newLog();
+    fx = await engineFixture({
+      log,
+      implementation: {
+        ...streamingImplementation(log),
+        async *chat() {
+          for (let index = 0; index < total; index++) yield { index, echoed: [body] };
+          returned = true;
+        },
+      },
+    });
+    const { session, stream } = openStream(fx.path, { path: CHAT });
+    try {
+      stream.pause();
+      const received = readAll(stream);
+      await until(() => returned);
+      // A round trip on another connection: the server's loop has turned past the call's end.
+      await rawCall(fx.path, { path: ACT, body: [actRequest({})] });
+      stream.resume();
+      const { messages, trailers, rstCode } = await within(10_000, 'the whole response', received);
+      expect(trailers?.['grpc-status'], `trailers ${JSON.stringify(trailers)}, RST_STREAM ${rstCode}, ${messages.length} messages`).to.equal('0');
+      expect(messages).to.have.length(total);
+      const hash = createHash('sha256');
+      for (const message of messages) hash.update(message);
+      expect(hash.digest('hex')).to.equal(expected.digest('hex'));
+      expect(rstCode).to.equal(0);
+      expect(log.errors).to.deep.equal([]);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('a bidi call past its deadline with responses queued: the client gets DEADLINE_EXCEEDED, not a bare reset', async function () {
+    const body = 'w'.repeat(4096);
+    let stopped = false;
+    const log = newLog();
+    fx = await engineFixture({
+      log,
+      implementation: {
+        ...streamingImplementation(log),
+        async *chat(_requests, context) {
+          // Writes until the window and the queue are full, then waits for a drain that never comes.
+          for (let index = 0; !context.signal.aborted; index++) yield { index, echoed: [body] };
+          stopped = true;
+        },
+      },
+    });
+    const { session, stream } = openStream(fx.path, { path: CHAT, headers: { 'grpc-timeout': '300m' } });
+    try {
+      stream.pause();
+      const received = readAll(stream);
+      await within(10_000, 'the handler to see its deadline', until(() => stopped, 10_000));
+      await rawCall(fx.path, { path: ACT, body: [actRequest({})] });
+      stream.resume();
+      const { trailers, rstCode } = await within(10_000, 'the status', received);
+      expect(trailers?.['grpc-status'], `trailers ${JSON.stringify(trailers)}, RST_STREAM ${rstCode}`).to.equal('4');
+      expect(trailers?.['grpc-message']).to.equal('Deadline exceeded');
+    } finally {
+      session.destroy();
+    }
+  });
+});
