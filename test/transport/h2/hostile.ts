@@ -72,9 +72,11 @@ export async function hostileConnection(options: Partial<H2SessionOptions> = {})
   void session().then((entry) => {
     // Ahead of the session's own listener: counts each read the session is about to handle.
     entry.socket.prependListener('data', (chunk: Buffer) => {
-      if (entry.session.closed) return;
-      observed.bytesRead += chunk.length;
-      // Sampled after the session handled the read (its listener came first) and its answers flushed.
+      if (!entry.session.closed) observed.bytesRead += chunk.length;
+    });
+    // After the session's listener, so this tick runs after the one flushing the read's answers
+    // (the last read's too, the one that closes the session with its final flush).
+    entry.socket.on('data', () => {
       process.nextTick(() => (observed.maxQueued = Math.max(observed.maxQueued, entry.socket.writableLength)));
     });
   });

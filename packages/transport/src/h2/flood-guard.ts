@@ -18,11 +18,17 @@ export const MAX_WASTED_STREAMS_BURST = 1000;
 export const WASTED_STREAMS_PER_SECOND = 33;
 
 /**
- * Answers (PING ACK, SETTINGS ACK, RST_STREAM) we may produce while the socket has not taken
- * our earlier writes ('drain' pending): a peer that floods and never reads is stopped here, so
- * what it makes us queue stays within this many small frames plus one read's worth.
+ * Answers (PING ACK, SETTINGS ACK, RST_STREAM) we may produce while our outgoing queue (the
+ * socket's writableLength, which includes what libuv still holds, plus the frames gathered this
+ * tick) is at or above ANSWER_QUEUE_LIMIT: a peer that floods and never reads is stopped here.
+ * write()'s return value alone is not enough: node:net returns true below its 16 KiB high-water
+ * mark even while libuv keeps a partial write queued, so several reads' answers could pile up.
+ * By construction our queue stays below ANSWER_QUEUE_LIMIT + (this + 1) answers + the GOAWAY.
  */
 export const MAX_ANSWERS_WHILE_BLOCKED = 1000;
+
+/** Outgoing bytes (node:net's default high-water mark) above which answers count as unread. */
+export const ANSWER_QUEUE_LIMIT = 16 * 1024;
 
 function enhanceYourCalm(message: string): ConnectionError {
   return new ConnectionError(H2ErrorCode.ENHANCE_YOUR_CALM, message);
@@ -47,9 +53,13 @@ export class FloodGuard {
     this.tokens -= 1;
   }
 
-  /** We are about to queue an answer the peer asked for; `blocked`: the socket has not drained. */
-  answer(blocked: boolean, what: string): void {
-    if (!blocked) return;
+  /** We are about to queue an answer the peer asked for; `queuedBytes`: our outgoing queue now. */
+  answer(queuedBytes: number, what: string): void {
+    if (queuedBytes < ANSWER_QUEUE_LIMIT) {
+      // The peer reads (or has read) what we sent: earlier answers were taken.
+      this.answersWhileBlocked = 0;
+      return;
+    }
     if (++this.answersWhileBlocked > MAX_ANSWERS_WHILE_BLOCKED) {
       throw enhanceYourCalm(`the peer sent more than ${MAX_ANSWERS_WHILE_BLOCKED} frames needing an answer (the last ${what}) without reading our answers`);
     }

@@ -32,6 +32,11 @@ export class FrameWriter {
     return this.bytes;
   }
 
+  /** Bytes not yet taken by the peer's kernel: the socket's queue (libuv's too) plus this tick's. */
+  get outstandingBytes(): number {
+    return this.socket.writableLength + this.bytes;
+  }
+
   push(buffer: Buffer): void {
     if (this.stopped) return;
     this.buffers.push(buffer);

@@ -23,6 +23,12 @@ import { H2ErrorCode, type H2PeerSettings, type H2Session, type H2SessionOptions
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 
+/**
+ * How long a closing session waits for the socket to flush its last frames ('finish') before
+ * destroying it: a peer that stopped reading must not hold the socket and its buffers forever.
+ */
+export const CLOSE_FLUSH_TIMEOUT_MS = 5000;
+
 /** Starts an HTTP/2 session on a connected socket; the client role sends its preface at once. */
 export function createH2Session(socket: Duplex, options: H2SessionOptions): H2Session {
   return new Session(socket, options);
@@ -213,7 +219,7 @@ class Session implements H2Session, SessionCore {
   streamError(error: StreamError): void {
     const stream = this.streams.get(error.streamId);
     const failure = h2Error(ERR_PROTOCOL, error.h2Code, error.message);
-    this.guard.answer(this.writer.blocked, 'a frame in error');
+    this.guard.answer(this.writer.outstandingBytes, 'a frame in error');
     if (stream === undefined) {
       this.writer.push(rstStreamFrame(error.streamId, error.h2Code));
       return;
@@ -223,7 +229,7 @@ class Session implements H2Session, SessionCore {
   }
 
   answer(frame: Buffer, what: string): void {
-    this.guard.answer(this.writer.blocked, what);
+    this.guard.answer(this.writer.outstandingBytes, what);
     this.writer.push(frame);
   }
 
@@ -294,14 +300,18 @@ class Session implements H2Session, SessionCore {
   /** Ends the session after writing what is queued: the socket is ended, then destroyed once flushed. */
   private finish(error: Error | undefined): void {
     if (this.closed) return;
-    const blocked = this.writer.blocked;
     this.terminate(error, error === undefined ? H2ErrorCode.CANCEL : ((error as { h2Code?: number }).h2Code ?? H2ErrorCode.CANCEL));
-    if (blocked || this.socket.destroyed) {
-      this.socket.destroy();
+    // Read after terminate(): its final flush (the GOAWAY, what was gathered) may be what filled the socket.
+    const socket = this.socket;
+    if (this.writer.blocked || socket.destroyed) {
+      socket.destroy();
       return;
     }
-    this.socket.end();
-    this.socket.once('finish', () => this.socket.destroy());
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), CLOSE_FLUSH_TIMEOUT_MS);
+    timer.unref();
+    socket.once('finish', () => socket.destroy());
+    socket.once('close', () => clearTimeout(timer));
   }
 
   /** Marks the session closed and tells every stream and ping; the caller closes the socket. */
