@@ -8,7 +8,7 @@
  * windows (consume) while a read credit is open; while none is, it is held back, so a reader that
  * stops stops the server.
  */
-import { Metadata, status as Status } from '@grpc/grpc-js';
+import { Metadata, status as Status, type StatusObject } from '@grpc/grpc-js';
 import type { H2Stream, H2StreamListener, HeaderList } from '../h2/types';
 import { H2ErrorCode } from '../h2/types';
 import { statusFromRstCode } from '../protocol/status';
@@ -72,6 +72,19 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
   protected resetStream(): void {
     this.releaseWrites();
     if (!this.stream!.closed) this.stream!.reset(H2ErrorCode.CANCEL);
+  }
+
+  /**
+   * Bytes held back are given back when the call ends, however it ends: a stream the server
+   * closed already (a reader that stopped after the status came) is not reset, and what it held
+   * would otherwise stay taken from the connection's window for good.
+   */
+  protected override endWithStatus(status: StatusObject): void {
+    super.endWithStatus(status);
+    if (this.uncreditedBytes === 0 || this.stream === undefined) return;
+    const bytes = this.uncreditedBytes;
+    this.uncreditedBytes = 0;
+    this.stream.consume(bytes);
   }
 
   // ---- H2StreamListener ----
