@@ -51,4 +51,54 @@ describe("the server's MAX_CONCURRENT_STREAMS on the vmrpc HTTP/2 engine", () =>
       await within(5000, 'server shutdown', new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
     }
   });
+
+  it('a waiting call that is cancelled or passes its deadline leaves the queue; the next one still starts', async () => {
+    const seen: string[] = [];
+    let releaseFirst!: () => void;
+    let firstArrived!: () => void;
+    const firstAtServer = new Promise<void>((resolve) => (firstArrived = resolve));
+    const server = new grpc.Server({ 'grpc.max_concurrent_streams': 1 });
+    server.addService(service, {
+      Hold(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
+        seen.push(call.request.toString());
+        if (seen.length === 1) {
+          releaseFirst = () => callback(null, call.request);
+          firstArrived();
+        } else callback(null, call.request);
+      },
+    });
+    const path = socketPath('maxstreams');
+    await new Promise<number>((resolve, reject) => server.bindAsync(`unix:${path}`, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))));
+    const client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: createChannel(`unix:${path}`, { http2: 'vmrpc' }) });
+    const call = (name: string, options: grpc.CallOptions = {}): { result: Promise<Buffer>; cancel(): void } => {
+      let resolveResult!: (value: Buffer) => void;
+      let rejectResult!: (error: Error) => void;
+      const result = new Promise<Buffer>((resolve, reject) => ((resolveResult = resolve), (rejectResult = reject)));
+      const started = client.makeUnaryRequest('/limit.Test/Hold', identity, identity, Buffer.from(name), new grpc.Metadata(), options, (error, value) => (error ? rejectResult(error) : resolveResult(value!)));
+      return { result, cancel: () => started.cancel() };
+    };
+    try {
+      await within(5000, 'the connection', new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 5000, (error) => (error ? reject(error) : resolve()))));
+      const first = call('first');
+      await within(5000, 'the first call at the server', firstAtServer);
+      const failure = (result: Promise<Buffer>): Promise<grpc.ServiceError | undefined> => result.then(() => undefined, (error: grpc.ServiceError) => error);
+      const expiring = call('expiring', { deadline: Date.now() + 200 });
+      const expired = failure(expiring.result);
+      const cancelled = call('cancelled');
+      const cancelledFailure = failure(cancelled.result);
+      const last = call('last');
+      cancelled.cancel();
+      const expiredError = await within(5000, 'the deadline of a waiting call', expired);
+      expect(expiredError?.code).to.equal(grpc.status.DEADLINE_EXCEEDED);
+      const cancelledError = await within(5000, 'the cancelled waiting call', cancelledFailure);
+      expect(cancelledError?.code).to.equal(grpc.status.CANCELLED);
+      releaseFirst();
+      expect((await within(5000, 'the first call', first.result)).toString()).to.equal('first');
+      expect((await within(5000, 'the call queued after them', last.result)).toString()).to.equal('last');
+      expect(seen, 'calls the server saw').to.deep.equal(['first', 'last']);
+    } finally {
+      client.close();
+      await within(5000, 'server shutdown', new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+    }
+  });
 });
