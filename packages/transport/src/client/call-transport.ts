@@ -26,10 +26,20 @@ export interface StreamOpener extends CallConnection {
   request(headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream;
 }
 
+/** A call waiting for room on an engine connection (the server's MAX_CONCURRENT_STREAMS). */
+export interface StreamSlotWaiter {
+  /** There is room now: open the stream (with request()). */
+  startStream(): void;
+}
+
 /** A READY connection of the vmrpc HTTP/2 engine, as a call sees it. */
 export interface EngineStreamOpener extends CallConnection {
   /** Opens one stream with these request headers; `listener` (the call) hears what arrives. */
   request(headers: HeaderList, endStream: boolean, listener: H2StreamListener): H2Stream;
+  /** Calls `waiter.startStream()` now if the server allows another stream, else once one ends, in order. */
+  whenStreamFree(waiter: StreamSlotWaiter): void;
+  /** A call ended: it leaves the queue if it waits there, and a waiting call may start. */
+  callEnded(waiter: StreamSlotWaiter): void;
 }
 
 /** Events of a channel's connection. */

@@ -8,17 +8,17 @@
  * windows (consume) while a read credit is open; while none is, it is held back, so a reader that
  * stops stops the server.
  */
-import { Metadata, status as Status } from '@grpc/grpc-js';
+import { Metadata, status as Status, type StatusObject } from '@grpc/grpc-js';
 import type { H2Stream, H2StreamListener, HeaderList } from '../h2/types';
 import { H2ErrorCode } from '../h2/types';
 import { statusFromRstCode } from '../protocol/status';
 import { CallBase, runCallback, type QueuedWrite } from './call-base';
-import type { EngineStreamOpener } from './call-transport';
+import type { EngineStreamOpener, StreamSlotWaiter } from './call-transport';
 import { headerObject, httpStatusOf, requestHeaderList } from './engine-headers';
 
 const EMPTY = Buffer.alloc(0);
 
-export class EngineCall extends CallBase<EngineStreamOpener> implements H2StreamListener {
+export class EngineCall extends CallBase<EngineStreamOpener> implements H2StreamListener, StreamSlotWaiter {
   private stream: H2Stream | undefined;
   private headersReceived = false;
   private responseEnd = false;
@@ -29,6 +29,8 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
   private waitingForDrain: QueuedWrite[] | undefined;
   /** Received bytes not yet credited to the windows (no read credit was open). */
   private uncreditedBytes = 0;
+  /** The request metadata while the call waits for room on the connection. */
+  private requestMetadata: Metadata | undefined;
 
   protected get streamOpen(): boolean {
     return this.stream !== undefined;
@@ -39,10 +41,25 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
   }
 
   protected openStream(connection: EngineStreamOpener, metadata: Metadata): void {
+    this.requestMetadata = metadata;
+    connection.whenStreamFree(this);
+  }
+
+  /** The connection has room for the stream (the server's MAX_CONCURRENT_STREAMS); until now writes queued. */
+  startStream(): void {
+    const connection = this.connection!;
+    const metadata = this.requestMetadata!;
+    this.requestMetadata = undefined;
+    if (this.statusDelivered) return;
+    // Built now, so grpc-timeout counts from when the request goes out.
     const headers = requestHeaderList(metadata, this.requestTarget(connection));
     // A call half-closed before any message (rare: no request message) ends with its HEADERS.
     const endStream = this.halfClosePending && this.writeQueue.length === 0;
-    this.stream = connection.request(headers, endStream, this);
+    try {
+      this.stream = connection.request(headers, endStream, this);
+    } catch (error) {
+      return this.endWithStatus({ code: Status.UNAVAILABLE, details: `Cannot start a stream: ${(error as Error).message}`, metadata: new Metadata() });
+    }
     this.requestEnded = endStream;
     for (const write of this.writeQueue.splice(0)) this.writeFrame(write);
     if (this.halfClosePending) this.endRequest();
@@ -72,6 +89,20 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
   protected resetStream(): void {
     this.releaseWrites();
     if (!this.stream!.closed) this.stream!.reset(H2ErrorCode.CANCEL);
+  }
+
+  /**
+   * Bytes held back are given back when the call ends, however it ends: a stream the server
+   * closed already (a reader that stopped after the status came) is not reset, and what it held
+   * would otherwise stay taken from the connection's window for good.
+   */
+  protected override endWithStatus(status: StatusObject): void {
+    super.endWithStatus(status);
+    this.connection?.callEnded(this);
+    if (this.uncreditedBytes === 0 || this.stream === undefined) return;
+    const bytes = this.uncreditedBytes;
+    this.uncreditedBytes = 0;
+    this.stream.consume(bytes);
   }
 
   // ---- H2StreamListener ----

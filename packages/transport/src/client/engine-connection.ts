@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { createH2Session } from '../h2/session';
 import type { H2Session, H2Settings, H2Stream, H2StreamListener, HeaderList } from '../h2/types';
-import type { ChannelConnection, ChannelConnectionEvents, EngineStreamOpener } from './call-transport';
+import type { ChannelConnection, ChannelConnectionEvents, EngineStreamOpener, StreamSlotWaiter } from './call-transport';
 import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
 
 export interface EngineConnectionOptions extends KeepaliveOptions {
@@ -27,6 +27,9 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   private ended = false;
   private handshake: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout } | undefined;
   draining = false;
+  /** Calls waiting for the server's MAX_CONCURRENT_STREAMS to allow their stream, oldest first. */
+  private readonly slotWaiters: StreamSlotWaiter[] = [];
+  private startScheduled = false;
 
   private constructor(
     socket: Duplex,
@@ -77,6 +80,33 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     return stream;
   }
 
+  whenStreamFree(waiter: StreamSlotWaiter): void {
+    // Requests beyond the server's limit would be refused (REFUSED_STREAM): hold them, as node:http2 does.
+    if (this.slotWaiters.length === 0 && this.hasFreeSlot()) return waiter.startStream();
+    this.slotWaiters.push(waiter);
+  }
+
+  callEnded(waiter: StreamSlotWaiter): void {
+    const index = this.slotWaiters.indexOf(waiter);
+    if (index >= 0) this.slotWaiters.splice(index, 1);
+    // On the next tick: the ending call's stream closes (reset, or its last frame) after this.
+    if (this.slotWaiters.length > 0 && !this.startScheduled) {
+      this.startScheduled = true;
+      process.nextTick(EngineConnection.startWaiters, this);
+    }
+  }
+
+  private hasFreeSlot(): boolean {
+    return this.session.activeStreams < this.session.peerSettings.maxConcurrentStreams;
+  }
+
+  /** Starts waiting calls while the server allows; a closed session fails them (request throws). */
+  private static startWaiters(connection: EngineConnection): void {
+    connection.startScheduled = false;
+    const waiters = connection.slotWaiters;
+    while (waiters.length > 0 && (connection.isClosed || connection.session.draining || connection.hasFreeSlot())) waiters.shift()!.startStream();
+  }
+
   /** Sends a PING (keepalive's). */
   ping(callback: (error: Error | undefined) => void): void {
     this.session.ping((error) => callback(error));
@@ -105,12 +135,14 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     if (this.draining) return;
     this.draining = true;
     this.emit('draining');
+    EngineConnection.startWaiters(this); // they fail: no new stream on a draining session
   }
 
   private onClose(error: Error | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.keepalive.stop();
+    EngineConnection.startWaiters(this); // they fail: the session is closed
     const handshake = this.handshake;
     if (handshake !== undefined) {
       this.handshake = undefined;

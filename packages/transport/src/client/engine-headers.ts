@@ -64,9 +64,12 @@ export function requestHeaderList(metadata: Metadata, target: RequestTarget): He
   return list ?? fixed;
 }
 
-/** A received header list as node:http2 presents headers (`:status` left as text). */
+/**
+ * A received header list as node:http2 presents headers (`:status` left as text), in an object
+ * without a prototype as node:http2's: a header named `constructor` or `__proto__` is a field.
+ */
 export function headerObject(list: HeaderList): http2.IncomingHttpHeaders {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null);
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
     const value = list[i + 1]!;

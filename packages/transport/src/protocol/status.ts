@@ -79,7 +79,8 @@ export function decodeGrpcMessage(value: string): string {
 }
 
 function metadataWithout(headers: http2.IncomingHttpHeaders, consumed: ReadonlySet<string>): Metadata {
-  const kept: http2.IncomingHttpHeaders = {};
+  // No prototype, as node:http2's own: a header named __proto__ is kept as a field.
+  const kept: http2.IncomingHttpHeaders = Object.create(null);
   for (const key in headers) {
     if (key.charCodeAt(0) !== 58 /* ':' */ && !consumed.has(key)) kept[key] = headers[key];
   }
