@@ -51,7 +51,6 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   static open(socket: Duplex, options: EngineConnectionOptions): Promise<EngineConnection> {
     return new Promise((resolve, reject) => {
       const connection = new EngineConnection(socket, options);
-      if (connection.ended) return reject(new Error('the connection closed during the HTTP/2 handshake'));
       const timer = setTimeout(() => {
         connection.handshake = undefined;
         connection.session.destroy();
