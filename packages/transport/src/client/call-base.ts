@@ -11,7 +11,7 @@
  */
 import type * as http2 from 'node:http2';
 import {
-  CallCredentials,
+  type CallCredentials,
   Metadata,
   status as Status,
   propagate,
@@ -20,12 +20,12 @@ import {
   type InterceptingListener,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { MAX_TIMER_MS, deadlineMs } from '../protocol/deadline';
 import { frameMessage } from '../protocol/framing';
 import type { RequestTarget } from '../protocol/request-headers';
 import { isGrpcContentType, metadataFromResponseHeaders, statusFromHttpStatus, statusFromTrailers } from '../protocol/status';
 import type { CallConnection, CallTransport, ConnectionWaiter, ParentCall } from './call-transport';
 import { withCallCredentials } from './call-credentials';
+import { callDeadline, type DeadlineHolder } from './call-deadlines';
 import { isEmptyCallCredentials } from './grpc-internals';
 import { ReceivedMessages, type ReceivedMessagesEvents } from './received-messages';
 
@@ -42,17 +42,18 @@ export interface QueuedWrite {
  * The call is also the waiter for its connection and the owner of its received messages, so a
  * call allocates no closures for either.
  */
-export abstract class CallBase<C extends CallConnection> implements experimental.CallStream, ConnectionWaiter<C>, ReceivedMessagesEvents {
+export abstract class CallBase<C extends CallConnection> implements experimental.CallStream, ConnectionWaiter<C>, ReceivedMessagesEvents, DeadlineHolder {
   /** Whether the call waits for a connection (grpc-js's waitForReady) or fails fast. */
   waitForReady = false;
   /** The channel answered requestConnection() (at once, or later). */
   private answered = false;
   protected listener: InterceptingListener | undefined;
   protected connection: C | undefined;
-  private callCredentials: CallCredentials = CallCredentials.createEmpty();
+  /** The call's own credentials (setCredentials), composed with the channel's. */
+  private callCredentials: CallCredentials | undefined;
   private metadata: Metadata | undefined;
-  protected readonly deadline: number;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  /** When the deadline passes (ms since the epoch; Infinity: none). */
+  readonly deadline: number;
   private cancelWaiting: (() => void) | undefined;
   protected readonly received: ReceivedMessages;
   protected readsDone = false;
@@ -77,9 +78,7 @@ export abstract class CallBase<C extends CallConnection> implements experimental
   ) {
     this.received = new ReceivedMessages(transport.settings.maxReceiveMessageBytes, this);
     const flags = propagateFlags ?? propagate.DEFAULTS;
-    let ms = deadlineMs(deadline);
-    if (parentCall !== null && flags & propagate.DEADLINE) ms = Math.min(ms, deadlineMs(parentCall.getDeadline()));
-    this.deadline = ms;
+    this.deadline = callDeadline(deadline, parentCall, flags);
     if (parentCall !== null && flags & propagate.CANCELLATION) {
       this.onParentCancelled = () => this.cancelWithStatus(Status.CANCELLED, 'Cancelled by parent call');
       parentCall.once('cancelled', this.onParentCancelled);
@@ -110,7 +109,7 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     // grpc-js hands each call its own Metadata; it is copied only if credentials add to it.
     this.metadata = metadata;
     if (this.statusDelivered) return this.deliverStatusToListener();
-    if (Number.isFinite(this.deadline)) this.armDeadline();
+    if (this.deadline !== Infinity) this.transport.deadlines.add(this);
     if (this.statusDelivered) return;
     this.waitForReady = metadata.getOptions().waitForReady === true;
     const cancel = this.transport.requestConnection(this);
@@ -180,7 +179,8 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     this.answered = true;
     this.cancelWaiting = undefined;
     if (this.statusDelivered) return;
-    const credentials = this.transport.callCredentials.compose(this.callCredentials);
+    const own = this.callCredentials;
+    const credentials = own === undefined ? this.transport.callCredentials : this.transport.callCredentials.compose(own);
     // Most calls carry no call credentials: open the stream in this turn, without a promise.
     if (isEmptyCallCredentials(credentials)) return this.openStreamOn(connection, this.metadata!);
     const authority = this.host ?? this.transport.settings.authority;
@@ -273,17 +273,8 @@ export abstract class CallBase<C extends CallConnection> implements experimental
 
   // ---- ending ----
 
-  private armDeadline(): void {
-    const remaining = this.deadline - Date.now();
-    if (remaining <= 0) return this.deadlineExceeded();
-    this.deadlineTimer = setTimeout(() => {
-      if (this.deadline - Date.now() > 0) this.armDeadline();
-      else this.deadlineExceeded();
-    }, Math.min(remaining, MAX_TIMER_MS));
-  }
-
-  /** A call still waiting for a connection (waitForReady) says why it never got one. */
-  private deadlineExceeded(): void {
+  /** DeadlineHolder: a call still waiting for a connection (waitForReady) says why it never got one. */
+  deadlinePassed(): void {
     const reason = this.cancelWaiting !== undefined ? this.transport.lastConnectFailure() : undefined;
     this.cancelWithStatus(Status.DEADLINE_EXCEEDED, reason === undefined ? 'Deadline exceeded' : `Deadline exceeded while waiting for a connection: ${reason}`);
   }
@@ -292,12 +283,12 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     if (this.statusDelivered) return;
     this.statusDelivered = true;
     this.receivedStatus = status;
-    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    if (this.deadline !== Infinity) this.transport.deadlines.delete(this);
     this.cancelWaiting?.();
     this.cancelWaiting = undefined;
     if (this.onParentCancelled !== undefined) this.parentCall?.removeListener('cancelled', this.onParentCancelled);
     this.received.stop();
-    for (const write of this.writeQueue.splice(0)) process.nextTick(runCallback, write);
+    if (this.writeQueue.length > 0) for (const write of this.writeQueue.splice(0)) process.nextTick(runCallback, write);
     if (this.listener !== undefined) this.deliverStatusToListener();
   }
 

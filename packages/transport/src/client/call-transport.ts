@@ -8,6 +8,7 @@ import type { EventEmitter } from 'node:events';
 import type * as http2 from 'node:http2';
 import type { CallCredentials, ChannelInterface, StatusObject } from '@grpc/grpc-js';
 import type { H2Stream, H2StreamListener, HeaderList } from '../h2/types';
+import type { DeadlineTimer } from './call-deadlines';
 
 /** The server call a client call may be the child of (grpc-js does not export its type by name). */
 export type ParentCall = NonNullable<Parameters<ChannelInterface['createCall']>[3]>;
@@ -81,6 +82,8 @@ export interface CallTransport<C extends CallConnection = StreamOpener> {
   /** The peer a call reports (grpc-js's `getPeer()`): the channel's target. */
   readonly peer: string;
   readonly settings: CallSettings;
+  /** The one timer for the deadlines of the channel's calls. */
+  readonly deadlines: DeadlineTimer;
   /** Call credentials that come with the channel credentials (composed credentials). */
   readonly callCredentials: CallCredentials;
   /** Hands the waiter a READY connection now or later, or fails it; returns a cancel function. */

@@ -19,6 +19,7 @@ import {
 } from '@grpc/grpc-js';
 import { Backoff } from '../protocol/backoff';
 import { VmCall } from './call';
+import { DeadlineTimer } from './call-deadlines';
 import type { CallTransport, ChannelConnection, ConnectionWaiter, EngineStreamOpener, ParentCall, StreamOpener } from './call-transport';
 import { checkCallInternals, createSecureConnector } from './grpc-internals';
 import { EngineCall } from './engine-call';
@@ -39,6 +40,8 @@ interface StateWatcher {
 type ChannelzRef = ReturnType<ChannelInterface['getChannelzRef']>;
 
 let nextChannelId = 1;
+/** What requestConnection returns for a waiter it answered at once. */
+const NOTHING_TO_CANCEL = (): void => undefined;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
 
 export class VmChannel implements ChannelInterface {
@@ -81,6 +84,7 @@ export class VmChannel implements ChannelInterface {
     this.callTransport = {
       peer: this.connector.name,
       settings: this.options,
+      deadlines: new DeadlineTimer(),
       get callCredentials() {
         return secureConnector.getCallCredentials();
       },
@@ -145,6 +149,7 @@ export class VmChannel implements ChannelInterface {
     this.connection?.close();
     this.connection = undefined;
     this.secureConnector.destroy();
+    this.callTransport.deadlines.closeIfIdle();
     this.setState(State.SHUTDOWN);
     for (const watcher of this.watchers) {
       clearTimeout(watcher.timer);
@@ -189,15 +194,15 @@ export class VmChannel implements ChannelInterface {
   private requestConnection(waiter: ConnectionWaiter<ChannelConnection>): () => void {
     if (this.state === State.SHUTDOWN) {
       waiter.fail({ code: Status.UNAVAILABLE, details: 'Channel has been shut down' });
-      return () => undefined;
+      return NOTHING_TO_CANCEL;
     }
     if (this.state === State.READY && this.connection !== undefined && !this.connection.isClosed && !this.connection.draining) {
       waiter.ready(this.connection);
-      return () => undefined;
+      return NOTHING_TO_CANCEL;
     }
     if (this.state === State.TRANSIENT_FAILURE && !waiter.waitForReady) {
       waiter.fail(this.lastFailure);
-      return () => undefined;
+      return NOTHING_TO_CANCEL;
     }
     this.waiters.add(waiter);
     if (this.state === State.IDLE) this.startConnecting();
