@@ -7,23 +7,12 @@
  */
 import * as http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { RpcError, Status, closeClient, createClient, createServer } from '@vmrpc/rpc';
+import { Status, closeClient, createClient } from '@vmrpc/rpc';
 import { expect } from 'chai';
-import { rejection, socketPath, within } from '../support/checks.js';
+import { socketPath, within } from '../support/checks.js';
+import { frame, rpcError, servedStreamingClient } from './direct-calls.js';
 import { StreamingService, type StreamingServiceClient } from './generated/vmrpc/testing/v1/streaming.js';
-import { newLog, streamingImplementation } from './streaming-service.js';
 
-function frame(message: Buffer): Buffer {
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-}
-
-async function rpcError(promise: Promise<unknown>): Promise<RpcError> {
-  const error = await rejection(within(5000, 'call', promise));
-  expect(error).to.be.instanceOf(RpcError);
-  return error as unknown as RpcError;
-}
 
 describe('rpc typed unary calls on the channel directly', function () {
   describe('against a server that answers by hand', function () {
@@ -92,21 +81,10 @@ describe('rpc typed unary calls on the channel directly', function () {
   });
 
   describe('against a grpc-js server', function () {
-    let server: ReturnType<typeof createServer>;
+    const served = servedStreamingClient('direct-unary');
     let client: StreamingServiceClient;
     let target: string;
-
-    beforeEach(async function () {
-      target = `unix:${socketPath('direct-unary')}`;
-      server = createServer().add(StreamingService, streamingImplementation(newLog()));
-      await server.listen(target);
-      client = createClient(StreamingService, target);
-    });
-
-    afterEach(async function () {
-      closeClient(client);
-      await server.close(1000);
-    });
+    beforeEach(() => ({ client, target } = served));
 
     it('a failure keeps the caller\'s stack in its cause ("for call at")', async function () {
       async function theCallersFunction(): Promise<unknown> {

@@ -1,5 +1,5 @@
 /** Per-call options of typed clients, and how they become grpc-js call options. */
-import { Metadata, status, type CallOptions as GrpcCallOptions, type StatusObject } from '@grpc/grpc-js';
+import { Metadata, status, type CallOptions as GrpcCallOptions } from '@grpc/grpc-js';
 import { RpcError } from '../errors';
 import { toMetadata, type MetadataInit } from '../metadata';
 
@@ -61,21 +61,4 @@ export function prepareCall(options: CallOptions): PreparedCall {
 /** The error a call aborted before it started rejects with. */
 export function abortedError(signal: AbortSignal): RpcError {
   return new RpcError(status.CANCELLED, 'Cancelled by the caller', new Metadata(), { cause: signal.reason });
-}
-
-export interface Cancellable {
-  cancel(): void;
-  on(event: 'metadata', listener: (metadata: Metadata) => void): unknown;
-  on(event: 'status', listener: (status: StatusObject) => void): unknown;
-}
-
-/** Wires the signal and the header/trailer callbacks to a started call; returns the unhook. */
-export function observeCall(call: Cancellable, options: CallOptions): () => void {
-  const { onHeader, onTrailer, signal } = options;
-  if (onHeader !== undefined) call.on('metadata', (metadata) => onHeader(metadata));
-  if (onTrailer !== undefined) call.on('status', (status) => onTrailer(status.metadata));
-  if (signal === undefined) return () => undefined;
-  const cancel = (): void => call.cancel();
-  signal.addEventListener('abort', cancel, { once: true });
-  return () => signal.removeEventListener('abort', cancel);
 }

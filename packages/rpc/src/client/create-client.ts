@@ -71,13 +71,13 @@ export function createClient<S extends ServiceDescriptor>(service: S, target: Ch
       client[name] = (request: DeepPartial<unknown>, callOptions?: CallOptions) => unaryCall(channel, unary, request, mergeCallOptions(defaults, callOptions));
     } else if (!method.requestStream) {
       const streaming = method as MethodDescriptor<unknown, unknown, false, true>;
-      client[name] = (request: DeepPartial<unknown>, callOptions?: CallOptions) => serverStreamingCall(grpcClient, streaming, request, mergeCallOptions(defaults, callOptions));
+      client[name] = (request: DeepPartial<unknown>, callOptions?: CallOptions) => serverStreamingCall(channel, streaming, request, mergeCallOptions(defaults, callOptions));
     } else if (!method.responseStream) {
       const streaming = method as MethodDescriptor<unknown, unknown, true, false>;
-      client[name] = (requests: AsyncIterable<unknown>, callOptions?: CallOptions) => clientStreamingCall(grpcClient, streaming, requests, mergeCallOptions(defaults, callOptions));
+      client[name] = (requests: AsyncIterable<unknown>, callOptions?: CallOptions) => clientStreamingCall(channel, streaming, requests, mergeCallOptions(defaults, callOptions));
     } else {
       const streaming = method as MethodDescriptor<unknown, unknown, true, true>;
-      client[name] = (requests: AsyncIterable<unknown>, callOptions?: CallOptions) => bidiStreamingCall(grpcClient, streaming, requests, mergeCallOptions(defaults, callOptions));
+      client[name] = (requests: AsyncIterable<unknown>, callOptions?: CallOptions) => bidiStreamingCall(channel, streaming, requests, mergeCallOptions(defaults, callOptions));
     }
   }
   states.set(client, { grpcClient, ownsChannel });

@@ -1,40 +1,60 @@
 /**
- * Writes a caller's request stream into a client call, honouring backpressure, and stops when the
- * call ends first. A failing request iterable cancels the call and is remembered, so the caller
- * sees its own error rather than the CANCELLED it caused.
+ * Writes a caller's request stream into a channel call, one message at a time (the next once the
+ * call took the last: the CallStream contract, and backpressure from the HTTP/2 window), and
+ * stops when the call ends first. A failing request iterable cancels the call and is remembered,
+ * so the caller sees its own error rather than the CANCELLED it caused. A request that does not
+ * serialize ends the call with INTERNAL, as grpc-js's Client does.
  */
-import type { ClientWritableStream } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { CANCELLED_ON_CLIENT, reasonOf, type ChannelCall } from './channel-call';
 
-export interface RequestPump {
-  /** Settles when the pump stops (never rejects). */
-  readonly done: Promise<void>;
+export class RequestPump<Req> {
   /** The request iterable's own error, if it threw. */
-  readonly error: { value: unknown } | undefined;
-}
+  error: { value: unknown } | undefined;
+  private ended = false;
+  /** Resolves the wait for the write in flight (its callback, or the call's end). */
+  private wake: (() => void) | undefined;
 
-export function pumpRequests<Req>(requests: AsyncIterable<Req> | Iterable<Req>, call: ClientWritableStream<Req>): RequestPump {
-  let finished = false;
-  const ended = new Promise<void>((resolve) => {
-    const stop = (): void => {
-      finished = true;
-      resolve();
-    };
-    call.once('status', stop);
-    call.once('error', stop);
-    call.once('close', stop);
-  });
-  const pump: { done: Promise<void>; error: { value: unknown } | undefined } = { done: Promise.resolve(), error: undefined };
-  pump.done = (async () => {
+  constructor(
+    private readonly call: ChannelCall,
+    private readonly serialize: (value: Req) => Buffer,
+  ) {}
+
+  /** Starts writing `requests` (never rejects). */
+  start(requests: AsyncIterable<Req> | Iterable<Req>): void {
+    void this.run(requests);
+  }
+
+  /** The call ended: stop writing; a write waiting for its callback stops waiting. */
+  stop(): void {
+    this.ended = true;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private async run(requests: AsyncIterable<Req> | Iterable<Req>): Promise<void> {
     try {
       for await (const request of requests) {
-        if (finished) return;
-        if (!call.write(request)) await Promise.race([new Promise((resolve) => call.once('drain', resolve)), ended]);
+        if (this.ended) return;
+        let bytes: Buffer;
+        try {
+          bytes = this.serialize(request);
+        } catch (error) {
+          this.call.cancelWithStatus(status.INTERNAL, `Request message serialization failure: ${reasonOf(error)}`);
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.call.sendMessageWithContext({ callback: () => resolve() }, bytes);
+        });
+        this.wake = undefined;
       }
-      if (!finished) call.end();
+      if (!this.ended) this.call.halfClose();
     } catch (error) {
-      pump.error = { value: error };
-      call.cancel();
+      if (this.ended) return;
+      this.error = { value: error };
+      this.call.cancelWithStatus(status.CANCELLED, CANCELLED_ON_CLIENT);
     }
-  })();
-  return pump;
+  }
 }

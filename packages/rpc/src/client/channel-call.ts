@@ -1,0 +1,59 @@
+/**
+ * Typed calls straight on a channel's createCall (ours, or any grpc-js channel): grpc-js's
+ * Client would add an interceptor chain, an EventEmitter or a Node stream and wrapper listeners
+ * per call; typed clients offer no client interceptors, so those only cost time. What the Client
+ * does is kept by the callers of these helpers: (de)serialization failures are INTERNAL, a failed
+ * call's error carries the caller's stack ("for call at"), cancellation is CANCELLED "Cancelled on
+ * client".
+ */
+import { status, type ChannelInterface } from '@grpc/grpc-js';
+import type { CallOptions } from './call-options';
+import { prepareCall } from './call-options';
+
+/** One call of a channel (grpc-js's experimental CallStream). */
+export type ChannelCall = ReturnType<ChannelInterface['createCall']>;
+
+/** What grpc-js's Client cancels a call with (call.cancel(), an AbortSignal, a loop left early). */
+export const CANCELLED_ON_CLIENT = 'Cancelled on client';
+
+/** The listener a typed call gives the channel call. */
+export interface CallListener {
+  onReceiveMetadata(metadata: import('@grpc/grpc-js').Metadata): void;
+  onReceiveMessage(message: Buffer): void;
+  onReceiveStatus(status: import('@grpc/grpc-js').StatusObject): void;
+}
+
+/** A call of @vmrpc/transport's channel, which can leave response metadata unread. */
+function isDiscarding(call: ChannelCall): call is ChannelCall & { discardResponseMetadata(): void } {
+  return typeof (call as Partial<{ discardResponseMetadata: unknown }>).discardResponseMetadata === 'function';
+}
+
+/** Creates and starts a call of `path` on `channel` with the options' deadline and metadata. */
+export function startChannelCall(channel: ChannelInterface, path: string, options: CallOptions, listener: CallListener): ChannelCall {
+  const { metadata, options: grpcOptions } = prepareCall(options);
+  const call = channel.createCall(path, grpcOptions.deadline ?? Infinity, undefined, null, undefined);
+  // Our channel's calls skip response metadata nobody reads (any other call has no such method).
+  if (options.onHeader === undefined && options.onTrailer === undefined && isDiscarding(call)) call.discardResponseMetadata();
+  call.start(metadata, listener);
+  return call;
+}
+
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Sends the one request of a unary or server-streaming call and half-closes. */
+export function sendOnly<Req>(call: ChannelCall, serialize: (value: Req) => Buffer, request: Req): void {
+  let bytes: Buffer;
+  try {
+    bytes = serialize(request);
+  } catch (error) {
+    call.cancelWithStatus(status.INTERNAL, `Request message serialization failure: ${reasonOf(error)}`);
+    return;
+  }
+  call.sendMessageWithContext(NO_CALLBACK, bytes);
+  call.halfClose();
+}
+
+/** The write context of a message nobody waits for (never changed by a channel). */
+const NO_CALLBACK = Object.freeze({});
