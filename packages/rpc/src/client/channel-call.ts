@@ -51,8 +51,14 @@ export function sendOnly<Req>(call: ChannelCall, serialize: (value: Req) => Buff
     call.cancelWithStatus(status.INTERNAL, `Request message serialization failure: ${reasonOf(error)}`);
     return;
   }
+  if (isSendingLast(call)) return call.sendLastMessage(bytes);
   call.sendMessageWithContext(NO_CALLBACK, bytes);
   call.halfClose();
+}
+
+/** A call of @vmrpc/transport's channel, which takes the last message and the half-close in one. */
+function isSendingLast(call: ChannelCall): call is ChannelCall & { sendLastMessage(message: Buffer): void } {
+  return typeof (call as Partial<{ sendLastMessage: unknown }>).sendLastMessage === 'function';
 }
 
 /** The write context of a message nobody waits for (never changed by a channel). */

@@ -11,7 +11,6 @@
  */
 import type * as http2 from 'node:http2';
 import {
-  type CallCredentials,
   Metadata,
   status as Status,
   propagate,
@@ -23,14 +22,17 @@ import {
 import { frameMessage } from '../protocol/framing';
 import type { RequestTarget } from '../protocol/request-headers';
 import { isGrpcContentType, metadataFromResponseHeaders, statusFromHttpStatus, statusFromTrailers } from '../protocol/status';
-import type { CallConnection, CallTransport, ConnectionWaiter, ParentCall } from './call-transport';
-import { withCallCredentials } from './call-credentials';
+import type { CallConnection, CallTransport, ParentCall } from './call-transport';
 import { callDeadline, type DeadlineHolder } from './call-deadlines';
-import { isEmptyCallCredentials } from './grpc-internals';
+import { CallStart } from './call-start';
+import { ListenerDeliveries } from './listener-deliveries';
 import { ReceivedMessages, type ReceivedMessagesEvents } from './received-messages';
 
 /** grpc-js does not export the context type of sendMessageWithContext. */
 export type MessageContext = Parameters<experimental.CallStream['sendMessageWithContext']>[0];
+
+/** The write context of a message nobody waits for. */
+const NO_CALLBACK: MessageContext = Object.freeze({});
 
 /** A framed message waiting for its stream, and the Writable callback to run once it is written. */
 export interface QueuedWrite {
@@ -39,43 +41,37 @@ export interface QueuedWrite {
 }
 
 /**
- * The call is also the waiter for its connection and the owner of its received messages, so a
- * call allocates no closures for either.
+ * The call is also the waiter for its connection (CallStart) and the owner of its received
+ * messages, so a call allocates no closures for either.
  */
-export abstract class CallBase<C extends CallConnection> implements experimental.CallStream, ConnectionWaiter<C>, ReceivedMessagesEvents, DeadlineHolder {
-  /** Whether the call waits for a connection (grpc-js's waitForReady) or fails fast. */
-  waitForReady = false;
-  /** The channel answered requestConnection() (at once, or later). */
-  private answered = false;
-  protected listener: InterceptingListener | undefined;
-  protected connection: C | undefined;
-  /** The call's own credentials (setCredentials), composed with the channel's. */
-  private callCredentials: CallCredentials | undefined;
-  private metadata: Metadata | undefined;
+export abstract class CallBase<C extends CallConnection> extends CallStart<C> implements experimental.CallStream, ReceivedMessagesEvents, DeadlineHolder {
+  /** The listener's deliveries (made by start()). */
+  private deliveries: ListenerDeliveries | undefined;
   /** When the deadline passes (ms since the epoch; Infinity: none). */
   readonly deadline: number;
-  private cancelWaiting: (() => void) | undefined;
   protected readonly received: ReceivedMessages;
   protected readsDone = false;
   protected receivedStatus: StatusObject | undefined;
-  protected statusDelivered = false;
   /** Messages (and the half-close) sent before the stream exists. */
   protected readonly writeQueue: QueuedWrite[] = [];
   protected halfClosePending = false;
+  /** True while sendLastMessage() writes: the half-close follows in this turn. */
+  protected halfCloseFollows = false;
   private onParentCancelled: (() => void) | undefined;
   /** False once the caller said it never reads response metadata (discardResponseMetadata). */
   private metadataWanted = true;
   private messageReceived = false;
 
   constructor(
-    protected readonly transport: CallTransport<C>,
+    transport: CallTransport<C>,
     private readonly callNumber: number,
-    protected readonly method: string,
+    method: string,
     deadline: Deadline,
-    protected readonly host: string | undefined,
+    host: string | undefined,
     private readonly parentCall: ParentCall | null,
     propagateFlags: number | undefined,
   ) {
+    super(transport, method, host);
     this.received = new ReceivedMessages(transport.settings.maxReceiveMessageBytes, this);
     const flags = propagateFlags ?? propagate.DEFAULTS;
     this.deadline = callDeadline(deadline, parentCall, flags);
@@ -89,8 +85,6 @@ export abstract class CallBase<C extends CallConnection> implements experimental
 
   /** Whether the stream has been opened (writes go to it instead of the queue). */
   protected abstract get streamOpen(): boolean;
-  /** Opens the stream with `metadata`, then writes what the queue holds (and the half-close). */
-  protected abstract openStream(connection: C, metadata: Metadata): void;
   /** Writes one framed message on the open stream, running its callback once written. */
   protected abstract writeFrame(write: QueuedWrite): void;
   /** Ends our side of the open stream (END_STREAM), if it is not ended yet. */
@@ -105,16 +99,11 @@ export abstract class CallBase<C extends CallConnection> implements experimental
   // ---- CallStream ----
 
   start(metadata: Metadata, listener: InterceptingListener): void {
-    this.listener = listener;
-    // grpc-js hands each call its own Metadata; it is copied only if credentials add to it.
-    this.metadata = metadata;
-    if (this.statusDelivered) return this.deliverStatusToListener();
+    this.deliveries = new ListenerDeliveries(listener);
+    if (this.statusDelivered) return this.deliveries.status(this.receivedStatus!);
     if (this.deadline !== Infinity) this.transport.deadlines.add(this);
     if (this.statusDelivered) return;
-    this.waitForReady = metadata.getOptions().waitForReady === true;
-    const cancel = this.transport.requestConnection(this);
-    // Set only while the call really waits: a connection handed over at once needs no cancel.
-    if (!this.answered) this.cancelWaiting = cancel;
+    this.requestConnection(metadata);
   }
 
   sendMessageWithContext(context: MessageContext, message: Buffer): void {
@@ -154,10 +143,6 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     return this.callNumber;
   }
 
-  setCredentials(credentials: CallCredentials): void {
-    this.callCredentials = credentials;
-  }
-
   getAuthContext(): null {
     return null;
   }
@@ -173,37 +158,16 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     this.metadataWanted = false;
   }
 
-  // ---- ConnectionWaiter: what the channel answers ----
-
-  ready(connection: C): void {
-    this.answered = true;
-    this.cancelWaiting = undefined;
-    if (this.statusDelivered) return;
-    const own = this.callCredentials;
-    const credentials = own === undefined ? this.transport.callCredentials : this.transport.callCredentials.compose(own);
-    // Most calls carry no call credentials: open the stream in this turn, without a promise.
-    if (isEmptyCallCredentials(credentials)) return this.openStreamOn(connection, this.metadata!);
-    const authority = this.host ?? this.transport.settings.authority;
-    withCallCredentials(this.metadata!, credentials, connection.secure, authority, this.method).then(
-      (metadata) => this.openStreamOn(connection, metadata),
-      (status: Pick<StatusObject, 'code' | 'details'>) => this.fail(status),
-    );
-  }
-
-  fail(status: Pick<StatusObject, 'code' | 'details'>): void {
-    this.answered = true;
-    this.endWithStatus({ code: status.code, details: status.details, metadata: new Metadata() });
-  }
-
-  private openStreamOn(connection: C, metadata: Metadata): void {
-    if (this.statusDelivered) return;
-    if (connection.isClosed) return this.endWithStatus({ code: Status.UNAVAILABLE, details: 'Connection dropped before the call started', metadata: new Metadata() });
-    this.connection = connection;
-    try {
-      this.openStream(connection, metadata);
-    } catch (error) {
-      this.endWithStatus({ code: Status.UNAVAILABLE, details: `Cannot start a stream: ${(error as Error).message}`, metadata: new Metadata() });
-    }
+  /**
+   * Not grpc-js's: the call's last message and its half-close at once (the rpc package's typed
+   * unary and server-streaming calls), so the vmrpc engine sends them as one DATA frame with
+   * END_STREAM without a tick to wait for a half-close.
+   */
+  sendLastMessage(message: Buffer): void {
+    this.halfCloseFollows = true;
+    this.sendMessageWithContext(NO_CALLBACK, message);
+    this.halfCloseFollows = false;
+    this.halfClose();
   }
 
   /** Where the request goes, for its headers. */
@@ -228,7 +192,7 @@ export abstract class CallBase<C extends CallConnection> implements experimental
     }
     const encoding = headers['grpc-encoding'];
     if (typeof encoding === 'string') this.received.setEncoding(encoding);
-    if (this.metadataWanted) process.nextTick(deliverMetadata, this.listener!, metadataFromResponseHeaders(headers));
+    if (this.metadataWanted) this.deliveries!.metadata(metadataFromResponseHeaders(headers));
   }
 
   protected onTrailers(trailers: http2.IncomingHttpHeaders): void {
@@ -248,7 +212,7 @@ export abstract class CallBase<C extends CallConnection> implements experimental
 
   onMessage(message: Buffer): void {
     this.messageReceived = true;
-    process.nextTick(deliverMessage, this.listener!, message);
+    this.deliveries!.message(message);
   }
 
   onInvalidMessages(code: Status, details: string): void {
@@ -275,39 +239,21 @@ export abstract class CallBase<C extends CallConnection> implements experimental
 
   /** DeadlineHolder: a call still waiting for a connection (waitForReady) says why it never got one. */
   deadlinePassed(): void {
-    const reason = this.cancelWaiting !== undefined ? this.transport.lastConnectFailure() : undefined;
+    const reason = this.waitingForConnection ? this.transport.lastConnectFailure() : undefined;
     this.cancelWithStatus(Status.DEADLINE_EXCEEDED, reason === undefined ? 'Deadline exceeded' : `Deadline exceeded while waiting for a connection: ${reason}`);
   }
 
-  protected endWithStatus(status: StatusObject): void {
+  protected override endWithStatus(status: StatusObject): void {
     if (this.statusDelivered) return;
     this.statusDelivered = true;
     this.receivedStatus = status;
     if (this.deadline !== Infinity) this.transport.deadlines.delete(this);
-    this.cancelWaiting?.();
-    this.cancelWaiting = undefined;
+    this.stopWaitingForConnection();
     if (this.onParentCancelled !== undefined) this.parentCall?.removeListener('cancelled', this.onParentCancelled);
     this.received.stop();
     if (this.writeQueue.length > 0) for (const write of this.writeQueue.splice(0)) process.nextTick(runCallback, write);
-    if (this.listener !== undefined) this.deliverStatusToListener();
+    this.deliveries?.status(status);
   }
-
-  private deliverStatusToListener(): void {
-    process.nextTick(deliverStatus, this.listener!, this.receivedStatus!);
-  }
-}
-
-// Module functions for process.nextTick, so a delivery allocates no closure.
-function deliverMetadata(listener: InterceptingListener, metadata: Metadata): void {
-  listener.onReceiveMetadata(metadata);
-}
-
-function deliverMessage(listener: InterceptingListener, message: Buffer): void {
-  listener.onReceiveMessage(message);
-}
-
-function deliverStatus(listener: InterceptingListener, status: StatusObject): void {
-  listener.onReceiveStatus(status);
 }
 
 export function runCallback(write: QueuedWrite): void {

@@ -67,7 +67,7 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
 
   protected writeFrame(write: QueuedWrite): void {
     if (this.heldWrite !== undefined) this.send(this.heldWrite, false);
-    else process.nextTick(EngineCall.sendHeldWrite, this);
+    else if (!this.halfCloseFollows) process.nextTick(EngineCall.sendHeldWrite, this);
     this.heldWrite = write;
   }
 
