@@ -93,6 +93,20 @@ describe('rpc typed streaming calls on the channel directly', function () {
       expect(chat.details).to.match(/^Request message serialization failure: ./);
     });
 
+    it('work on a stock grpc-js channel too: each shape, an error, a deadline', async function () {
+      const channel = new grpc.Channel(served.target, grpc.credentials.createInsecure(), {});
+      try {
+        const stock = createClient(StreamingService, channel);
+        expect((await within(5000, 'count', collect(stock.count({ count: 40 })))).map((r) => r.index)).to.deep.equal([...Array(40).keys()]);
+        expect((await within(5000, 'sum', stock.sum([{ value: 1n }, { value: 2n }, { value: 3n }]))).value).to.equal(6n);
+        expect((await within(5000, 'chat', collect(stock.chat([{ value: 1n }, { value: 2n }])))).map((r) => r.value)).to.deep.equal([2n, 4n]);
+        expect((await rpcError(collect(stock.count({ count: 5, failAfter: 1 })))).code).to.equal(Status.RESOURCE_EXHAUSTED);
+        expect((await rpcError(collect(stock.count({ count: 5, delayMs: 2000 }, { timeoutMs: 100 })))).code).to.equal(Status.DEADLINE_EXCEEDED);
+      } finally {
+        channel.close();
+      }
+    });
+
     it('an AbortSignal already aborted: the stream throws CANCELLED at the first read, and no call is made', async function () {
       const controller = new AbortController();
       controller.abort();
