@@ -89,6 +89,13 @@ export class EngineServer {
     return this.connections.size;
   }
 
+  /** HTTP/2 streams open now, on all connections (a finished call's stream is freed once its status is written). */
+  get activeStreams(): number {
+    let count = 0;
+    for (const connection of this.connections) count += connection.session.activeStreams;
+    return count;
+  }
+
   /** Serves gRPC calls on `socket` until it closes; `peer` is what handlers see as `context.peer`. */
   serve(socket: Duplex, peer: string): void {
     this.connections.add(new Connection(this, socket, peer));
