@@ -1,7 +1,7 @@
 /** A message type's codec: what generated code exports next to each message interface. */
 import type { Type } from 'protobufjs';
 import type { DeepPartial } from '../types';
-import { converterFor } from './convert';
+import { converterFor, type Converter } from './convert';
 
 /** A message type's codec: what generated code exports next to each message interface. */
 export interface MessageType<T> {
@@ -30,15 +30,17 @@ export function reflectionTypeOf(messageType: MessageType<unknown>): Type | unde
 /** A MessageType backed by a protobufjs reflection type, resolved on first use. */
 export function messageTypeOf<T>(typeName: string, resolve: () => Type): MessageType<T> {
   let type: Type | undefined;
+  // Resolved on first use, then held here: no lookup per message.
+  let converter: Converter | undefined;
   const get = (): Type => (type ??= resolve());
   const encode = (message: DeepPartial<T>): Buffer => {
     const resolved = get();
-    return asBuffer(resolved.encode(converterFor(resolved).toWire(message)).finish());
+    return asBuffer(resolved.encode((converter ??= converterFor(resolved)).toWire(message)).finish());
   };
   // The converter builds exactly T's shape (see convert.ts); the cast is where that is asserted.
   const decode = (bytes: Uint8Array): T => {
     const resolved = get();
-    return converterFor(resolved).fromWire(resolved.decode(bytes)) as T;
+    return (converter ??= converterFor(resolved)).fromWire(resolved.decode(bytes)) as T;
   };
   const messageType: MessageType<T> = {
     typeName,

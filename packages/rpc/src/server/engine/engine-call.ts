@@ -52,7 +52,7 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
   ) {
     this.requestEnded = endStream;
     this.deadlineMs = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    this.context = new ServerCallContext(entry.path, this, peer, timeoutMs === undefined ? undefined : new Date(this.deadlineMs), this);
+    this.context = new ServerCallContext(entry.path, this, peer, this.deadlineMs, this);
     this.reader = new FrameDecoder(limits.maxReceiveBytes);
     if (timeoutMs !== undefined) deadlines.add(this);
     const kind = entry.kind;
