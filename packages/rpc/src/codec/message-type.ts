@@ -1,5 +1,5 @@
 /** A message type's codec: what generated code exports next to each message interface. */
-import type { Type } from 'protobufjs';
+import { Writer, type Type } from 'protobufjs';
 import type { DeepPartial } from '../types';
 import { converterFor, type Converter } from './convert';
 
@@ -21,6 +21,17 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 // The reflection type behind each MessageType made here, for server reflection.
 const reflectionTypes = new WeakMap<object, () => Type>();
+// The framed encoder of each MessageType made here (framedEncoderOf).
+const framedEncoders = new WeakMap<object, (message: unknown) => Buffer>();
+
+/**
+ * The encoder of `messageType` that leaves 5 bytes (FRAME_HEADER_BYTES) free in front of the message, for
+ * a gRPC message prefix the caller writes there: a response goes out without a second buffer
+ * and a copy. Undefined for a MessageType not made by messageTypeOf().
+ */
+export function framedEncoderOf(messageType: MessageType<unknown>): ((message: unknown) => Buffer) | undefined {
+  return framedEncoders.get(messageType);
+}
 
 /** The protobufjs type behind `messageType`, or undefined if it was not made by messageTypeOf(). */
 export function reflectionTypeOf(messageType: MessageType<unknown>): Type | undefined {
@@ -42,6 +53,12 @@ export function messageTypeOf<T>(typeName: string, resolve: () => Type): Message
     const resolved = get();
     return (converter ??= converterFor(resolved)).fromWire(resolved.decode(bytes)) as T;
   };
+  const encodeFramed = (message: unknown): Buffer => {
+    const resolved = get();
+    // Five bytes of room first (a fixed32 and a one-byte varint), then the message itself.
+    const writer = Writer.create().fixed32(0).uint32(0);
+    return asBuffer(resolved.encode((converter ??= converterFor(resolved)).toWire(message), writer).finish());
+  };
   const messageType: MessageType<T> = {
     typeName,
     encode,
@@ -49,5 +66,6 @@ export function messageTypeOf<T>(typeName: string, resolve: () => Type): Message
     create: (partial) => decode(encode(partial ?? ({} as DeepPartial<T>))),
   };
   reflectionTypes.set(messageType, get);
+  framedEncoders.set(messageType, encodeFramed);
   return messageType;
 }

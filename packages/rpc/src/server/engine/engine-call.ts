@@ -6,7 +6,7 @@
  * Node stream, no EventEmitter, no closure per call, no timer per call (deadlines.ts).
  */
 import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
-import { FrameDecoder, FrameError, frameMessage, H2ErrorCode, type FrameSink, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameError, H2ErrorCode, writeFrameHeader, type FrameSink, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
 import { RpcError } from '../../errors';
 import type { ResponseWriter, UnaryResponder } from '../call-ports';
 import { ServerCallContext, type HeaderSink, type MetadataSource } from '../context';
@@ -205,18 +205,20 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
 
   /** A response message with its gRPC prefix, or undefined when it cannot be sent (the call then fails). */
   private frame(response: unknown): Buffer | undefined {
-    let message: Buffer;
+    let frame: Buffer;
     try {
-      message = this.entry.serialize(response);
+      frame = this.entry.serializeFramed(response);
     } catch {
       this.fail(new RpcError(status.INTERNAL, 'Error serializing response'));
       return undefined;
     }
-    if (message.length > this.limits.maxSendBytes) {
-      this.fail(new RpcError(status.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${this.limits.maxSendBytes})`));
+    const length = frame.length - FRAME_HEADER_BYTES;
+    if (length > this.limits.maxSendBytes) {
+      this.fail(new RpcError(status.RESOURCE_EXHAUSTED, `Sent message larger than max (${length} vs. ${this.limits.maxSendBytes})`));
       return undefined;
     }
-    return frameMessage(message);
+    writeFrameHeader(frame, length);
+    return frame;
   }
 
   /** The server ends the call on its own (a bad request, a limit, the deadline): the client gets the status, the handler a cancellation. */
