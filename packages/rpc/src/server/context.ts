@@ -144,11 +144,18 @@ function deadlineMsOf(call: ServerSurfaceCall): number {
   return Number.isFinite(ms) ? ms : Infinity;
 }
 
+/**
+ * grpc-js arms its deadline timer on the event loop's clock (whole milliseconds, read once per loop
+ * turn) but reports the deadline as Date.now() + timeout: its timer can fire while Date.now() is
+ * still a millisecond short of that Date. One clock tick of slack reads that as the deadline.
+ */
+const CLOCK_TICK_MS = 1;
+
 /** The context of a grpc-js call: grpc-js's 'cancelled' event (deadline or client) cancels it. */
 class GrpcCallContext extends ServerCallContext {
   private readonly onCancelled = (): void => {
     this.cancel(
-      this.deadlineMs <= Date.now()
+      this.deadlineMs <= Date.now() + CLOCK_TICK_MS
         ? new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')
         : new RpcError(status.CANCELLED, 'Cancelled by the client'),
     );
