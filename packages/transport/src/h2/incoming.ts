@@ -60,23 +60,51 @@ function protocolError(message: string): ConnectionError {
 
 export class IncomingFrames implements FrameHandler {
   private gotSettings = false;
+  /** The stream the pieces of the DATA frame under way go to (undefined: dropped). */
+  private pieceTarget: Stream | undefined;
+  private pieceEnds = false;
 
   constructor(private readonly session: SessionCore) {}
 
   onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
     if (this.session.closed) return;
+    this.checkOrder(type, flags, streamId);
+    try {
+      this.dispatch(type, flags, streamId, payload);
+    } catch (error) {
+      if (error instanceof StreamError) this.session.streamError(error);
+      else throw error;
+    }
+  }
+
+  onDataHeader(flags: number, streamId: number, length: number): void {
+    this.pieceTarget = undefined;
+    if (this.session.closed) return;
+    this.checkOrder(FrameType.DATA, flags, streamId);
+    try {
+      this.pieceTarget = this.takeData(flags, streamId, length);
+      this.pieceEnds = (flags & Flag.END_STREAM) !== 0;
+    } catch (error) {
+      if (error instanceof StreamError) this.session.streamError(error);
+      else throw error;
+    }
+  }
+
+  onDataPiece(piece: Buffer, last: boolean): void {
+    const stream = this.pieceTarget;
+    // A stream closed between pieces was credited with the whole frame when it closed (`unconsumed`).
+    if (stream === undefined || stream.closed || this.session.closed) return;
+    if (last) this.pieceTarget = undefined;
+    stream.receiveData(piece, last && this.pieceEnds);
+  }
+
+  private checkOrder(type: number, flags: number, streamId: number): void {
     if (!this.gotSettings && (type !== FrameType.SETTINGS || flags & Flag.ACK)) {
       throw protocolError(`the peer's first frame must be SETTINGS, got ${frameName(type)}`);
     }
     const expecting = this.session.headerBlocks.expecting;
     if (expecting !== 0 && (type !== FrameType.CONTINUATION || streamId !== expecting)) {
       throw protocolError(`${frameName(type)} frame on stream ${streamId} interrupts the header block of stream ${expecting}`);
-    }
-    try {
-      this.dispatch(type, flags, streamId, payload);
-    } catch (error) {
-      if (error instanceof StreamError) this.session.streamError(error);
-      else throw error;
     }
   }
 
@@ -125,34 +153,46 @@ export class IncomingFrames implements FrameHandler {
   }
 
   private data(flags: number, streamId: number, payload: Buffer): void {
+    const stream = this.takeData(flags, streamId, payload.length, payload);
+    if (stream === undefined) return;
+    const data = stripPadding(FrameType.DATA, streamId, flags, payload);
+    if (data.length < payload.length) stream.consume(payload.length - data.length); // padding is processed at once
+    stream.receiveData(data, (flags & Flag.END_STREAM) !== 0);
+  }
+
+  /**
+   * A DATA frame's header (and its padding, when the whole `payload` is there): checks it and takes
+   * its `length` from the receive windows. Returns the
+   * stream its payload goes to, or undefined when it is dropped (then credited back at once).
+   */
+  private takeData(flags: number, streamId: number, length: number, payload?: Buffer): Stream | undefined {
     const session = this.session;
     this.requireStream(FrameType.DATA, streamId);
-    if (!session.connectionReceive.receive(payload.length)) {
+    if (!session.connectionReceive.receive(length)) {
       throw new ConnectionError(
         H2ErrorCode.FLOW_CONTROL_ERROR,
-        `DATA frame on stream ${streamId} larger than the connection's flow-control window (${payload.length} > ${session.connectionReceive.window})`,
+        `DATA frame on stream ${streamId} larger than the connection's flow-control window (${length} > ${session.connectionReceive.window})`,
       );
     }
-    const data = stripPadding(FrameType.DATA, streamId, flags, payload);
+    if (payload !== undefined) stripPadding(FrameType.DATA, streamId, flags, payload); // throws on bad padding, on any stream
     const stream = session.streams.get(streamId);
     if (stream === undefined) {
       if (this.idle(streamId)) throw protocolError(`DATA frame on stream ${streamId}, which is not open`);
-      session.creditConnection(payload.length); // a stream we reset or forgot: nobody consumes it
-      return;
+      session.creditConnection(length); // a stream we reset or forgot: nobody consumes it
+      return undefined;
     }
     if (stream.remoteEnded) {
-      session.creditConnection(payload.length);
+      session.creditConnection(length);
       throw new StreamError(streamId, H2ErrorCode.STREAM_CLOSED, `DATA frame on stream ${streamId} after its END_STREAM`);
     }
-    if (!stream.receiveWindow.receive(payload.length)) {
+    if (!stream.receiveWindow.receive(length)) {
       throw new ConnectionError(
         H2ErrorCode.FLOW_CONTROL_ERROR,
-        `DATA frame on stream ${streamId} larger than the flow-control window (${payload.length} > ${stream.receiveWindow.window})`,
+        `DATA frame on stream ${streamId} larger than the flow-control window (${length} > ${stream.receiveWindow.window})`,
       );
     }
-    stream.unconsumed += payload.length;
-    if (data.length < payload.length) stream.consume(payload.length - data.length); // padding is processed at once
-    stream.receiveData(data, (flags & Flag.END_STREAM) !== 0);
+    stream.unconsumed += length;
+    return stream;
   }
 
   private headerBlock(block: HeaderBlock | undefined): void {
