@@ -6,9 +6,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { ERR_PROTOCOL, type H2Error } from '../h2/errors';
 import { createH2Session } from '../h2/session';
-import type { H2Session, H2Settings, H2Stream, H2StreamListener, HeaderList } from '../h2/types';
+import { H2ErrorCode, type H2Session, type H2Settings, type H2Stream, type H2StreamListener, type HeaderList } from '../h2/types';
 import type { ChannelConnection, ChannelConnectionEvents, EngineStreamOpener, StreamSlotWaiter } from './call-transport';
+import { handshakeFailed, handshakeTimedOut } from './handshake-error';
 import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
 
 export interface EngineConnectionOptions extends KeepaliveOptions {
@@ -25,7 +27,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   private session!: H2Session;
   private readonly keepalive: Keepalive;
   private ended = false;
-  private handshake: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout } | undefined;
+  private handshake: { resolve(): void; reject(error: Error): void } | undefined;
   draining = false;
   /** Calls waiting for the server's MAX_CONCURRENT_STREAMS to allow their stream, oldest first. */
   private readonly slotWaiters: StreamSlotWaiter[] = [];
@@ -41,6 +43,9 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
       role: 'client',
       settings: options.settings,
       connectionWindowBytes: options.connectionWindowBytes,
+      // The session's own bound on the server's SETTINGS is the handshake's: one timer, cleared by
+      // the session when SETTINGS arrives or it closes.
+      settingsTimeoutMs: options.handshakeTimeoutMs,
       onRemoteSettings: () => this.onHandshake(),
       onGoaway: () => this.onGoaway(),
       onClose: (error) => this.onClose(error),
@@ -51,12 +56,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   static open(socket: Duplex, options: EngineConnectionOptions): Promise<EngineConnection> {
     return new Promise((resolve, reject) => {
       const connection = new EngineConnection(socket, options);
-      const timer = setTimeout(() => {
-        connection.handshake = undefined;
-        connection.session.destroy();
-        reject(new Error(`HTTP/2 handshake did not complete within ${options.handshakeTimeoutMs} ms`));
-      }, options.handshakeTimeoutMs);
-      connection.handshake = { resolve: () => resolve(connection), reject, timer };
+      connection.handshake = { resolve: () => resolve(connection), reject };
     });
   }
 
@@ -125,7 +125,6 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     const handshake = this.handshake;
     if (handshake === undefined) return;
     this.handshake = undefined;
-    clearTimeout(handshake.timer);
     this.keepalive.schedule();
     handshake.resolve();
   }
@@ -145,8 +144,8 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     const handshake = this.handshake;
     if (handshake !== undefined) {
       this.handshake = undefined;
-      clearTimeout(handshake.timer);
-      return handshake.reject(error ?? new Error('the connection closed during the HTTP/2 handshake'));
+      const timedOut = (error as H2Error | undefined)?.code === ERR_PROTOCOL && (error as H2Error).h2Code === H2ErrorCode.SETTINGS_TIMEOUT;
+      return handshake.reject(timedOut ? handshakeTimedOut(this.options.handshakeTimeoutMs, error) : handshakeFailed(error));
     }
     this.emit('close', error);
   }
