@@ -10,6 +10,9 @@ import { ERR_PROTOCOL, type H2Error } from '../h2/errors';
 import { createH2Session } from '../h2/session';
 import { H2ErrorCode, type H2Session, type H2Settings, type H2Stream, type H2StreamListener, type HeaderList } from '../h2/types';
 import type { ChannelConnection, ChannelConnectionEvents, EngineStreamOpener, StreamSlotWaiter } from './call-transport';
+import type { Metadata } from '@grpc/grpc-js';
+import type { RequestTarget } from '../protocol/request-headers';
+import { RequestHeaderLists } from './engine-headers';
 import { handshakeFailed, handshakeTimedOut } from './handshake-error';
 import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
 
@@ -32,6 +35,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   /** Calls waiting for the server's MAX_CONCURRENT_STREAMS to allow their stream, oldest first. */
   private readonly slotWaiters: StreamSlotWaiter[] = [];
   private startScheduled = false;
+  private readonly headerLists = new RequestHeaderLists();
 
   private constructor(
     socket: Duplex,
@@ -70,6 +74,10 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
 
   get activeStreams(): number {
     return this.session.activeStreams;
+  }
+
+  requestHeaders(metadata: Metadata, target: RequestTarget): HeaderList {
+    return this.headerLists.forCall(metadata, target);
   }
 
   /** Opens a stream for one call; `listener` is the call. */
