@@ -51,6 +51,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
       // the session when SETTINGS arrives or it closes.
       settingsTimeoutMs: options.handshakeTimeoutMs,
       onRemoteSettings: () => this.onHandshake(),
+      onSettingsUpdate: () => this.scheduleWaiters(), // a raised MAX_CONCURRENT_STREAMS lets waiting calls start
       onGoaway: () => this.onGoaway(),
       onClose: (error) => this.onClose(error),
     });
@@ -97,6 +98,11 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     const index = this.slotWaiters.indexOf(waiter);
     if (index >= 0) this.slotWaiters.splice(index, 1);
     // On the next tick: the ending call's stream closes (reset, or its last frame) after this.
+    this.scheduleWaiters();
+  }
+
+  /** Starts waiting calls on the next tick, outside the frame or call end that made room. */
+  private scheduleWaiters(): void {
     if (this.slotWaiters.length > 0 && !this.startScheduled) {
       this.startScheduled = true;
       process.nextTick(EngineConnection.startWaiters, this);

@@ -275,7 +275,7 @@ export class IncomingFrames implements FrameHandler {
       this.gotSettings = true;
       session.settingsDeadline?.stop();
       session.options.onRemoteSettings?.({ ...session.peerSettings });
-    }
+    } else session.options.onSettingsUpdate?.({ ...session.peerSettings });
     if (windowDelta > 0) session.resumeStreams();
   }
 
