@@ -8,7 +8,7 @@ import * as http2 from 'node:http2';
 import { addAbortSignal, type Duplex } from 'node:stream';
 import type { ChannelConnection, ChannelConnectionEvents, StreamOpener } from './call-transport';
 import { handshakeFailed, handshakeTimedOut } from './handshake-error';
-import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
+import { Keepalive, type KeepaliveOptions, type PingedConnection } from '../protocol/keepalive';
 
 export interface ConnectionOptions extends KeepaliveOptions {
   authority: string;

@@ -14,7 +14,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { RequestTarget } from '../protocol/request-headers';
 import { RequestHeaderLists } from './engine-headers';
 import { handshakeFailed, handshakeTimedOut } from './handshake-error';
-import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
+import { Keepalive, type KeepaliveOptions, type PingedConnection } from '../protocol/keepalive';
 
 export interface EngineConnectionOptions extends KeepaliveOptions {
   /** Whether the socket runs TLS (calls set `:scheme` from it). */
