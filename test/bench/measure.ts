@@ -19,9 +19,10 @@ function unaryOnce(client: BenchClient, payload: Buffer): Promise<void> {
 
 export async function measureGrpc(
   client: BenchClient,
-  options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number; warmUpCalls?: number },
+  options: { sequentialCalls: number; inFlight: number; throughputMs: number; streamBytes: number; warmUpCalls?: number; streamOnly?: boolean },
   progress: (phase: string) => void = () => undefined,
 ): Promise<GrpcFigures> {
+  if (options.streamOnly) return { unaryP50Us: NaN, unaryP99Us: NaN, callsPerSecond: NaN, streamMiBps: await measureStream(client, options.streamBytes, progress) };
   const payload = Buffer.alloc(100, 2);
   progress('warm-up and sequential unary calls');
   for (let i = 0; i < (options.warmUpCalls ?? 200); i++) await unaryOnce(client, payload);
@@ -47,16 +48,24 @@ export async function measureGrpc(
   );
   const callsPerSecond = completed / ((Date.now() - started) / 1000);
 
-  progress(`a ${options.streamBytes >> 20} MiB server stream`);
+  const streamMiBps = await measureStream(client, options.streamBytes, progress);
+  return { unaryP50Us: percentile(latencies, 50), unaryP99Us: percentile(latencies, 99), callsPerSecond, streamMiBps };
+}
+
+/** One server stream of `bytes` in 64 KiB messages; returns MiB/s. */
+async function measureStream(client: BenchClient, bytes: number, progress: (phase: string) => void): Promise<number> {
+  progress(`a ${bytes >> 20} MiB server stream`);
   const request = Buffer.alloc(8);
-  request.writeBigUInt64BE(BigInt(options.streamBytes));
+  request.writeBigUInt64BE(BigInt(bytes));
   const streamStarted = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   let received = 0;
   const call = (client as unknown as { Stream: (r: Buffer) => grpc.ClientReadableStream<Buffer> }).Stream(request);
   for await (const chunk of call) received += (chunk as Buffer).length;
-  if (received < options.streamBytes - STREAM_CHUNK) throw new Error(`stream ended early: ${received} bytes`);
-  const seconds = Number(process.hrtime.bigint() - streamStarted) / 1e9;
-  return { unaryP50Us: percentile(latencies, 50), unaryP99Us: percentile(latencies, 99), callsPerSecond, streamMiBps: received / 2 ** 20 / seconds };
+  if (received < bytes - STREAM_CHUNK) throw new Error(`stream ended early: ${received} bytes`);
+  const cpu = process.cpuUsage(cpuStarted);
+  progress(`client CPU ${((cpu.user + cpu.system) / 1000 / (received / 2 ** 20)).toFixed(3)} ms per MiB received`);
+  return received / 2 ** 20 / (Number(process.hrtime.bigint() - streamStarted) / 1e9);
 }
 
 /** Reads `bytes` from a socket whose peer sends them, returning MiB/s. */

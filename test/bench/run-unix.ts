@@ -14,7 +14,10 @@ import { machineDescription, saveResult } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 3);
-const settings = { sequentialCalls: 2000, inFlight: 64, throughputMs: 3000, streamBytes: 256 << 20 };
+// VMRPC_BENCH_ONLY=stream measures the server stream alone and records nothing (a quick ratio
+// while working on the receive path); VMRPC_BENCH_VARIANTS=stock,node,vmrpc picks the clients.
+const streamOnly = process.env.VMRPC_BENCH_ONLY === 'stream';
+const settings = { sequentialCalls: 2000, inFlight: 64, throughputMs: 3000, streamBytes: 256 << 20, streamOnly };
 const target = `unix:/tmp/vmrpc-bench-${process.pid}.sock`;
 
 const server = spawn(process.execPath, [path.join(here, 'bench-server.js'), target, 'stock'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -31,8 +34,16 @@ const variants: Record<string, () => BenchClient> = {
     new BenchClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: { 'grpc.max_receive_message_length': -1 }, http2: 'vmrpc' })),
 };
 
-const results = await runRounds(rounds, variants, settings);
+const keys = Object.keys(variants);
+const picked = process.env.VMRPC_BENCH_VARIANTS?.split(',').map((short) => keys[['stock', 'node', 'vmrpc'].indexOf(short)]);
+if (picked !== undefined && picked.some((key) => key === undefined)) throw new Error('VMRPC_BENCH_VARIANTS lists stock, node and/or vmrpc');
+const run = picked === undefined ? variants : Object.fromEntries(picked.map((key) => [key!, variants[key!]!]));
+const results = await runRounds(rounds, run, settings);
 server.stdin!.end();
+if (streamOnly || picked !== undefined) {
+  for (const [name, figures] of results) console.log(`median ${name}: ${figures.streamMiBps.toFixed(1)} MiB/s`);
+  process.exit(0);
+}
 
 const [baseline, ours, engine] = Object.keys(variants) as [string, string, string];
 saveResult({

@@ -3,7 +3,8 @@
  * also a grpc-js MethodDefinition, so a descriptor can go straight to Server#addService or
  * makeGenericClientConstructor; the type parameters carry the message types and streaming shape.
  */
-import type { MessageType } from './codec/message-type';
+import { frameMessage } from '@vmrpc/transport';
+import { framedEncoderOf, type MessageType } from './codec/message-type';
 import type { DeepPartial } from './types';
 
 /** One method of a service: its path, streaming shape and message codecs (also a grpc-js MethodDefinition). */
@@ -50,7 +51,7 @@ export function methodDescriptor<Req, Res, RequestStream extends boolean, Respon
   requestType: MessageType<Req>,
   responseType: MessageType<Res>,
 ): MethodDescriptor<Req, Res, RequestStream, ResponseStream> {
-  return {
+  const descriptor: MethodDescriptor<Req, Res, RequestStream, ResponseStream> = {
     path: `/${service}/${method}`,
     originalName: method,
     requestStream,
@@ -62,6 +63,23 @@ export function methodDescriptor<Req, Res, RequestStream extends boolean, Respon
     responseSerialize: (value) => responseType.encode(value),
     responseDeserialize: (bytes) => responseType.decode(bytes),
   };
+  madeHere.add(descriptor);
+  return descriptor;
+}
+
+// Descriptors made by methodDescriptor(): their responseSerialize is their response type's encode.
+const madeHere = new WeakSet<object>();
+
+/**
+ * A response of `method` as a gRPC message with its prefix space: 5 bytes in front of the
+ * encoding, for the caller to fill (writeFrameHeader). Encoded in place when `method` was made by
+ * methodDescriptor() from a MessageType of messageTypeOf(); otherwise its own responseSerialize
+ * is used, and the message copied behind a prefix.
+ */
+export function responseFramer(method: AnyMethodDescriptor): (value: unknown) => Buffer {
+  const framed = madeHere.has(method) ? framedEncoderOf(method.responseType) : undefined;
+  if (framed !== undefined) return framed;
+  return (value) => frameMessage(method.responseSerialize(value));
 }
 
 /** The method kinds, named as gRPC names them. */

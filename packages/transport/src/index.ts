@@ -35,7 +35,9 @@ export { formatGrpcTimeout, parseGrpcTimeout, MAX_TIMER_MS } from './protocol/de
 export { DeadlineTimer, type DeadlineHolder, type DeadlineTimerOptions } from './client/call-deadlines';
 export { decodeGrpcMessage, encodeGrpcMessage } from './protocol/status';
 /** gRPC's length-prefixed message framing, for code that forwards raw messages (the agent gateway). */
-export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, frameMessage, type DecodedFrame } from './protocol/framing';
+export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, frameMessage, writeFrameHeader, type DecodedFrame, type FrameSink } from './protocol/framing';
+/** Keepalive PINGs of one HTTP/2 connection (grpc-js's `grpc.keepalive_*` semantics), for servers on the HTTP/2 engine. */
+export { Keepalive, type KeepaliveOptions, type PingedConnection } from './protocol/keepalive';
 /** The version of @vmrpc/transport. */
 export const version = '0.1.0';
 /** The lean HTTP/2 engine (RFC 9113 framing, RFC 7541 HPACK) with plain-callback streams. */

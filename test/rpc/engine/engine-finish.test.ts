@@ -5,7 +5,7 @@
 // it credits its windows only as it reads, so a paused stream holds the response back.
 import { createHash } from 'node:crypto';
 import type * as http2 from 'node:http2';
-import { FrameDecoder } from '@vmrpc/transport';
+import { FrameDecoder, frameMessage } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
@@ -15,6 +15,7 @@ import { openStream, rawCall } from './raw-http2.js';
 import { ACT, actRequest } from './stock-client.js';
 
 const CHAT = '/vmrpc.testing.v1.Streaming/Chat';
+const SUM = '/vmrpc.testing.v1.Streaming/Sum';
 
 interface Received {
   messages: Buffer[];
@@ -105,6 +106,38 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
       const { trailers, rstCode } = await within(10_000, 'the status', received);
       expect(trailers?.['grpc-status'], `trailers ${JSON.stringify(trailers)}, RST_STREAM ${rstCode}`).to.equal('4');
       expect(trailers?.['grpc-message']).to.equal('Deadline exceeded');
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('a client that never half-closes nor reads: the status still arrives, and the server frees the streams (RST_STREAM NO_ERROR after the trailers)', async function () {
+    fx = await engineFixture();
+    // Two calls the handlers end with an error while the request side stays open, on one connection.
+    const failing = (failCode: number) => frameMessage(StreamingService.chat.requestSerialize({ value: 1n, failCode, failDetails: `stop ${failCode}` }));
+    const { session, stream: chat } = openStream(fx.path, { path: CHAT });
+    try {
+      const sum = session.request({ ':method': 'POST', ':path': SUM, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+      sum.on('error', () => undefined);
+      chat.pause();
+      sum.pause();
+      const received = [readAll(chat), readAll(sum)];
+      let statuses = 0;
+      for (const stream of [chat, sum]) stream.once('trailers', () => statuses++);
+      chat.write(failing(9));
+      sum.write(failing(7));
+      // Neither stream is read nor ended: the server alone must let go of them once their status is out.
+      await within(5000, 'both statuses to reach the client', until(() => statuses === 2));
+      await within(5000, 'the server to free both streams', until(() => fx.links.activeStreams === 0));
+      expect(fx.links.openLinks, 'the connection stays open').to.equal(1);
+      chat.resume();
+      sum.resume();
+      const [a, b] = await within(5000, 'both streams to close', Promise.all(received));
+      expect(a.trailers?.['grpc-status'], JSON.stringify(a)).to.equal('9');
+      expect(a.trailers?.['grpc-message']).to.equal('stop 9');
+      expect(b.trailers?.['grpc-status'], JSON.stringify(b)).to.equal('7');
+      expect(b.trailers?.['grpc-message']).to.equal('stop 7');
+      expect([a.rstCode, b.rstCode]).to.deep.equal([0, 0]);
     } finally {
       session.destroy();
     }

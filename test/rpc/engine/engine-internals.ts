@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as CallLinkServerModule from '../../../packages/rpc/dist/agent/guest/call-link-server.js';
 import type * as CreateServerModule from '../../../packages/rpc/dist/server/create-server.js';
+import type * as DescriptorModule from '../../../packages/rpc/dist/descriptor.js';
 
 const require = createRequire(import.meta.url);
 const distOfRpc = join(dirname(require.resolve('@vmrpc/rpc/package.json')), 'dist');
@@ -18,3 +19,4 @@ function internal<T>(path: string): T {
 export const { createServingServer } = internal<typeof CreateServerModule>('server/create-server.js');
 export const { CallLinkServer } = internal<typeof CallLinkServerModule>('agent/guest/call-link-server.js');
 export type CallLinkServer = CallLinkServerModule.CallLinkServer;
+export const { responseFramer } = internal<typeof DescriptorModule>('descriptor.js');

@@ -180,6 +180,21 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
       expect(bare.headers['grpc-status']).to.equal(String(Status.INTERNAL));
     });
 
+    it('a compressed flag other than 0 or 1 is INTERNAL naming the flag; a request written a byte at a time is one message', async function () {
+      fx = await engineFixture();
+      const bad = Buffer.from(actRequest({ value: 1n }));
+      bad[0] = 2;
+      const refused = await rawCall(fx.path, { path: ACT, body: [bad] });
+      expect(refused.headers['grpc-status']).to.equal(String(Status.INTERNAL));
+      expect(decodeURIComponent(String(refused.headers['grpc-message']))).to.equal('invalid compressed flag 2 in a message header');
+      // Written a byte at a time (node:http2 may still gather writes into fewer DATA frames; the
+      // decoder's splits are covered one by one in test/transport/framing.test.ts).
+      const request = actRequest({ key: 'split', value: 7n });
+      const split = await rawCall(fx.path, { path: ACT, body: [...request].map((byte) => Buffer.of(byte)) });
+      expect(split.trailers?.['grpc-status'], JSON.stringify(split)).to.equal('0');
+      expect(split.data.length).to.be.greaterThan(5);
+    });
+
     it('messages over grpc.max_receive_message_length are RESOURCE_EXHAUSTED, plain or inflated past it', async function () {
       fx = await engineFixture({ grpc: { 'grpc.max_receive_message_length': 1024 } });
       expect(fx.links.grpcFallback).to.equal(undefined);

@@ -49,6 +49,41 @@ describe('h2 engine: client role against a node:http2 server', () => {
   });
   checkLeaksAroundEachTest(); // after the cleanup above: mocha runs afterEach hooks in order
 
+  it('DATA split across socket reads arrives in pieces; a stream reset between them gives the connection the whole frame back', async () => {
+    const { raw, path } = await rawServer();
+    client = await engineClient(path); // the connection's receive window: HTTP/2's default 65535
+    const peer = await raw;
+    await peer.frame('client SETTINGS', (frame) => frame.type === 0x4, PREFACE.length);
+    peer.socket.write(rawFrame(0x4, 0, 0));
+    const body = payload(16384).data;
+    for (const id of [1, 3]) {
+      const listener = new RecordingListener();
+      listener.autoConsume = false; // nothing is credited unless the reset gives it back
+      listener.onDataHook = () => listener.stream!.reset(H2ErrorCode.CANCEL);
+      listener.stream = client.session.request(grpcRequest('/pieces'), true, listener);
+      await peer.frame(`HEADERS of stream ${id}`, (frame) => frame.type === 0x1 && frame.streamId === id, PREFACE.length);
+      const frame = rawFrame(0x0, 0, id, body);
+      peer.socket.write(Buffer.concat([rawFrame(0x1, 0x4, id, Buffer.from([0x88])), frame.subarray(0, 9 + 1000)]));
+      // The client saw the first piece alone (and reset the stream) before the rest is sent.
+      await peer.frame(`RST_STREAM of stream ${id}`, (f) => f.type === 0x3 && f.streamId === id, PREFACE.length);
+      expect(listener.chunks.map((chunk) => chunk.length)).to.deep.equal([1000]);
+      peer.socket.write(frame.subarray(9 + 1000));
+    }
+    // Two whole frames (32768 bytes) credited to the connection: past half its window, one update.
+    const update = await peer.frame('connection WINDOW_UPDATE', (frame) => frame.type === 0x8 && frame.streamId === 0, PREFACE.length);
+    expect(update.payload.readUInt32BE(0)).to.equal(2 * 16384);
+    // The reader is still in step: a stream after them gets its body whole.
+    const last = new RecordingListener();
+    last.stream = client.session.request(grpcRequest('/after'), true, last);
+    await peer.frame('HEADERS of stream 5', (frame) => frame.type === 0x1 && frame.streamId === 5, PREFACE.length);
+    const whole = rawFrame(0x0, 0x1, 5, body);
+    peer.socket.write(Buffer.concat([rawFrame(0x1, 0x4, 5, Buffer.from([0x88])), whole.subarray(0, 5000)]));
+    peer.socket.write(whole.subarray(5000));
+    await within(5000, 'stream 5', last.done);
+    expect(sha256(last.body)).to.equal(sha256(body));
+    expect(client.session.closed).to.equal(false);
+  });
+
   it('takes response headers split over CONTINUATION, Huffman-coded and indexed by nghttp2', async () => {
     const bulky = bulkyHeaders(40, 900); // ~36 KB: more than two 16 KiB frames
     server = await nodeServer((stream, headers) => {

@@ -118,7 +118,7 @@ describe('h2 engine: a hostile client bending HPACK, windows and stream ids', ()
       check();
     }));
     // Nothing keeps the closed streams (and their owners) reachable while the window stays shut.
-    expect((entry.session as unknown as { waiting: unknown[] }).waiting, 'streams waiting for a window').to.have.length(0);
+    expect((entry.session as unknown as { waiting: { waiting: unknown[] } }).waiting.waiting, 'streams waiting for a window').to.have.length(0);
     await stillServing(setup);
   });
 });

@@ -105,4 +105,24 @@ describe('h2 engine: HPACK', () => {
     expect(new HpackDecoder().decode(block).headers).to.deep.equal(headers);
     expect(encoder.encode(headers)).to.deep.equal(block); // from the per-field cache
   });
+
+  it('caches what repeats: one-off values never evict the fields every call sends', () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    // A one-field list encodes to the cached field's own Buffer: identity shows what is cached.
+    const stable = [[':path', '/pkg.Service/Method'], [':authority', 'vm'], ['user-agent', 'grpc-node-js/1.14.0'], ['content-type', 'application/grpc']];
+    const first = stable.map((field) => encoder.encode(field));
+    for (let i = 0; i < 5000; i++) {
+      const headers = [':path', '/pkg.Service/Method', 'x-request-id', `request-${i}`, 'grpc-timeout', `${i}m`];
+      expect(decoder.decode(encoder.encode(headers)).headers).to.deep.equal(headers);
+    }
+    stable.forEach((field, i) => expect(encoder.encode(field), field[0]).to.equal(first[i]));
+    // A custom value is cached from its second use on; a one-off one is not.
+    const tenant = ['x-tenant', 'acme'];
+    const once = encoder.encode(tenant);
+    const twice = encoder.encode(tenant);
+    expect(twice).to.not.equal(once);
+    expect(encoder.encode(tenant)).to.equal(twice);
+    expect(encoder.encode(['x-request-id', 'request-1'])).to.not.equal(encoder.encode(['x-request-id', 'request-1'])); // forgotten among 5000
+  });
 });

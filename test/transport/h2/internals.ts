@@ -28,6 +28,6 @@ export const { ConnectionError } = internal<typeof ErrorsModule>('h2/errors.js')
 import type * as FloodGuardModule from '../../../packages/transport/dist/h2/flood-guard.js';
 import type * as HeaderBlockModule from '../../../packages/transport/dist/h2/header-block.js';
 export const { MAX_WASTED_STREAMS_BURST, MAX_ANSWERS_WHILE_BLOCKED, ANSWER_QUEUE_LIMIT } = internal<typeof FloodGuardModule>('h2/flood-guard.js');
-import type * as SessionModule from '../../../packages/transport/dist/h2/session.js';
-export const { CLOSE_FLUSH_TIMEOUT_MS } = internal<typeof SessionModule>('h2/session.js');
+import type * as SessionModule from '../../../packages/transport/dist/h2/close-flush.js';
+export const { CLOSE_FLUSH_TIMEOUT_MS } = internal<typeof SessionModule>('h2/close-flush.js');
 export const { DEFAULT_MAX_HEADER_BLOCK_BYTES, maxHeaderBlockBytes } = internal<typeof HeaderBlockModule>('h2/header-block.js');

@@ -3,18 +3,14 @@
  * compiled once per message type: 64-bit integers as bigint, oneofs as `{ $case, <field> }`
  * unions, Struct/Value/ListValue as JSON, and full defaults on decode.
  */
-import { Enum, Type, type Field, type Message } from 'protobufjs';
+import { Enum, Type, type Field } from 'protobufjs';
 import type { JsonObject, JsonValue } from '../types';
+import { compileConverter, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
 import { fromBigInt, hashKeyToDecimal, toBigInt } from './long';
 
-type Convert = (value: unknown) => unknown;
+export type { Converter } from './compile-converter';
 
-export interface Converter {
-  /** A (partial) vmrpc value as an object protobufjs can encode. */
-  toWire(value: unknown): Record<string, unknown>;
-  /** A decoded protobufjs message as a full vmrpc value. */
-  fromWire(message: Message | Record<string, unknown>): Record<string, unknown>;
-}
+type Convert = (value: unknown) => unknown;
 
 const UNSIGNED_64 = new Set(['uint64', 'fixed64']);
 const identity: Convert = (value) => value;
@@ -107,32 +103,23 @@ function special(type: Type): Converter | undefined {
 
 // --- generic messages ---
 
-interface FieldPlan {
-  name: string;
-  toWire: Convert;
-  fromWire: Convert;
-  /** Presence matters: message fields, proto3 optional fields and oneof members. */
-  tracked: boolean;
-  /** A google.protobuf.Value field, where null is a value (JSON null), not an absence. */
-  nullable?: boolean;
-}
-
-function valueConverters(field: Field): { toWire: Convert; fromWire: Convert } {
+function valueConverters(field: Field): { toWire: Convert; fromWire: Convert; identity: boolean } {
   const resolved = field.resolvedType;
   if (resolved instanceof Type) {
     const json = JSON_FIELD_FROM_WIRE[resolved.fullName];
-    if (json !== undefined) return { toWire: (value) => converterFor(resolved).toWire(value), fromWire: json };
+    if (json !== undefined) return { toWire: (value) => converterFor(resolved).toWire(value), fromWire: json, identity: false };
     return {
       toWire: (value) => converterFor(resolved).toWire(value),
       fromWire: (value) => converterFor(resolved).fromWire(isRecord(value) ? value : {}),
+      identity: false,
     };
   }
-  if (resolved instanceof Enum) return { toWire: identity, fromWire: identity };
+  if (resolved instanceof Enum) return { toWire: identity, fromWire: identity, identity: true };
   if (field.long) {
     const unsigned = UNSIGNED_64.has(field.type);
-    return { toWire: (value) => (typeof value === 'bigint' ? fromBigInt(value, unsigned) : value), fromWire: (value) => toBigInt(value, unsigned) };
+    return { toWire: (value) => (typeof value === 'bigint' ? fromBigInt(value, unsigned) : value), fromWire: (value) => toBigInt(value, unsigned), identity: false };
   }
-  return { toWire: identity, fromWire: identity };
+  return { toWire: identity, fromWire: identity, identity: true };
 }
 
 function mapKeyFromWire(keyType: string): (key: string) => string {
@@ -151,13 +138,15 @@ function mapKeyFromWire(keyType: string): (key: string) => string {
 
 function planField(field: Field): FieldPlan {
   field.resolve();
-  const { toWire, fromWire } = valueConverters(field);
+  const { toWire, fromWire, identity } = valueConverters(field);
   const name = field.name;
   if (field.map) {
     const keyFromWire = mapKeyFromWire((field as Field & { keyType: string }).keyType);
     return {
       name,
       tracked: false,
+      identity: false,
+      nullable: false,
       toWire: (value) => {
         if (!isRecord(value)) return undefined;
         const out: Record<string, unknown> = {};
@@ -175,12 +164,14 @@ function planField(field: Field): FieldPlan {
     return {
       name,
       tracked: false,
+      identity: false,
+      nullable: false,
       toWire: (value) => (Array.isArray(value) ? value.map(toWire) : undefined),
       fromWire: (value) => (Array.isArray(value) ? value.map(fromWire) : []),
     };
   }
   const tracked = field.resolvedType instanceof Type || field.partOf !== null;
-  return { name, tracked, toWire, fromWire, nullable: field.resolvedType?.fullName === '.google.protobuf.Value' };
+  return { name, tracked, toWire, fromWire, identity, nullable: field.resolvedType?.fullName === '.google.protobuf.Value' };
 }
 
 /** A oneof that is a real choice (not the synthetic one behind a proto3 `optional`). */
@@ -191,65 +182,17 @@ export function isRealOneof(field: Field): boolean {
 
 function compile(type: Type): Converter {
   const plain: FieldPlan[] = [];
-  const oneofs = new Map<string, Map<string, FieldPlan>>();
+  const oneofs = new Map<string, OneofPlan>();
   for (const field of type.fieldsArray) {
     const plan = planField(field);
     if (isRealOneof(field)) {
       const group = field.partOf!.name;
-      if (!oneofs.has(group)) oneofs.set(group, new Map());
-      oneofs.get(group)!.set(field.name, plan);
+      let oneof = oneofs.get(group);
+      if (oneof === undefined) oneofs.set(group, (oneof = { group, members: [] }));
+      oneof.members.push(plan);
     } else {
       plain.push(plan);
     }
   }
-  const oneofList = [...oneofs.entries()];
-
-  return {
-    toWire(value) {
-      const out: Record<string, unknown> = {};
-      if (!isRecord(value)) return out;
-      for (const plan of plain) {
-        const item = value[plan.name];
-        if (item === undefined || (item === null && plan.nullable !== true)) continue;
-        const wire = plan.toWire(item);
-        if (wire !== undefined) out[plan.name] = wire;
-      }
-      for (const [group, members] of oneofList) {
-        const choice = value[group];
-        if (!isRecord(choice) || typeof choice.$case !== 'string') continue;
-        const plan = members.get(choice.$case);
-        if (plan === undefined) throw new TypeError(`${type.fullName.slice(1)}.${group}: no member named ${choice.$case}`);
-        const item = choice[choice.$case];
-        // A chosen member with no value is sent as its default, so the choice survives the trip.
-        out[plan.name] = item === undefined || item === null ? defaultOf(type, plan.name) : plan.toWire(item);
-      }
-      return out;
-    },
-    fromWire(message) {
-      const out: Record<string, unknown> = {};
-      for (const plan of plain) {
-        if (plan.tracked) {
-          if (hasOwn(message, plan.name) && message[plan.name as keyof typeof message] != null) out[plan.name] = plan.fromWire(message[plan.name as keyof typeof message]);
-        } else {
-          out[plan.name] = plan.fromWire(message[plan.name as keyof typeof message]);
-        }
-      }
-      for (const [group, members] of oneofList) {
-        for (const [name, plan] of members) {
-          const item: unknown = message[name as keyof typeof message];
-          if (hasOwn(message, name) && item != null) {
-            out[group] = { $case: name, [name]: plan.fromWire(item) };
-            break;
-          }
-        }
-      }
-      return out;
-    },
-  };
-}
-
-function defaultOf(type: Type, fieldName: string): unknown {
-  const field = type.fields[fieldName]!;
-  if (field.resolvedType instanceof Type) return {};
-  return field.defaultValue;
+  return compileConverter(type, plain, [...oneofs.values()]);
 }

@@ -1,7 +1,7 @@
 /** A message type's codec: what generated code exports next to each message interface. */
-import type { Type } from 'protobufjs';
+import { Writer, type Type } from 'protobufjs';
 import type { DeepPartial } from '../types';
-import { converterFor } from './convert';
+import { converterFor, type Converter } from './convert';
 
 /** A message type's codec: what generated code exports next to each message interface. */
 export interface MessageType<T> {
@@ -21,6 +21,17 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 // The reflection type behind each MessageType made here, for server reflection.
 const reflectionTypes = new WeakMap<object, () => Type>();
+// The framed encoder of each MessageType made here (framedEncoderOf).
+const framedEncoders = new WeakMap<object, (message: unknown) => Buffer>();
+
+/**
+ * The encoder of `messageType` that leaves 5 bytes (FRAME_HEADER_BYTES) free in front of the message, for
+ * a gRPC message prefix the caller writes there: a response goes out without a second buffer
+ * and a copy. Undefined for a MessageType not made by messageTypeOf().
+ */
+export function framedEncoderOf(messageType: MessageType<unknown>): ((message: unknown) => Buffer) | undefined {
+  return framedEncoders.get(messageType);
+}
 
 /** The protobufjs type behind `messageType`, or undefined if it was not made by messageTypeOf(). */
 export function reflectionTypeOf(messageType: MessageType<unknown>): Type | undefined {
@@ -30,15 +41,23 @@ export function reflectionTypeOf(messageType: MessageType<unknown>): Type | unde
 /** A MessageType backed by a protobufjs reflection type, resolved on first use. */
 export function messageTypeOf<T>(typeName: string, resolve: () => Type): MessageType<T> {
   let type: Type | undefined;
+  // Resolved on first use, then held here: no lookup per message.
+  let converter: Converter | undefined;
   const get = (): Type => (type ??= resolve());
   const encode = (message: DeepPartial<T>): Buffer => {
     const resolved = get();
-    return asBuffer(resolved.encode(converterFor(resolved).toWire(message)).finish());
+    return asBuffer(resolved.encode((converter ??= converterFor(resolved)).toWire(message)).finish());
   };
   // The converter builds exactly T's shape (see convert.ts); the cast is where that is asserted.
   const decode = (bytes: Uint8Array): T => {
     const resolved = get();
-    return converterFor(resolved).fromWire(resolved.decode(bytes)) as T;
+    return (converter ??= converterFor(resolved)).fromWire(resolved.decode(bytes)) as T;
+  };
+  const encodeFramed = (message: unknown): Buffer => {
+    const resolved = get();
+    // Five bytes of room first (a fixed32 and a one-byte varint), then the message itself.
+    const writer = Writer.create().fixed32(0).uint32(0);
+    return asBuffer(resolved.encode((converter ??= converterFor(resolved)).toWire(message), writer).finish());
   };
   const messageType: MessageType<T> = {
     typeName,
@@ -47,5 +66,6 @@ export function messageTypeOf<T>(typeName: string, resolve: () => Type): Message
     create: (partial) => decode(encode(partial ?? ({} as DeepPartial<T>))),
   };
   reflectionTypes.set(messageType, get);
+  framedEncoders.set(messageType, encodeFramed);
   return messageType;
 }

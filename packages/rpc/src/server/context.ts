@@ -70,14 +70,21 @@ export class ServerCallContext implements HandlerContext {
   private metadataValue: Metadata | undefined;
   private headerValue: Metadata | undefined = undefined;
   private trailerValue: Metadata | undefined = undefined;
+  private deadlineValue: Date | undefined = undefined;
 
+  /** `deadlineMs`: the deadline as Date.now() time, Infinity for none (its Date is made on first read). */
   constructor(
     readonly method: string,
     private readonly metadataSource: Metadata | MetadataSource,
     readonly peer: string,
-    readonly deadline: Date | undefined,
+    protected readonly deadlineMs: number,
     private readonly sink: HeaderSink,
   ) {}
+
+  get deadline(): Date | undefined {
+    if (this.deadlineValue === undefined && this.deadlineMs !== Infinity) this.deadlineValue = new Date(this.deadlineMs);
+    return this.deadlineValue;
+  }
 
   get metadata(): Metadata {
     if (this.metadataValue === undefined) {
@@ -131,24 +138,31 @@ export class ServerCallContext implements HandlerContext {
   }
 }
 
-function deadlineOf(call: ServerSurfaceCall): Date | undefined {
+function deadlineMsOf(call: ServerSurfaceCall): number {
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(ms) ? new Date(ms) : undefined;
+  return Number.isFinite(ms) ? ms : Infinity;
 }
+
+/**
+ * grpc-js arms its deadline timer on the event loop's clock (whole milliseconds, read once per loop
+ * turn) but reports the deadline as Date.now() + timeout: its timer can fire while Date.now() is
+ * still a millisecond short of that Date. One clock tick of slack reads that as the deadline.
+ */
+const CLOCK_TICK_MS = 1;
 
 /** The context of a grpc-js call: grpc-js's 'cancelled' event (deadline or client) cancels it. */
 class GrpcCallContext extends ServerCallContext {
   private readonly onCancelled = (): void => {
     this.cancel(
-      this.deadline !== undefined && this.deadline.getTime() <= Date.now()
+      this.deadlineMs <= Date.now() + CLOCK_TICK_MS
         ? new RpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')
         : new RpcError(status.CANCELLED, 'Cancelled by the client'),
     );
   };
 
   constructor(private readonly call: ServerSurfaceCall) {
-    super(call.getPath(), call.metadata, call.getPeer(), deadlineOf(call), call);
+    super(call.getPath(), call.metadata, call.getPeer(), deadlineMsOf(call), call);
     call.on('cancelled', this.onCancelled);
   }
 

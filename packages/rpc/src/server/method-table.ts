@@ -3,7 +3,7 @@
  * message codecs and its implementation. add() and reflection fill it; grpc-js's Server gets a
  * handler made from each entry (grpc-calls.ts), and the engine server (engine/) dispatches on it.
  */
-import { methodKind, type AnyMethodDescriptor, type MethodKind, type ServiceDescriptor } from '../descriptor';
+import { methodKind, responseFramer, type AnyMethodDescriptor, type MethodKind, type ServiceDescriptor } from '../descriptor';
 import type { BidiStreamingHandler, ClientStreamingHandler, ServerStreamingHandler, UnaryHandler } from './handlers';
 import type { ServerErrorListener } from './status';
 
@@ -12,8 +12,8 @@ interface MethodCodecs {
   readonly path: string;
   /** A request from its wire encoding. */
   deserialize(bytes: Buffer): unknown;
-  /** The wire encoding of a response. */
-  serialize(value: unknown): Buffer;
+  /** The wire encoding of a response, after 5 bytes left for its gRPC message prefix (descriptor.ts responseFramer). */
+  serializeFramed(value: unknown): Buffer;
   readonly onError: ServerErrorListener | undefined;
 }
 
@@ -36,7 +36,7 @@ function entryOf(method: AnyMethodDescriptor, fn: AnyImplementation, onError: Se
     kind,
     implementation: fn,
     deserialize: (bytes) => method.requestDeserialize(bytes),
-    serialize: (value) => method.responseSerialize(value as never),
+    serializeFramed: responseFramer(method),
     onError,
   };
 }

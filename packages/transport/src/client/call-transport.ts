@@ -6,7 +6,8 @@
  */
 import type { EventEmitter } from 'node:events';
 import type * as http2 from 'node:http2';
-import type { CallCredentials, ChannelInterface, StatusObject } from '@grpc/grpc-js';
+import type { CallCredentials, ChannelInterface, Metadata, StatusObject } from '@grpc/grpc-js';
+import type { RequestTarget } from '../protocol/request-headers';
 import type { H2Stream, H2StreamListener, HeaderList } from '../h2/types';
 import type { DeadlineTimer } from './call-deadlines';
 
@@ -35,6 +36,8 @@ export interface StreamSlotWaiter {
 
 /** A READY connection of the vmrpc HTTP/2 engine, as a call sees it. */
 export interface EngineStreamOpener extends CallConnection {
+  /** A call's request headers (the fixed part of each method's is built once per connection). */
+  requestHeaders(metadata: Metadata, target: RequestTarget): HeaderList;
   /** Opens one stream with these request headers; `listener` (the call) hears what arrives. */
   request(headers: HeaderList, endStream: boolean, listener: H2StreamListener): H2Stream;
   /** Calls `waiter.startStream()` now if the server allows another stream, else once one ends, in order. */

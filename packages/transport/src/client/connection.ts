@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import { addAbortSignal, type Duplex } from 'node:stream';
 import type { ChannelConnection, ChannelConnectionEvents, StreamOpener } from './call-transport';
-import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
+import { handshakeFailed, handshakeTimedOut } from './handshake-error';
+import { Keepalive, type KeepaliveOptions, type PingedConnection } from '../protocol/keepalive';
 
 export interface ConnectionOptions extends KeepaliveOptions {
   authority: string;
@@ -57,7 +58,7 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
         maxSessionMemory: options.maxSessionMemory,
         maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
       } as http2.ClientSessionOptions);
-      const timer = setTimeout(() => fail(new Error(`HTTP/2 handshake did not complete within ${options.handshakeTimeoutMs} ms`)), options.handshakeTimeoutMs);
+      const timer = setTimeout(() => fail(handshakeTimedOut(options.handshakeTimeoutMs)), options.handshakeTimeoutMs);
       const fail = (error: Error): void => {
         clearTimeout(timer);
         session.removeListener('remoteSettings', ready);
@@ -67,13 +68,14 @@ export class Http2Connection extends EventEmitter<ConnectionEvents> implements S
       const ready = (): void => {
         clearTimeout(timer);
         session.setLocalWindowSize(options.connectionWindowBytes);
-        session.removeListener('error', fail);
+        session.removeListener('error', failed);
         session.removeListener('close', closedEarly);
         resolve(new Http2Connection(session, options));
       };
-      const closedEarly = (): void => fail(new Error('the connection closed during the HTTP/2 handshake'));
+      const failed = (error: Error): void => fail(handshakeFailed(error));
+      const closedEarly = (): void => fail(handshakeFailed(undefined));
       session.once('remoteSettings', ready);
-      session.once('error', fail);
+      session.once('error', failed);
       session.once('close', closedEarly);
     });
   }

@@ -14,7 +14,7 @@ import { H2ErrorCode } from '../h2/types';
 import { statusFromRstCode } from '../protocol/status';
 import { CallBase, runCallback, type QueuedWrite } from './call-base';
 import type { EngineStreamOpener, StreamSlotWaiter } from './call-transport';
-import { headerObject, httpStatusOf, requestHeaderList } from './engine-headers';
+import { headerObject, httpStatusOf } from './engine-headers';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -52,7 +52,7 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
     this.requestMetadata = undefined;
     if (this.statusDelivered) return;
     // Built now, so grpc-timeout counts from when the request goes out.
-    const headers = requestHeaderList(metadata, this.requestTarget(connection));
+    const headers = connection.requestHeaders(metadata, this.requestTarget(connection));
     // A call half-closed before any message (rare: no request message) ends with its HEADERS.
     const endStream = this.halfClosePending && this.writeQueue.length === 0;
     try {

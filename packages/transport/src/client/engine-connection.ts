@@ -6,10 +6,15 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { ERR_PROTOCOL, type H2Error } from '../h2/errors';
 import { createH2Session } from '../h2/session';
-import type { H2Session, H2Settings, H2Stream, H2StreamListener, HeaderList } from '../h2/types';
+import { H2ErrorCode, type H2Session, type H2Settings, type H2Stream, type H2StreamListener, type HeaderList } from '../h2/types';
 import type { ChannelConnection, ChannelConnectionEvents, EngineStreamOpener, StreamSlotWaiter } from './call-transport';
-import { Keepalive, type KeepaliveOptions, type PingedConnection } from './keepalive';
+import type { Metadata } from '@grpc/grpc-js';
+import type { RequestTarget } from '../protocol/request-headers';
+import { RequestHeaderLists } from './engine-headers';
+import { handshakeFailed, handshakeTimedOut } from './handshake-error';
+import { Keepalive, type KeepaliveOptions, type PingedConnection } from '../protocol/keepalive';
 
 export interface EngineConnectionOptions extends KeepaliveOptions {
   /** Whether the socket runs TLS (calls set `:scheme` from it). */
@@ -25,11 +30,12 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   private session!: H2Session;
   private readonly keepalive: Keepalive;
   private ended = false;
-  private handshake: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout } | undefined;
+  private handshake: { resolve(): void; reject(error: Error): void } | undefined;
   draining = false;
   /** Calls waiting for the server's MAX_CONCURRENT_STREAMS to allow their stream, oldest first. */
   private readonly slotWaiters: StreamSlotWaiter[] = [];
   private startScheduled = false;
+  private readonly headerLists = new RequestHeaderLists();
 
   private constructor(
     socket: Duplex,
@@ -41,7 +47,11 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
       role: 'client',
       settings: options.settings,
       connectionWindowBytes: options.connectionWindowBytes,
+      // The session's own bound on the server's SETTINGS is the handshake's: one timer, cleared by
+      // the session when SETTINGS arrives or it closes.
+      settingsTimeoutMs: options.handshakeTimeoutMs,
       onRemoteSettings: () => this.onHandshake(),
+      onSettingsUpdate: () => this.scheduleWaiters(), // a raised MAX_CONCURRENT_STREAMS lets waiting calls start
       onGoaway: () => this.onGoaway(),
       onClose: (error) => this.onClose(error),
     });
@@ -51,12 +61,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   static open(socket: Duplex, options: EngineConnectionOptions): Promise<EngineConnection> {
     return new Promise((resolve, reject) => {
       const connection = new EngineConnection(socket, options);
-      const timer = setTimeout(() => {
-        connection.handshake = undefined;
-        connection.session.destroy();
-        reject(new Error(`HTTP/2 handshake did not complete within ${options.handshakeTimeoutMs} ms`));
-      }, options.handshakeTimeoutMs);
-      connection.handshake = { resolve: () => resolve(connection), reject, timer };
+      connection.handshake = { resolve: () => resolve(connection), reject };
     });
   }
 
@@ -70,6 +75,10 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
 
   get activeStreams(): number {
     return this.session.activeStreams;
+  }
+
+  requestHeaders(metadata: Metadata, target: RequestTarget): HeaderList {
+    return this.headerLists.forCall(metadata, target);
   }
 
   /** Opens a stream for one call; `listener` is the call. */
@@ -89,6 +98,11 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     const index = this.slotWaiters.indexOf(waiter);
     if (index >= 0) this.slotWaiters.splice(index, 1);
     // On the next tick: the ending call's stream closes (reset, or its last frame) after this.
+    this.scheduleWaiters();
+  }
+
+  /** Starts waiting calls on the next tick, outside the frame or call end that made room. */
+  private scheduleWaiters(): void {
     if (this.slotWaiters.length > 0 && !this.startScheduled) {
       this.startScheduled = true;
       process.nextTick(EngineConnection.startWaiters, this);
@@ -125,7 +139,6 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     const handshake = this.handshake;
     if (handshake === undefined) return;
     this.handshake = undefined;
-    clearTimeout(handshake.timer);
     this.keepalive.schedule();
     handshake.resolve();
   }
@@ -145,8 +158,8 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     const handshake = this.handshake;
     if (handshake !== undefined) {
       this.handshake = undefined;
-      clearTimeout(handshake.timer);
-      return handshake.reject(error ?? new Error('the connection closed during the HTTP/2 handshake'));
+      const timedOut = (error as H2Error | undefined)?.code === ERR_PROTOCOL && (error as H2Error).h2Code === H2ErrorCode.SETTINGS_TIMEOUT;
+      return handshake.reject(timedOut ? handshakeTimedOut(this.options.handshakeTimeoutMs, error) : handshakeFailed(error));
     }
     this.emit('close', error);
   }

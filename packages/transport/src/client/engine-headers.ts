@@ -1,6 +1,6 @@
 /**
  * Header lists of calls on the vmrpc HTTP/2 engine: request headers as a flat list whose fixed
- * part (everything but metadata and grpc-timeout) is built once per method and reused, and
+ * part (everything but metadata and grpc-timeout) is built once per method and connection, and
  * received header lists read into the object form the status helpers (protocol/status.ts) read,
  * with repeated fields joined by ", " as node:http2 joins them, so both engines report the same
  * metadata.
@@ -21,55 +21,69 @@ interface FixedHeaders {
   list: HeaderList;
 }
 
-/** The fixed request headers of each method path seen, bounded (a client calls a handful of methods). */
-const fixedByPath = new Map<string, FixedHeaders>();
+/** Method paths a connection keeps fixed headers for before starting over (a client calls a handful). */
 const MAX_CACHED_PATHS = 1024;
 
-function fixedHeaders(target: RequestTarget): HeaderList {
-  const cached = fixedByPath.get(target.path);
-  if (cached !== undefined && cached.secure === target.secure && cached.authority === target.authority && cached.userAgent === target.userAgent) {
-    return cached.list;
+/**
+ * The request headers of one connection's calls, with the fixed part of each method path built
+ * once. One per connection: channels with other authorities or user agents keep their own, so
+ * they never evict each other's lists.
+ */
+export class RequestHeaderLists {
+  private readonly fixedByPath = new Map<string, FixedHeaders>();
+
+  /**
+   * The request headers of a call. Without metadata or deadline it is the cached list itself, so
+   * the engine must not change a list it is given (it does not: lists are read, never written).
+   */
+  forCall(metadata: Metadata, target: RequestTarget): HeaderList {
+    const fixed = this.fixed(target);
+    let list: HeaderList | undefined;
+    const fields = metadata.toHttp2Headers();
+    for (const name in fields) {
+      if (PROTOCOL_HEADERS.has(name)) continue;
+      list ??= fixed.slice();
+      const value = fields[name]!;
+      if (Array.isArray(value)) for (const item of value) list.push(name, item);
+      else list.push(name, String(value));
+    }
+    if (Number.isFinite(target.deadline)) (list ??= fixed.slice()).push('grpc-timeout', formatGrpcTimeout(target.deadline - Date.now()));
+    return list ?? fixed;
   }
-  const list = [
-    ':method', 'POST',
-    ':scheme', target.secure ? 'https' : 'http',
-    ':path', target.path,
-    ':authority', target.authority,
-    'content-type', 'application/grpc',
-    'te', 'trailers',
-    'user-agent', target.userAgent,
-    'grpc-accept-encoding', 'identity,deflate,gzip',
-  ];
-  if (fixedByPath.size >= MAX_CACHED_PATHS) fixedByPath.clear();
-  fixedByPath.set(target.path, { secure: target.secure, authority: target.authority, userAgent: target.userAgent, list });
-  return list;
+
+  private fixed(target: RequestTarget): HeaderList {
+    const cached = this.fixedByPath.get(target.path);
+    // A call's own host (CallOptions.host) changes :authority for that call alone.
+    if (cached !== undefined && cached.secure === target.secure && cached.authority === target.authority && cached.userAgent === target.userAgent) {
+      return cached.list;
+    }
+    const list = [
+      ':method', 'POST',
+      ':scheme', target.secure ? 'https' : 'http',
+      ':path', target.path,
+      ':authority', target.authority,
+      'content-type', 'application/grpc',
+      'te', 'trailers',
+      'user-agent', target.userAgent,
+      'grpc-accept-encoding', 'identity,deflate,gzip',
+    ];
+    if (this.fixedByPath.size >= MAX_CACHED_PATHS) this.fixedByPath.clear();
+    this.fixedByPath.set(target.path, { secure: target.secure, authority: target.authority, userAgent: target.userAgent, list });
+    return list;
+  }
 }
 
 /**
- * The request headers of a call. Without metadata or deadline it is the cached list itself, so
- * the engine must not change a list it is given (it does not: lists are read, never written).
+ * Objects with nothing inherited, as node:http2's header objects: a header named `constructor`
+ * or `__proto__` is an own field. Made by a constructor whose prototype has a null prototype
+ * rather than by Object.create(null), whose objects V8 keeps in (slower) dictionary mode.
  */
-export function requestHeaderList(metadata: Metadata, target: RequestTarget): HeaderList {
-  const fixed = fixedHeaders(target);
-  let list: HeaderList | undefined;
-  const fields = metadata.toHttp2Headers();
-  for (const name in fields) {
-    if (PROTOCOL_HEADERS.has(name)) continue;
-    list ??= fixed.slice();
-    const value = fields[name]!;
-    if (Array.isArray(value)) for (const item of value) list.push(name, item);
-    else list.push(name, String(value));
-  }
-  if (Number.isFinite(target.deadline)) (list ??= fixed.slice()).push('grpc-timeout', formatGrpcTimeout(target.deadline - Date.now()));
-  return list ?? fixed;
-}
+const ReceivedHeaders = function ReceivedHeaders() {} as unknown as new () => Record<string, string>;
+ReceivedHeaders.prototype = Object.create(null);
 
-/**
- * A received header list as node:http2 presents headers (`:status` left as text), in an object
- * without a prototype as node:http2's: a header named `constructor` or `__proto__` is a field.
- */
+/** A received header list as node:http2 presents headers (`:status` left as text). */
 export function headerObject(list: HeaderList): http2.IncomingHttpHeaders {
-  const headers: Record<string, string> = Object.create(null);
+  const headers = new ReceivedHeaders();
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
     const value = list[i + 1]!;

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { ChannelConnection } from './call-transport';
 import { Http2Connection } from './connection';
 import { EngineConnection } from './engine-connection';
-import type { KeepaliveOptions } from './keepalive';
+import type { KeepaliveOptions } from '../protocol/keepalive';
 import type { Http2Engine } from './options';
 
 /**

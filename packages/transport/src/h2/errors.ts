@@ -2,6 +2,7 @@
  * The errors the engine reports. A connection error (RFC 9113, 5.4.1) carries `code`
  * `ERR_VMRPC_HTTP2_PROTOCOL` and the HTTP/2 error code it was sent or received with in `h2Code`.
  */
+import { H2ErrorCode } from './types';
 
 export interface H2Error extends Error {
   code: string;
@@ -31,6 +32,11 @@ export class ConnectionError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A connection error of code PROTOCOL_ERROR. */
+export function protocolError(message: string): ConnectionError {
+  return new ConnectionError(H2ErrorCode.PROTOCOL_ERROR, message);
 }
 
 /** Thrown inside a stream's frame handlers; the session resets only that stream. */

@@ -1,9 +1,13 @@
 /**
  * HPACK encoding without the dynamic table: static-table indexed fields where name and value
- * match, otherwise literals without indexing (RFC 7541, 6.2.2), no Huffman coding. The encoded
- * bytes of each field are cached (bounded), so a call's constant headers and its method path are
- * encoded once per session. Never touching the dynamic table keeps the encoder stateless towards
- * the peer: no size updates to send, any SETTINGS_HEADER_TABLE_SIZE works.
+ * match, otherwise literals without indexing (RFC 7541, 6.2.2), no Huffman coding. Never touching
+ * the dynamic table keeps the encoder stateless towards the peer: no size updates to send, any
+ * SETTINGS_HEADER_TABLE_SIZE works.
+ *
+ * The encoded bytes of fields that repeat are cached (bounded), so a call's constant headers and
+ * its method path are encoded once per session: fields of pseudo-headers and of the protocol's
+ * own headers from their first use, any other field from its second. A one-off value (a request
+ * id, a timeout) is encoded each time and never displaces the fields that repeat.
  */
 import { FRAME_HEADER_BYTES, Flag, FrameType, headerBlockFrames, writeFrameHeader } from './frame';
 import { STATIC_TABLE } from './hpack-table';
@@ -15,8 +19,13 @@ STATIC_TABLE.forEach(([name, value], i) => {
   if (!STATIC_NAME.has(name)) STATIC_NAME.set(name, i + 1);
 });
 
-/** How many encoded fields the cache keeps before starting over (values such as timeouts vary). */
+/** How many encoded fields the cache keeps before starting over. */
 const CACHE_LIMIT = 512;
+/** How many fields seen once are remembered (to cache them when they come again) before starting over. */
+const SEEN_LIMIT = 512;
+
+/** Headers whose values come from a small set: cached from their first use (besides pseudo-headers). */
+const REPEATING = new Set(['content-type', 'te', 'user-agent', 'grpc-accept-encoding', 'grpc-encoding', 'grpc-status', 'accept-encoding']);
 
 function integerLength(value: number, prefixBits: number): number {
   const limit = (1 << prefixBits) - 1;
@@ -64,8 +73,11 @@ export function encodeField(name: string, value: string): Buffer {
 
 export class HpackEncoder {
   /** Encoded fields by name, then value (no key strings built per field). */
-  private cache = new Map<string, Map<string, Buffer>>();
+  private readonly cache = new Map<string, Map<string, Buffer>>();
   private cached = 0;
+  /** Fields of other headers seen once, by name then value. */
+  private readonly seenOnce = new Map<string, Set<string>>();
+  private seen = 0;
   private parts: Buffer[] = [];
 
   /** Encodes a flat name/value list into one header block. */
@@ -107,22 +119,38 @@ export class HpackEncoder {
   }
 
   private field(name: string, value: string): Buffer {
-    let byValue = this.cache.get(name);
-    if (byValue === undefined) {
-      byValue = new Map();
-      this.cache.set(name, byValue);
-    }
-    let encoded = byValue.get(value);
-    if (encoded === undefined) {
-      encoded = encodeField(name, value);
-      if (this.cached >= CACHE_LIMIT) {
-        this.cache.clear();
-        this.cached = 0;
-        this.cache.set(name, byValue = new Map());
-      }
-      byValue.set(value, encoded);
-      this.cached++;
-    }
+    const cached = this.cache.get(name)?.get(value);
+    if (cached !== undefined) return cached;
+    const encoded = encodeField(name, value);
+    if (name.charCodeAt(0) === 0x3a /* : */ || REPEATING.has(name) || this.seenBefore(name, value)) this.remember(name, value, encoded);
     return encoded;
+  }
+
+  private remember(name: string, value: string, encoded: Buffer): void {
+    if (this.cached >= CACHE_LIMIT) {
+      this.cache.clear();
+      this.cached = 0;
+    }
+    let byValue = this.cache.get(name);
+    if (byValue === undefined) this.cache.set(name, (byValue = new Map()));
+    byValue.set(value, encoded);
+    this.cached++;
+  }
+
+  /** Whether this field came once before (it repeats: worth caching); else remembers it. */
+  private seenBefore(name: string, value: string): boolean {
+    const values = this.seenOnce.get(name);
+    if (values?.delete(value)) {
+      this.seen--;
+      return true;
+    }
+    if (this.seen >= SEEN_LIMIT) {
+      this.seenOnce.clear();
+      this.seen = 0;
+    }
+    if (values === undefined || this.seen === 0) this.seenOnce.set(name, new Set([value]));
+    else values.add(value);
+    this.seen++;
+    return false;
   }
 }

@@ -3,50 +3,16 @@
  * its streams. Rule violations are thrown: ConnectionError ends the session, StreamError resets
  * one stream.
  */
-import { ConnectionError, ERR_GOAWAY, StreamError, h2Error } from './errors';
-import { addToWindow, type ReceiveWindow } from './flow-control';
+import { ConnectionError, ERR_GOAWAY, StreamError, h2Error, protocolError } from './errors';
+import { addToWindow } from './flow-control';
 import { Flag, FrameType, frameName, pingFrame, rstStreamFrame, settingsFrame } from './frame';
 import type { FrameHandler } from './frame-reader';
-import type { FloodGuard } from './flood-guard';
-import type { FrameWriter } from './frame-writer';
-import type { HeaderBlock, HeaderBlockAssembler } from './header-block';
-import { stripPadding } from './header-block';
-import type { HpackDecoder } from './hpack-decoder';
+import type { HeaderBlock } from './header-block';
 import { HpackError } from './hpack-error';
-import type { PingTracker } from './ping';
-import { applyPeerSettings, type LocalSettings } from './settings';
-import type { SettingsDeadline } from './settings-deadline';
-import { Stream } from './stream';
-import { H2ErrorCode, type H2PeerSettings, type H2SessionOptions } from './types';
-
-/** The session state the dispatcher reads and changes. */
-export interface SessionCore {
-  readonly client: boolean;
-  readonly options: H2SessionOptions;
-  readonly writer: FrameWriter;
-  readonly local: LocalSettings;
-  readonly peerSettings: H2PeerSettings;
-  readonly streams: Map<number, Stream>;
-  readonly decoder: HpackDecoder;
-  readonly headerBlocks: HeaderBlockAssembler;
-  readonly connectionReceive: ReceiveWindow;
-  readonly pings: PingTracker;
-  readonly guard: FloodGuard;
-  readonly settingsDeadline: SettingsDeadline | undefined;
-  readonly draining: boolean;
-  readonly closed: boolean;
-  connectionWindow: number;
-  lastPeerStreamId: number;
-  nextStreamId: number;
-  resumeStreams(): void;
-  creditConnection(bytes: number): void;
-  peerGoaway(code: number, lastStreamId: number, error: Error | undefined): void;
-  streamError(error: StreamError): void;
-  /** Queues a frame the peer's frame asked for (an ACK, a refusal), counted by the flood guard. */
-  answer(frame: Buffer, what: string): void;
-  /** Creates a stream the peer opened (server role). */
-  openPeerStream(id: number): Stream;
-}
+import { IncomingData } from './incoming-data';
+import { isIdle, type SessionCore } from './session-core';
+import { applyPeerSettings } from './settings';
+import { H2ErrorCode } from './types';
 
 const ERROR_NAMES = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'];
 
@@ -54,24 +20,17 @@ export function errorCodeName(code: number): string {
   return ERROR_NAMES[code] ?? `error code 0x${code.toString(16)}`;
 }
 
-function protocolError(message: string): ConnectionError {
-  return new ConnectionError(H2ErrorCode.PROTOCOL_ERROR, message);
-}
-
 export class IncomingFrames implements FrameHandler {
   private gotSettings = false;
+  private readonly dataFrames: IncomingData;
 
-  constructor(private readonly session: SessionCore) {}
+  constructor(private readonly session: SessionCore) {
+    this.dataFrames = new IncomingData(session);
+  }
 
   onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
     if (this.session.closed) return;
-    if (!this.gotSettings && (type !== FrameType.SETTINGS || flags & Flag.ACK)) {
-      throw protocolError(`the peer's first frame must be SETTINGS, got ${frameName(type)}`);
-    }
-    const expecting = this.session.headerBlocks.expecting;
-    if (expecting !== 0 && (type !== FrameType.CONTINUATION || streamId !== expecting)) {
-      throw protocolError(`${frameName(type)} frame on stream ${streamId} interrupts the header block of stream ${expecting}`);
-    }
+    this.checkOrder(type, flags, streamId);
     try {
       this.dispatch(type, flags, streamId, payload);
     } catch (error) {
@@ -80,11 +39,36 @@ export class IncomingFrames implements FrameHandler {
     }
   }
 
+  onDataHeader(flags: number, streamId: number, length: number): void {
+    if (this.session.closed) return;
+    this.checkOrder(FrameType.DATA, flags, streamId);
+    try {
+      this.dataFrames.header(flags, streamId, length);
+    } catch (error) {
+      if (error instanceof StreamError) this.session.streamError(error);
+      else throw error;
+    }
+  }
+
+  onDataPiece(piece: Buffer, last: boolean): void {
+    this.dataFrames.piece(piece, last);
+  }
+
+  private checkOrder(type: number, flags: number, streamId: number): void {
+    if (!this.gotSettings && (type !== FrameType.SETTINGS || flags & Flag.ACK)) {
+      throw protocolError(`the peer's first frame must be SETTINGS, got ${frameName(type)}`);
+    }
+    const expecting = this.session.headerBlocks.expecting;
+    if (expecting !== 0 && (type !== FrameType.CONTINUATION || streamId !== expecting)) {
+      throw protocolError(`${frameName(type)} frame on stream ${streamId} interrupts the header block of stream ${expecting}`);
+    }
+  }
+
   private dispatch(type: number, flags: number, streamId: number, payload: Buffer): void {
     const session = this.session;
     switch (type) {
       case FrameType.DATA:
-        return this.data(flags, streamId, payload);
+        return this.dataFrames.frame(flags, streamId, payload);
       case FrameType.HEADERS:
         this.requireStream(type, streamId);
         return this.headerBlock(session.headerBlocks.headers(streamId, flags, payload));
@@ -117,44 +101,6 @@ export class IncomingFrames implements FrameHandler {
     if (streamId !== 0) throw protocolError(`${frameName(type)} frame on stream ${streamId} (it belongs on stream 0)`);
   }
 
-  /** A stream id that no stream has used yet. */
-  private idle(streamId: number): boolean {
-    const session = this.session;
-    const peerInitiated = (streamId % 2 === 1) !== session.client;
-    return peerInitiated ? streamId > session.lastPeerStreamId : streamId >= session.nextStreamId;
-  }
-
-  private data(flags: number, streamId: number, payload: Buffer): void {
-    const session = this.session;
-    this.requireStream(FrameType.DATA, streamId);
-    if (!session.connectionReceive.receive(payload.length)) {
-      throw new ConnectionError(
-        H2ErrorCode.FLOW_CONTROL_ERROR,
-        `DATA frame on stream ${streamId} larger than the connection's flow-control window (${payload.length} > ${session.connectionReceive.window})`,
-      );
-    }
-    const data = stripPadding(FrameType.DATA, streamId, flags, payload);
-    const stream = session.streams.get(streamId);
-    if (stream === undefined) {
-      if (this.idle(streamId)) throw protocolError(`DATA frame on stream ${streamId}, which is not open`);
-      session.creditConnection(payload.length); // a stream we reset or forgot: nobody consumes it
-      return;
-    }
-    if (stream.remoteEnded) {
-      session.creditConnection(payload.length);
-      throw new StreamError(streamId, H2ErrorCode.STREAM_CLOSED, `DATA frame on stream ${streamId} after its END_STREAM`);
-    }
-    if (!stream.receiveWindow.receive(payload.length)) {
-      throw new ConnectionError(
-        H2ErrorCode.FLOW_CONTROL_ERROR,
-        `DATA frame on stream ${streamId} larger than the flow-control window (${payload.length} > ${stream.receiveWindow.window})`,
-      );
-    }
-    stream.unconsumed += payload.length;
-    if (data.length < payload.length) stream.consume(payload.length - data.length); // padding is processed at once
-    stream.receiveData(data, (flags & Flag.END_STREAM) !== 0);
-  }
-
   private headerBlock(block: HeaderBlock | undefined): void {
     if (block === undefined) return;
     const session = this.session;
@@ -170,7 +116,7 @@ export class IncomingFrames implements FrameHandler {
     const { streamId, endStream } = block;
     let stream = session.streams.get(streamId);
     if (stream === undefined) {
-      if (!this.idle(streamId)) return; // a stream we reset or that ended: its late headers are dropped
+      if (!isIdle(this.session, streamId)) return; // a stream we reset or that ended: its late headers are dropped
       if (session.client) throw protocolError(`HEADERS frame on stream ${streamId}, which the client did not open`);
       if (streamId % 2 === 0) throw protocolError(`HEADERS frame on even stream ${streamId}: clients open odd streams`);
       session.lastPeerStreamId = streamId;
@@ -207,7 +153,7 @@ export class IncomingFrames implements FrameHandler {
   private rstStream(streamId: number, payload: Buffer): void {
     this.requireStream(FrameType.RST_STREAM, streamId);
     if (payload.length !== 4) throw new ConnectionError(H2ErrorCode.FRAME_SIZE_ERROR, `RST_STREAM frame on stream ${streamId} of ${payload.length} bytes (must be 4)`);
-    if (this.idle(streamId)) throw protocolError(`RST_STREAM frame on stream ${streamId}, which is not open`);
+    if (isIdle(this.session, streamId)) throw protocolError(`RST_STREAM frame on stream ${streamId}, which is not open`);
     const stream = this.session.streams.get(streamId);
     if (stream === undefined) return;
     // A stream the peer opened and reset before it ended: the work it started was for nothing.
@@ -235,7 +181,7 @@ export class IncomingFrames implements FrameHandler {
       this.gotSettings = true;
       session.settingsDeadline?.stop();
       session.options.onRemoteSettings?.({ ...session.peerSettings });
-    }
+    } else session.options.onSettingsUpdate?.({ ...session.peerSettings });
     if (windowDelta > 0) session.resumeStreams();
   }
 
@@ -269,7 +215,7 @@ export class IncomingFrames implements FrameHandler {
       session.resumeStreams();
       return;
     }
-    if (this.idle(streamId)) throw protocolError(`WINDOW_UPDATE frame on stream ${streamId}, which is not open`);
+    if (isIdle(this.session, streamId)) throw protocolError(`WINDOW_UPDATE frame on stream ${streamId}, which is not open`);
     const stream = session.streams.get(streamId);
     if (stream === undefined) return;
     if (increment === 0) throw new StreamError(streamId, H2ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on stream ${streamId} with an increment of 0`);

@@ -12,22 +12,19 @@ import { FrameWriter } from './frame-writer';
 import { HeaderBlockAssembler, maxHeaderBlockBytes } from './header-block';
 import { HpackEncoder } from './hpack-encoder';
 import { HpackDecoder } from './hpack-decoder';
-import { IncomingFrames, type SessionCore } from './incoming';
+import { IncomingFrames } from './incoming';
+import type { SessionCore } from './session-core';
 import { PingTracker } from './ping';
 import { checkClientPreface, notAPreface } from './preface';
+import { closeAfterFlush } from './close-flush';
+import { connectionWindowOf, highWaterMarkOf, isClientRole } from './session-options';
 import { ReceiveWindow } from './flow-control';
 import { defaultPeerSettings, localSettings, type LocalSettings } from './settings';
 import { SettingsDeadline } from './settings-deadline';
+import { SendWaiters } from './send-waiters';
 import { Stream } from './stream';
 import { H2ErrorCode, type H2PeerSettings, type H2Session, type H2SessionOptions, type H2Stream, type H2StreamListener, type HeaderList } from './types';
 
-const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
-
-/**
- * How long a closing session waits for the socket to flush its last frames ('finish') before
- * destroying it: a peer that stopped reading must not hold the socket and its buffers forever.
- */
-export const CLOSE_FLUSH_TIMEOUT_MS = 5000;
 
 /** Starts an HTTP/2 session on a connected socket; the client role sends its preface at once. */
 export function createH2Session(socket: Duplex, options: H2SessionOptions): H2Session {
@@ -60,7 +57,7 @@ class Session implements H2Session, SessionCore {
   private readonly encoder = new HpackEncoder();
   private readonly reader: FrameReader;
   private readonly incoming: IncomingFrames;
-  private readonly waiting: Stream[] = [];
+  private readonly waiting = new SendWaiters();
   readonly settingsDeadline: SettingsDeadline | undefined;
   /** Bytes of the client preface still to check (server role). */
   private prefaceChecked = 0;
@@ -71,18 +68,11 @@ class Session implements H2Session, SessionCore {
     private readonly socket: Duplex,
     readonly options: H2SessionOptions,
   ) {
-    if (options.role !== 'client' && options.role !== 'server') {
-      throw new TypeError(`H2SessionOptions.role must be 'client' or 'server', got ${String(options.role)}`);
-    }
-    this.client = options.role === 'client';
+    this.client = isClientRole(options);
     const { local, pairs } = localSettings(options.settings ?? {}, this.client);
     this.local = local;
-    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-    if (!(this.highWaterMark >= 0)) throw new RangeError(`H2SessionOptions.highWaterMark must be a number of bytes >= 0, got ${String(options.highWaterMark)}`);
-    const connectionWindowBytes = options.connectionWindowBytes ?? DEFAULT_WINDOW;
-    if (!Number.isInteger(connectionWindowBytes) || connectionWindowBytes < DEFAULT_WINDOW || connectionWindowBytes > 0x7fffffff) {
-      throw new RangeError(`H2SessionOptions.connectionWindowBytes must be an integer from 65535 to 2^31-1, got ${String(connectionWindowBytes)}`);
-    }
+    this.highWaterMark = highWaterMarkOf(options);
+    const connectionWindowBytes = connectionWindowOf(options);
     this.connectionReceive = new ReceiveWindow(connectionWindowBytes);
     this.decoder = new HpackDecoder(local.headerTableSize);
     this.headerBlocks = new HeaderBlockAssembler(maxHeaderBlockBytes(local.maxHeaderListSize));
@@ -91,7 +81,6 @@ class Session implements H2Session, SessionCore {
     this.writer = new FrameWriter(socket, this.onWritable);
     this.settingsDeadline = options.settingsTimeoutMs === undefined ? undefined : new SettingsDeadline(options.settingsTimeoutMs, (error) => this.connectionError(error));
     if (this.client) this.writer.push(CLIENT_MAGIC);
-    else this.prefaceChecked = 0;
     this.writer.push(settingsFrame(pairs));
     if (connectionWindowBytes > DEFAULT_WINDOW) this.writer.push(windowUpdateFrame(0, connectionWindowBytes - DEFAULT_WINDOW));
     socket.on('data', this.onSocketData);
@@ -165,9 +154,7 @@ class Session implements H2Session, SessionCore {
   }
 
   wait(stream: Stream): void {
-    if (stream.waiting) return;
-    stream.waiting = true;
-    this.waiting.push(stream);
+    this.waiting.add(stream);
   }
 
   creditConnection(bytes: number): void {
@@ -178,12 +165,7 @@ class Session implements H2Session, SessionCore {
 
   forget(stream: Stream): void {
     this.streams.delete(stream.id);
-    // A stream that waited for a window the peer never opened must not stay referenced here.
-    if (stream.waiting) {
-      stream.waiting = false;
-      const index = this.waiting.indexOf(stream);
-      if (index >= 0) this.waiting.splice(index, 1);
-    }
+    this.waiting.remove(stream);
     if (this.draining && this.streams.size === 0 && !this.closed) process.nextTick(this.finishDrained);
   }
 
@@ -195,11 +177,7 @@ class Session implements H2Session, SessionCore {
 
   /** A window opened (WINDOW_UPDATE, SETTINGS) or the socket drained: waiting streams send. */
   resumeStreams(): void {
-    const waiting = this.waiting.splice(0);
-    for (const stream of waiting) stream.waiting = false;
-    for (const stream of waiting) {
-      if (!stream.closed) stream.pull();
-    }
+    this.waiting.resume();
   }
 
   /** The peer sent GOAWAY: streams it will not process are refused; the session ends after the rest. */
@@ -302,16 +280,7 @@ class Session implements H2Session, SessionCore {
     if (this.closed) return;
     this.terminate(error, error === undefined ? H2ErrorCode.CANCEL : ((error as { h2Code?: number }).h2Code ?? H2ErrorCode.CANCEL));
     // Read after terminate(): its final flush (the GOAWAY, what was gathered) may be what filled the socket.
-    const socket = this.socket;
-    if (this.writer.blocked || socket.destroyed) {
-      socket.destroy();
-      return;
-    }
-    socket.end();
-    const timer = setTimeout(() => socket.destroy(), CLOSE_FLUSH_TIMEOUT_MS);
-    timer.unref();
-    socket.once('finish', () => socket.destroy());
-    socket.once('close', () => clearTimeout(timer));
+    closeAfterFlush(this.socket, this.writer.blocked);
   }
 
   /** Marks the session closed and tells every stream and ping; the caller closes the socket. */
@@ -326,7 +295,7 @@ class Session implements H2Session, SessionCore {
     const streamError = this.closeError ?? closedError('the HTTP/2 session closed');
     for (const stream of [...this.streams.values()]) stream.abort(code, streamError);
     this.streams.clear();
-    this.waiting.length = 0;
+    this.waiting.clear();
     this.pings.fail(streamError);
   }
 }

@@ -89,8 +89,19 @@ export class Stream implements H2Stream {
     if (this.closed) return true;
     this.checkOpen('sendData');
     if (endStream) this.localEnded = true;
+    const host = this.host;
+    const size = data.length;
+    if (this.queue.length === 0 && !host.writer.blocked && size <= this.sendWindow && size <= host.connectionWindow && size <= host.sendFrameSize) {
+      // Nothing waits and the windows take it whole (a unary message): one frame, nothing queued.
+      host.writer.push(frameHeader(size, FrameType.DATA, endStream ? Flag.END_STREAM : 0, this.id));
+      if (size > 0) host.writer.push(data);
+      this.sendWindow -= size;
+      host.connectionWindow -= size;
+      if (endStream) this.maybeClose();
+      return true;
+    }
     this.queue.push({ headers: undefined, data, end: endStream });
-    this.queuedBytes += data.length;
+    this.queuedBytes += size;
     this.pull();
     if (this.queuedBytes <= this.host.highWaterMark) return true;
     this.needDrain = true;

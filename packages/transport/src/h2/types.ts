@@ -121,6 +121,8 @@ export interface H2SessionOptions {
   onStream?(stream: H2Stream, headers: HeaderList, endStream: boolean): H2StreamListener;
   /** The peer's first SETTINGS frame arrived (the handshake is complete). */
   onRemoteSettings?(settings: H2PeerSettings): void;
+  /** A later SETTINGS frame of the peer was applied (e.g. it raised MAX_CONCURRENT_STREAMS). */
+  onSettingsUpdate?(settings: H2PeerSettings): void;
   /** The peer sent GOAWAY: no new streams; streams above `lastStreamId` are reset with REFUSED_STREAM. */
   onGoaway?(code: number, lastStreamId: number): void;
   /** The session ended: its socket closed, a protocol error, or destroy(). `error` when abnormal. Once. */

@@ -28,13 +28,28 @@ export function formatGrpcTimeout(remainingMs: number): string {
   return '99999999H';
 }
 
-const TIMEOUT = /^(\d{1,8})([HMSmun])$/;
-const MS_PER_UNIT: ReadonlyMap<string, number> = new Map(UNITS);
+/** Milliseconds per unit, by the unit's char code (0: not a unit). */
+const MS_BY_UNIT_CODE = new Float64Array(128);
+for (const [unit, msPerUnit] of UNITS) MS_BY_UNIT_CODE[unit.charCodeAt(0)] = msPerUnit;
 
-/** The milliseconds a grpc-timeout header value gives a call, or undefined when the value is malformed. */
+/**
+ * The milliseconds a grpc-timeout header value gives a call (1 to 8 ASCII digits and a unit),
+ * or undefined when the value is malformed. Read by hand: every call with a deadline pays for it,
+ * and a regular expression costs a measurable share of a tiny call on the agent.
+ */
 export function parseGrpcTimeout(value: string): number | undefined {
-  const match = TIMEOUT.exec(value);
-  return match === null ? undefined : Number(match[1]) * MS_PER_UNIT.get(match[2]!)!;
+  const digits = value.length - 1;
+  if (digits < 1 || digits > 8) return undefined;
+  const unit = value.charCodeAt(digits);
+  const msPerUnit = unit < 128 ? MS_BY_UNIT_CODE[unit]! : 0;
+  if (msPerUnit === 0) return undefined;
+  let amount = 0;
+  for (let i = 0; i < digits; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    amount = amount * 10 + digit;
+  }
+  return amount * msPerUnit;
 }
 
 /** setTimeout cannot wait longer than 2^31-1 ms: longer deadlines are re-armed in steps. */

@@ -18,6 +18,8 @@ import { engineOptionsOf } from '../../server/engine/engine-options';
 
 /** What serves the links' HTTP/2: the engine server, or grpc-js's Server. */
 interface LinkServer {
+  /** HTTP/2 streams open on the links (undefined: grpc-js does not tell). */
+  readonly activeStreams: number | undefined;
   serve(socket: Duplex, peer: string): void;
   drain(graceMs: number): void;
   destroy(): void;
@@ -25,6 +27,10 @@ interface LinkServer {
 
 class EngineLinks implements LinkServer {
   constructor(private readonly engine: EngineServer) {}
+
+  get activeStreams(): number {
+    return this.engine.activeStreams;
+  }
 
   serve(socket: Duplex, peer: string): void {
     this.engine.serve(socket, peer);
@@ -41,6 +47,7 @@ class EngineLinks implements LinkServer {
 
 class GrpcLinks implements LinkServer {
   private readonly injector;
+  readonly activeStreams = undefined;
 
   constructor(server: ServingRpcServer) {
     this.injector = server.grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
@@ -79,6 +86,11 @@ export class CallLinkServer {
 
   get openLinks(): number {
     return this.sockets.size;
+  }
+
+  /** HTTP/2 streams open on the links served by the engine (undefined on the grpc-js fallback). */
+  get activeStreams(): number | undefined {
+    return this.links.activeStreams;
   }
 
   serve(socket: Duplex, peer: string): void {

@@ -6,14 +6,14 @@
  * Node stream, no EventEmitter, no closure per call, no timer per call (deadlines.ts).
  */
 import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
-import { H2ErrorCode, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameError, H2ErrorCode, writeFrameHeader, type FrameSink, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
 import { RpcError } from '../../errors';
 import type { ResponseWriter, UnaryResponder } from '../call-ports';
 import { ServerCallContext, type HeaderSink, type MetadataSource } from '../context';
 import { answerMany, answerOnce, requestsOf } from '../handlers';
 import type { MethodEntry } from '../method-table';
 import type { DeadlineHolder, Deadlines } from './deadlines';
-import { decompress, MessageReader, type MessageSink } from './message-reader';
+import { decompress } from './decompress';
 import { RequestQueue } from './request-queue';
 import { metadataOf, RESPONSE_HEADERS, trailersOf, trailersOnly, withMetadata, type RequestHead } from './wire';
 
@@ -25,11 +25,9 @@ export interface CallLimits {
   readonly maxSendBytes: number;
 }
 
-const PREFIX_BYTES = 5;
-
-export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryResponder<unknown>, ResponseWriter<unknown>, HeaderSink, MetadataSource, MessageSink {
+export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryResponder<unknown>, ResponseWriter<unknown>, HeaderSink, MetadataSource, FrameSink {
   private readonly context: ServerCallContext;
-  private readonly reader: MessageReader;
+  private readonly reader: FrameDecoder;
   /** The requests of a client-streaming or bidi call. */
   private readonly queue: RequestQueue | undefined;
   /** The request of a unary or server-streaming call, and how many arrived. */
@@ -54,8 +52,8 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
   ) {
     this.requestEnded = endStream;
     this.deadlineMs = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    this.context = new ServerCallContext(entry.path, this, peer, timeoutMs === undefined ? undefined : new Date(this.deadlineMs), this);
-    this.reader = new MessageReader(limits.maxReceiveBytes);
+    this.context = new ServerCallContext(entry.path, this, peer, this.deadlineMs, this);
+    this.reader = new FrameDecoder(limits.maxReceiveBytes);
     if (timeoutMs !== undefined) deadlines.add(this);
     const kind = entry.kind;
     if (kind === 'clientStreaming' || kind === 'bidiStreaming') {
@@ -85,9 +83,11 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
   onData(data: Buffer, endStream: boolean): void {
     if (this.finished) return void this.stream.consume(data.length);
     try {
-      this.reader.push(data, this);
+      this.reader.decode(data, this);
     } catch (error) {
-      return this.fail(error as RpcError);
+      // A bad prefix; onMessage() turns its own failures into fail() calls.
+      if (!(error instanceof FrameError)) throw error;
+      return this.fail(new RpcError(error.tooLarge ? status.RESOURCE_EXHAUSTED : status.INTERNAL, error.message));
     }
     if (this.queue !== undefined) this.queue.received(data.length);
     else this.stream.consume(data.length);
@@ -110,7 +110,7 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
     waiter?.();
   }
 
-  // ---- MessageSink ----
+  // ---- FrameSink ----
 
   onMessage(message: Buffer, compressed: boolean): void {
     if (this.finished) return;
@@ -205,21 +205,19 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
 
   /** A response message with its gRPC prefix, or undefined when it cannot be sent (the call then fails). */
   private frame(response: unknown): Buffer | undefined {
-    let message: Buffer;
+    let frame: Buffer;
     try {
-      message = this.entry.serialize(response);
+      frame = this.entry.serializeFramed(response);
     } catch {
       this.fail(new RpcError(status.INTERNAL, 'Error serializing response'));
       return undefined;
     }
-    if (message.length > this.limits.maxSendBytes) {
-      this.fail(new RpcError(status.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${this.limits.maxSendBytes})`));
+    const length = frame.length - FRAME_HEADER_BYTES;
+    if (length > this.limits.maxSendBytes) {
+      this.fail(new RpcError(status.RESOURCE_EXHAUSTED, `Sent message larger than max (${length} vs. ${this.limits.maxSendBytes})`));
       return undefined;
     }
-    const frame = Buffer.allocUnsafe(PREFIX_BYTES + message.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(message.length, 1);
-    message.copy(frame, PREFIX_BYTES);
+    writeFrameHeader(frame, length);
     return frame;
   }
 

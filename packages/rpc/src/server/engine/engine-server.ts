@@ -7,12 +7,11 @@
  */
 import type { Duplex } from 'node:stream';
 import { status, type StatusObject } from '@grpc/grpc-js';
-import { createH2Session, H2ErrorCode, parseGrpcTimeout, type H2Session, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
+import { createH2Session, H2ErrorCode, Keepalive, parseGrpcTimeout, type H2Session, type H2Stream, type H2StreamListener, type HeaderList, type PingedConnection } from '@vmrpc/transport';
 import type { MethodTable } from '../method-table';
 import { Deadlines } from './deadlines';
 import { EngineCall } from './engine-call';
 import type { EngineServerOptions } from './engine-options';
-import { Keepalive } from './keepalive';
 import { readRequestHead, trailersOnly } from './wire';
 
 /** The listener of a stream answered at once: it was reset or ended both ways, so nothing more arrives. */
@@ -26,7 +25,7 @@ const METHOD_NOT_ALLOWED: HeaderList = [':status', '405', 'allow', 'POST'];
 const UNSUPPORTED_MEDIA_TYPE: HeaderList = [':status', '415'];
 
 /** One connection: its session, its peer (what `context.peer` shows), its calls' deadlines and its keepalive. */
-class Connection {
+class Connection implements PingedConnection {
   readonly session: H2Session;
   private readonly deadlines = new Deadlines();
   private readonly keepalive: Keepalive | undefined;
@@ -44,7 +43,30 @@ class Connection {
       onStream: (stream, headers, endStream) => server.dispatch(stream, headers, endStream, this.peer, this.deadlines),
       onClose: () => this.closed(),
     });
-    this.keepalive = keepalive === undefined ? undefined : new Keepalive(this.session, keepalive.timeMs, keepalive.timeoutMs);
+    if (keepalive === undefined) this.keepalive = undefined;
+    else {
+      // As grpc-js's server: a PING every timeMs whether calls are active or not.
+      this.keepalive = new Keepalive(this, { keepaliveTimeMs: keepalive.timeMs, keepaliveTimeoutMs: keepalive.timeoutMs, keepalivePermitWithoutCalls: true });
+      this.keepalive.schedule();
+    }
+  }
+
+  // ---- PingedConnection, for the keepalive ----
+
+  get isClosed(): boolean {
+    return this.session.closed;
+  }
+
+  get activeStreams(): number {
+    return this.session.activeStreams;
+  }
+
+  ping(callback: (error: Error | undefined) => void): void {
+    this.session.ping(callback);
+  }
+
+  destroy(error: Error): void {
+    this.session.destroy(error);
   }
 
   private closed(): void {
@@ -65,6 +87,13 @@ export class EngineServer {
   /** Connections open now. */
   get openConnections(): number {
     return this.connections.size;
+  }
+
+  /** HTTP/2 streams open now, on all connections (a finished call's stream is freed once its status is written). */
+  get activeStreams(): number {
+    let count = 0;
+    for (const connection of this.connections) count += connection.session.activeStreams;
+    return count;
   }
 
   /** Serves gRPC calls on `socket` until it closes; `peer` is what handlers see as `context.peer`. */

@@ -1,8 +1,11 @@
 /**
- * Keepalive pings of one client connection (grpc-js's `grpc.keepalive_*` semantics): every
+ * Keepalive pings of one HTTP/2 connection (grpc-js's `grpc.keepalive_*` semantics): every
  * `keepaliveTimeMs` a PING, while calls are active or always with `keepalivePermitWithoutCalls`;
- * a PING not acknowledged within `keepaliveTimeoutMs` fails the connection. The same for both
- * HTTP/2 engines: each connection says how it pings, how many streams it has and how it fails.
+ * a PING not acknowledged within `keepaliveTimeoutMs` fails the connection (a frozen or vanished
+ * peer whose connection never closed stops holding calls). One implementation for the client's
+ * connections on both HTTP/2 engines and the rpc server on the engine (which pings always, as
+ * grpc-js's server does): each connection says how it pings, how many streams it has and how
+ * it fails. Timers are unref'd.
  */
 
 export interface KeepaliveOptions {

@@ -1,0 +1,103 @@
+/**
+ * The converter of one generic message type as code of its own: straight-line reads and writes
+ * of the type's field names, made once per type with `new Function` (as protobufjs makes its
+ * encoders and decoders). One shared loop over field plans made every property access in it see
+ * every message type of the process: slow generic lookups on every call. Field names only enter
+ * the code as JSON string literals; conversions that are not the identity stay functions.
+ */
+import { Type } from 'protobufjs';
+
+type Convert = (value: unknown) => unknown;
+
+/** How one field converts (convert.ts plans it). */
+export interface FieldPlan {
+  name: string;
+  toWire: Convert;
+  fromWire: Convert;
+  /** The value passes through unchanged both ways. */
+  identity: boolean;
+  /** Presence matters: message fields, proto3 optional fields and oneof members. */
+  tracked: boolean;
+  /** A google.protobuf.Value field, where null is a value (JSON null), not an absence. */
+  nullable: boolean;
+}
+
+export interface Converter {
+  /** A (partial) vmrpc value as an object protobufjs can encode. */
+  toWire(value: unknown): Record<string, unknown>;
+  /** A decoded protobufjs message as a full vmrpc value. */
+  fromWire(message: object): Record<string, unknown>;
+}
+
+/** A real oneof: its name and its members' plans. */
+export interface OneofPlan {
+  group: string;
+  members: FieldPlan[];
+}
+
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A oneof's `{ $case, <member> }` to its member field on the wire. */
+function oneofToWire(type: Type, oneof: OneofPlan, value: Record<string, unknown>, out: Record<string, unknown>): void {
+  const choice = value[oneof.group];
+  if (!isRecord(choice) || typeof choice.$case !== 'string') return;
+  const plan = oneof.members.find((member) => member.name === choice.$case);
+  if (plan === undefined) throw new TypeError(`${type.fullName.slice(1)}.${oneof.group}: no member named ${choice.$case}`);
+  const item = choice[choice.$case];
+  // A chosen member with no value is sent as its default, so the choice survives the trip.
+  out[plan.name] = item === undefined || item === null ? defaultOf(type, plan.name) : plan.toWire(item);
+}
+
+/** The member set on the wire, as `{ $case, <member> }` (the first one present). */
+function oneofFromWire(oneof: OneofPlan, message: Record<string, unknown>, out: Record<string, unknown>): void {
+  for (const plan of oneof.members) {
+    const item = message[plan.name];
+    if (hasOwn(message, plan.name) && item != null) {
+      out[oneof.group] = { $case: plan.name, [plan.name]: plan.fromWire(item) };
+      return;
+    }
+  }
+}
+
+function defaultOf(type: Type, fieldName: string): unknown {
+  const field = type.fields[fieldName]!;
+  if (field.resolvedType instanceof Type) return {};
+  return field.defaultValue;
+}
+
+/** The converter of `type`, whose plain fields and real oneofs are planned already. */
+export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPlan[]): Converter {
+  const toWire: string[] = ['const out = {};', 'if (typeof value !== "object" || value === null) return out;', 'let item, wire;'];
+  const fromWire: string[] = ['const out = {};'];
+  plain.forEach((plan, index) => {
+    const key = JSON.stringify(plan.name);
+    toWire.push(`item = value[${key}];`);
+    const present = plan.nullable ? 'item !== undefined' : 'item !== undefined && item !== null';
+    if (plan.identity) toWire.push(`if (${present}) out[${key}] = item;`);
+    else toWire.push(`if (${present}) { wire = plans[${index}].toWire(item); if (wire !== undefined) out[${key}] = wire; }`);
+    const read = plan.identity ? `message[${key}]` : `plans[${index}].fromWire(message[${key}])`;
+    if (plan.tracked) fromWire.push(`if (hasOwn(message, ${key}) && message[${key}] != null) out[${key}] = ${read};`);
+    else fromWire.push(`out[${key}] = ${read};`);
+  });
+  oneofs.forEach((_, index) => {
+    toWire.push(`oneofToWire(type, oneofs[${index}], value, out);`);
+    fromWire.push(`oneofFromWire(oneofs[${index}], message, out);`);
+  });
+  toWire.push('return out;');
+  fromWire.push('return out;');
+  // The generated functions' only inputs are the plans and helpers passed here.
+  const make = new Function(
+    'type',
+    'plans',
+    'oneofs',
+    'hasOwn',
+    'oneofToWire',
+    'oneofFromWire',
+    `return { toWire(value) { ${toWire.join('\n')} }, fromWire(message) { ${fromWire.join('\n')} } };`,
+  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire) => Converter;
+  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire);
+}
