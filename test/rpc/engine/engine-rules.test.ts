@@ -111,6 +111,32 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
       }
     });
 
+    it('a deadline already passed (grpc-timeout 0m): DEADLINE_EXCEEDED before any handler runs, unary and streaming', async function () {
+      const log = newLog();
+      const ran: string[] = [];
+      const base = streamingImplementation(log);
+      fx = await engineFixture({
+        log,
+        implementation: {
+          ...base,
+          async act() {
+            ran.push('act');
+            return {};
+          },
+          async sum(requests) {
+            ran.push('sum');
+            for await (const _ of requests) void _;
+            return {};
+          },
+        },
+      });
+      const unary = await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '0m' }, body: [actRequest({})] });
+      expect(unary.headers['grpc-status']).to.equal(String(Status.DEADLINE_EXCEEDED));
+      const streaming = await rawCall(fx.path, { path: SUM, headers: { 'grpc-timeout': '0n' }, body: [actRequest({ value: 1n })] });
+      expect(streaming.headers['grpc-status']).to.equal(String(Status.DEADLINE_EXCEEDED));
+      expect(ran).to.deep.equal([]);
+    });
+
     it('a malformed grpc-timeout is INTERNAL naming the value', async function () {
       fx = await engineFixture();
       const response = await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '1 hour' }, body: [actRequest({})] });

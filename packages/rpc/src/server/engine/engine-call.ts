@@ -3,16 +3,15 @@
  * messages, runs the method's handler logic (handlers.ts) through the call ports it implements,
  * and answers with header lists: a unary call's response headers, message and trailers go out in
  * one socket write (the engine gathers a tick's frames). Plain callbacks and class methods: no
- * Node stream, no EventEmitter, no closure per call, no timer per call (deadlines.ts).
+ * Node stream, no EventEmitter, no closure per call, no timer per call (the connection's DeadlineTimer).
  */
 import { status, type Metadata, type StatusObject } from '@grpc/grpc-js';
-import { FRAME_HEADER_BYTES, FrameDecoder, FrameError, H2ErrorCode, writeFrameHeader, type FrameSink, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameError, H2ErrorCode, writeFrameHeader, type DeadlineHolder, type DeadlineTimer, type FrameSink, type H2Stream, type H2StreamListener, type HeaderList } from '@vmrpc/transport';
 import { RpcError } from '../../errors';
 import type { ResponseWriter, UnaryResponder } from '../call-ports';
 import { ServerCallContext, type HeaderSink, type MetadataSource } from '../context';
 import { answerMany, answerOnce, requestsOf } from '../handlers';
 import type { MethodEntry } from '../method-table';
-import type { DeadlineHolder, Deadlines } from './deadlines';
 import { decompress } from './decompress';
 import { RequestQueue } from './request-queue';
 import { metadataOf, RESPONSE_HEADERS, trailersOf, trailersOnly, withMetadata, type RequestHead } from './wire';
@@ -37,7 +36,8 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
   private headersSent = false;
   /** The status was sent or the stream was reset: nothing more goes out. */
   private finished = false;
-  readonly deadlineMs: number;
+  /** When the deadline passes (Date.now() time; Infinity: none). */
+  readonly deadline: number;
   private drainWaiter: (() => void) | undefined = undefined;
 
   constructor(
@@ -47,26 +47,24 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
     peer: string,
     timeoutMs: number | undefined,
     private readonly limits: CallLimits,
-    private readonly deadlines: Deadlines,
+    private readonly deadlines: DeadlineTimer,
     endStream: boolean,
   ) {
     this.requestEnded = endStream;
-    this.deadlineMs = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    this.context = new ServerCallContext(entry.path, this, peer, this.deadlineMs, this);
+    this.deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    this.context = new ServerCallContext(entry.path, this, peer, this.deadline, this);
     this.reader = new FrameDecoder(limits.maxReceiveBytes);
-    if (timeoutMs !== undefined) deadlines.add(this);
     const kind = entry.kind;
-    if (kind === 'clientStreaming' || kind === 'bidiStreaming') {
-      this.queue = new RequestQueue(stream);
-      if (endStream) this.queue.end();
-      // Streaming requests: the handler starts now and reads them as they come.
-      const requests = requestsOf(this.queue, this.context);
-      if (kind === 'clientStreaming') void answerOnce(entry.implementation, requests, this, this.context, entry.onError);
-      else void answerMany(entry.implementation, requests, this, this.context, entry.onError);
-    } else {
-      this.queue = undefined;
-      if (endStream) this.requestComplete();
-    }
+    const streamingRequests = kind === 'clientStreaming' || kind === 'bidiStreaming';
+    this.queue = streamingRequests ? new RequestQueue(stream) : undefined;
+    if (endStream) this.queue?.end();
+    // A deadline already passed (grpc-timeout 0) fails the call here, before any handler starts.
+    if (timeoutMs !== undefined) deadlines.add(this);
+    if (this.finished) return;
+    // Streaming requests: the handler starts now and reads them as they come.
+    if (kind === 'clientStreaming') void answerOnce(entry.implementation, requestsOf(this.queue!, this.context), this, this.context, entry.onError);
+    else if (kind === 'bidiStreaming') void answerMany(entry.implementation, requestsOf(this.queue!, this.context), this, this.context, entry.onError);
+    else if (endStream) this.requestComplete();
   }
 
   get cancelled(): boolean {
@@ -180,7 +178,7 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
   // ---- internals ----
 
   private stopDeadline(): void {
-    if (this.deadlineMs !== Infinity) this.deadlines.delete(this);
+    if (this.deadline !== Infinity) this.deadlines.delete(this);
   }
 
   /** END_STREAM from the client. */

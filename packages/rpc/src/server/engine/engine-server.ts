@@ -7,9 +7,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { status, type StatusObject } from '@grpc/grpc-js';
-import { createH2Session, H2ErrorCode, Keepalive, parseGrpcTimeout, type H2Session, type H2Stream, type H2StreamListener, type HeaderList, type PingedConnection } from '@vmrpc/transport';
+import { createH2Session, DeadlineTimer, H2ErrorCode, Keepalive, parseGrpcTimeout, type H2Session, type H2Stream, type H2StreamListener, type HeaderList, type PingedConnection } from '@vmrpc/transport';
 import type { MethodTable } from '../method-table';
-import { Deadlines } from './deadlines';
 import { EngineCall } from './engine-call';
 import type { EngineServerOptions } from './engine-options';
 import { readRequestHead, trailersOnly } from './wire';
@@ -27,7 +26,7 @@ const UNSUPPORTED_MEDIA_TYPE: HeaderList = [':status', '415'];
 /** One connection: its session, its peer (what `context.peer` shows), its calls' deadlines and its keepalive. */
 class Connection implements PingedConnection {
   readonly session: H2Session;
-  private readonly deadlines = new Deadlines();
+  private readonly deadlines = new DeadlineTimer({ holdProcess: false });
   private readonly keepalive: Keepalive | undefined;
 
   constructor(
@@ -117,7 +116,7 @@ export class EngineServer {
   }
 
   /** @internal A request arrived: its call, or the answer that refuses it. */
-  dispatch(stream: H2Stream, headers: HeaderList, endStream: boolean, peer: string, deadlines: Deadlines): H2StreamListener {
+  dispatch(stream: H2Stream, headers: HeaderList, endStream: boolean, peer: string, deadlines: DeadlineTimer): H2StreamListener {
     const head = readRequestHead(headers);
     if (head.method !== 'POST') return answer(stream, METHOD_NOT_ALLOWED, endStream);
     // grpc-js's test: application/grpc, application/grpc+proto, application/grpc;charset=...
