@@ -14,6 +14,7 @@ import { comparisonTable, Comparisons } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, type RawPeer } from './peers/raw-rows.js';
 import { start, stopAll } from './processes.js';
 import { summarize } from './profile/cpu-profile.js';
+import { rowFilter } from './peer-suite.js';
 import { afterWarmUp } from './stats.js';
 
 const { nodeForChoice } = createRequire(import.meta.url)('../../release/node-bin.cjs') as { nodeForChoice(choice: string, setting: string): string };
@@ -30,6 +31,14 @@ describe('benchmark tools', function () {
   after(function () {
     stopAll();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('VMRPC_BENCH_ROWS picks rows by parts of their names, and unset picks every row', function () {
+    const names = ['@vmrpc/native portable', 'C read/write', 'tiny host->guest call', 'system info', 'memory'];
+    expect(names.filter(rowFilter('portable, TINY'))).to.deep.equal(['@vmrpc/native portable', 'tiny host->guest call']);
+    expect(names.filter(rowFilter('memory'))).to.deep.equal(['memory']);
+    expect(names.filter(rowFilter(undefined))).to.deep.equal(names);
+    expect(names.filter(rowFilter(' , '))).to.deep.equal(names);
   });
 
   it('offers the C, Python, node:net and both @vmrpc/native peers over Unix sockets', function () {

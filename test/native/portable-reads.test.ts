@@ -2,6 +2,7 @@
 // process's portable sockets (no 64 KiB allocation and no read that says EAGAIN per message), and
 // large reads are handed on without a copy while other sockets keep reading, bytes intact.
 import { expect } from 'chai';
+import { EventEmitter } from 'node:events';
 import { connect, createServer, type VmServer, type VmSocket } from '@vmrpc/native';
 import { nativeBinding, replaceAddonForTests, type NativeBinding } from '@vmrpc/native/testing';
 import { payload, sha256, socketPath, within } from '../support/checks.js';
@@ -31,9 +32,10 @@ function spyOnReads(): ReadCall[] {
 /** A native-handle server (its reads do not go through the spied read); `accepted(n)` resolves with its first n sockets. */
 async function serverAt(name: string): Promise<{ server: VmServer; target: string; accepted(count: number): Promise<VmSocket[]> }> {
   const sockets: VmSocket[] = [];
+  const arrivals = new EventEmitter();
   const server = createServer({ dataPath: 'native-handle' }, (socket) => {
     sockets.push(socket);
-    server.emit('accepted');
+    arrivals.emit('accepted');
   });
   const target = `unix:${socketPath(name)}`;
   await server.listen(target);
@@ -41,10 +43,10 @@ async function serverAt(name: string): Promise<{ server: VmServer; target: strin
     within(5000, `${count} connections to be accepted`, new Promise((resolve) => {
       const check = (): void => {
         if (sockets.length < count) return;
-        server.off('accepted', check);
+        arrivals.off('accepted', check);
         resolve(sockets.slice(0, count));
       };
-      server.on('accepted', check);
+      arrivals.on('accepted', check);
       check();
     }));
   return { server, target, accepted };

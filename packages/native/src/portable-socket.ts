@@ -61,8 +61,10 @@ export class PortableSocket extends DuplexSocket {
   }
 
   override _read(): void {
+    // Already waiting for readability: the poll says when bytes come (a read now would say EAGAIN).
+    const waiting = this.wantRead && (this.interest & this.binding.pollEvents.READABLE) !== 0;
     this.wantRead = true;
-    if (this.fd >= 0) this.readAvailable();
+    if (this.fd >= 0 && !waiting) this.readAvailable();
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {

@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { connect } from '@vmrpc/native';
 import { AgentHost } from '@vmrpc/rpc';
 import { EchoService } from '../../rpc/generated/vmrpc/echo/v1/echo.js';
 import { start, stopAll } from '../processes.js';
 import { percentile, warmUp } from '../stats.js';
 import { formatCensus, recordAsync, type Census } from './async-census.js';
 import { recordGc, type GcEvent } from './gc-events.js';
+import { connectWhenListening } from './agent-rows.js';
 import { QgaClient } from './qga-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,7 +27,8 @@ const args = process.argv.slice(2);
 const unix = args.includes('--unix');
 const calls = Number(args[args.indexOf('--calls') + 1] ?? 1500) || 1500;
 const WINDOW = 150;
-const WARM_UP = { batch: 20, tolerance: 0.1, maxBatches: 6 };
+// The warm-up rule of the bench's tiny-call row before issue 16's tail study (what it measured).
+const SHORT_WARM_UP = { batch: 20, tolerance: 0.1, maxBatches: 6 };
 
 interface Call {
   startMs: number;
@@ -88,57 +89,50 @@ function report(name: string, series: Call[], gcs: Record<string, GcEvent[]>): v
   console.log(`    slow without GC, ms: ${noGc.slice(0, 40).join(' ')}`);
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'vmrpc-tail-'));
-try {
-  if (args.includes('--qga')) {
-    const target = unix ? `unix:${path.join(dir, 'qga.sock')}` : 'vsock:1:9001';
-    start('qemu-ga', [...(unix ? ['-m', 'unix-listen', '-p', target.slice(5)] : ['-m', 'vsock-listen', '-p', '1:9001']), '-t', dir, '-f', path.join(dir, 'qga.pid')]);
-    let socket;
-    for (let tries = 0; socket === undefined; tries++) {
-      try {
-        socket = await connect(target);
-      } catch (error) {
-        if (tries > 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    const qga = new QgaClient(socket);
-    const once = (): Promise<unknown> => qga.execute('guest-ping');
-    await warmUp(once, WARM_UP);
-    const stopHost = recordGc();
-    const series = await timeCalls(once, calls);
-    report('qemu-ga guest-ping', series, { host: stopHost() });
-    qga.close();
-  }
+async function probeQga(dir: string): Promise<void> {
+  const target = unix ? `unix:${path.join(dir, 'qga.sock')}` : 'vsock:1:9001';
+  start('qemu-ga', [...(unix ? ['-m', 'unix-listen', '-p', target.slice(5)] : ['-m', 'vsock-listen', '-p', '1:9001']), '-t', dir, '-f', path.join(dir, 'qga.pid')]);
+  const qga = new QgaClient(await connectWhenListening(target, 30_000));
+  const once = (): Promise<unknown> => qga.execute('guest-ping');
+  await warmUp(once, SHORT_WARM_UP);
+  const stopHost = recordGc();
+  const series = await timeCalls(once, calls);
+  report('qemu-ga guest-ping', series, { host: stopHost() });
+  qga.close();
+}
+
+async function probeAgent(dir: string, census: boolean): Promise<void> {
   const target = unix ? `unix:${path.join(dir, 'agents.sock')}` : 'vsock:any:9002';
   const host = new AgentHost();
   await host.listen(target);
-  const agentEnv = { ...process.env, VMRPC_PROBE_ASYNC: args.includes('--async') ? '1' : '0' };
+  const agentEnv = { ...process.env, VMRPC_PROBE_ASYNC: census ? '1' : '0' };
   const agent = start(process.execPath, [path.join(here, 'probe-agent.js'), unix ? target : 'vsock:1:9002', 'probe'], agentEnv);
   await agent.line(/^registered$/, 120_000);
   const echo = host.agent('probe').client(EchoService);
   const once = (): Promise<unknown> => echo.say({ message: 'x' }, { timeoutMs: 30_000 });
-  await warmUp(once, WARM_UP);
+  await warmUp(once, SHORT_WARM_UP);
   agent.child.stdin!.write('start\n');
   await agent.line(/^started$/, 30_000);
-  if (args.includes('--async')) {
-    const stopCensus = recordAsync();
-    await timeCalls(once, calls);
-    const hostCensus = stopCensus();
-    agent.child.stdin!.write('stop\n');
-    const line = await agent.line(/^async /, 30_000);
-    console.log(formatCensus('host', hostCensus, calls));
-    console.log(formatCensus('agent', JSON.parse(line.slice(6)) as Census, calls));
-  } else {
-  const stopHost = recordGc();
+  const stop = census ? recordAsync() : recordGc();
   const series = await timeCalls(once, calls);
-  const hostGc = stopHost();
+  const hostRecord = stop();
   agent.child.stdin!.write('stop\n');
-  const line = await agent.line(/^gc /, 30_000);
-  report('AgentHost -> GuestAgent Echo.Say', series, { host: hostGc, agent: JSON.parse(line.slice(3)) as GcEvent[] });
+  const line = await agent.line(/^(gc|async) /, 30_000);
+  const agentRecord: unknown = JSON.parse(line.slice(line.indexOf(' ') + 1));
+  if (census) {
+    console.log(formatCensus('host', hostRecord as Census, calls));
+    console.log(formatCensus('agent', agentRecord as Census, calls));
+  } else {
+    report('AgentHost -> GuestAgent Echo.Say', series, { host: hostRecord as GcEvent[], agent: agentRecord as GcEvent[] });
   }
   agent.child.stdin!.end();
   await host.close(1000);
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vmrpc-tail-'));
+try {
+  if (args.includes('--qga')) await probeQga(dir);
+  await probeAgent(dir, args.includes('--async'));
 } finally {
   stopAll();
   rmSync(dir, { recursive: true, force: true });
