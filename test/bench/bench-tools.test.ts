@@ -144,4 +144,24 @@ describe('benchmark tools', function () {
     const output = execFileSync(process.execPath, ['--single-threaded-gc', parent], { encoding: 'utf8' });
     expect(output.trim()).to.equal('--single-threaded-gc');
   });
+
+  it('the tail probe times every call and lays GC of both processes beside it (over Unix sockets)', async function () {
+    this.timeout(120_000);
+    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent', 'tail-probe.js');
+    const output = await start(process.execPath, [probe, '--unix', '--calls', '300']).done(100_000);
+    expect(output).to.match(/^AgentHost -> GuestAgent Echo\.Say: 300 calls, p50 [\d.]+ ms, p99 [\d.]+ ms/m);
+    expect(output).to.match(/per window of 150: [\d.]+\/[\d.]+ [\d.]+\/[\d.]+\n/);
+    expect(output).to.match(/^ {2}host GC: /m);
+    expect(output).to.match(/^ {2}agent GC: /m);
+    expect(output).to.match(/calls over 3x p50: \d+/);
+  });
+
+  it('the tail probe counts the async resources a call creates in host and agent', async function () {
+    this.timeout(120_000);
+    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent', 'tail-probe.js');
+    const output = await start(process.execPath, [probe, '--unix', '--calls', '200', '--async']).done(100_000);
+    // Every call settles promises on both sides; the counts are per call, not totals.
+    expect(output).to.match(/^ {2}host async resources per call: (.* )?PROMISE [1-9][\d.]*/m);
+    expect(output).to.match(/^ {2}agent async resources per call: (.* )?PROMISE [1-9][\d.]*/m);
+  });
 });
