@@ -164,4 +164,18 @@ describe('benchmark tools', function () {
     expect(output).to.match(/^ {2}host async resources per call: (.* )?PROMISE [1-9][\d.]*/m);
     expect(output).to.match(/^ {2}agent async resources per call: (.* )?PROMISE [1-9][\d.]*/m);
   });
+
+  it('the tail probe refuses a bad --calls or an unknown argument, naming it', async function () {
+    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent', 'tail-probe.js');
+    for (const [args, message] of [
+      [['--unix', '--calls', 'many'], /--calls must be a whole number of at least 150 \(got many\)/],
+      [['--unix', '--fast'], /unknown argument --fast \(usage: /],
+    ] as const) {
+      const error = await start(process.execPath, [probe, ...args]).done(30_000).then(
+        () => undefined,
+        (failure: Error) => failure,
+      );
+      expect(error?.message).to.match(message);
+    }
+  });
 });

@@ -2,7 +2,7 @@
  * Where the tiny call's tail comes from (issue 16, goal 1 p99): one AgentHost, the test echo agent
  * in a process of its own (probe-agent.ts), the bench's own warm-up, then many sequential calls,
  * each with its wall-clock start, laid beside the garbage collections of both processes.
- *   node tail-probe.js [--unix] [--calls N] [--qga]
+ *   node tail-probe.js [--unix] [--calls N] [--qga] [--async]
  * --unix runs over Unix sockets (any machine); otherwise vsock loopback (a harness guest only).
  * --qga measures qemu-ga's guest-ping the same way first (when qemu-ga is installed).
  * --async counts the async resources (timers, immediates...) both processes create per call
@@ -23,10 +23,13 @@ import { connectWhenListening } from './agent-rows.js';
 import { QgaClient } from './qga-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const unix = args.includes('--unix');
-const calls = Number(args[args.indexOf('--calls') + 1] ?? 1500) || 1500;
 const WINDOW = 150;
+const args = process.argv.slice(2);
+const unknown = args.find((arg, i) => !['--unix', '--qga', '--async', '--calls'].includes(arg) && args[i - 1] !== '--calls');
+if (unknown !== undefined) throw new Error(`tail-probe: unknown argument ${unknown} (usage: tail-probe.js [--unix] [--qga] [--async] [--calls N])`);
+const unix = args.includes('--unix');
+const calls = args.includes('--calls') ? Number(args[args.indexOf('--calls') + 1]) : 1500;
+if (!Number.isInteger(calls) || calls < WINDOW) throw new Error(`tail-probe: --calls must be a whole number of at least 150 (got ${args[args.indexOf('--calls') + 1]})`);
 // The warm-up rule of the bench's tiny-call row before issue 16's tail study (what it measured).
 const SHORT_WARM_UP = { batch: 20, tolerance: 0.1, maxBatches: 6 };
 
