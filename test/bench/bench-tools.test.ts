@@ -14,6 +14,7 @@ import { comparisonTable, Comparisons } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, type RawPeer } from './peers/raw-rows.js';
 import { start, stopAll } from './processes.js';
 import { summarize } from './profile/cpu-profile.js';
+import { rowFilter } from './peer-suite.js';
 import { afterWarmUp } from './stats.js';
 
 const { nodeForChoice } = createRequire(import.meta.url)('../../release/node-bin.cjs') as { nodeForChoice(choice: string, setting: string): string };
@@ -30,6 +31,14 @@ describe('benchmark tools', function () {
   after(function () {
     stopAll();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('VMRPC_BENCH_ROWS picks rows by parts of their names, and unset picks every row', function () {
+    const names = ['@vmrpc/native portable', 'C read/write', 'tiny host->guest call', 'system info', 'memory'];
+    expect(names.filter(rowFilter('portable, TINY'))).to.deep.equal(['@vmrpc/native portable', 'tiny host->guest call']);
+    expect(names.filter(rowFilter('memory'))).to.deep.equal(['memory']);
+    expect(names.filter(rowFilter(undefined))).to.deep.equal(names);
+    expect(names.filter(rowFilter(' , '))).to.deep.equal(names);
   });
 
   it('offers the C, Python, node:net and both @vmrpc/native peers over Unix sockets', function () {
@@ -134,5 +143,39 @@ describe('benchmark tools', function () {
     writeFileSync(parent, `import { start } from ${JSON.stringify(processes)}; process.stdout.write(await start(process.execPath, [${JSON.stringify(child)}]).done(20000));`);
     const output = execFileSync(process.execPath, ['--single-threaded-gc', parent], { encoding: 'utf8' });
     expect(output.trim()).to.equal('--single-threaded-gc');
+  });
+
+  it('the tail probe times every call and lays GC of both processes beside it (over Unix sockets)', async function () {
+    this.timeout(120_000);
+    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent', 'tail-probe.js');
+    const output = await start(process.execPath, [probe, '--unix', '--calls', '300']).done(100_000);
+    expect(output).to.match(/^AgentHost -> GuestAgent Echo\.Say: 300 calls, p50 [\d.]+ ms, p99 [\d.]+ ms/m);
+    expect(output).to.match(/per window of 150: [\d.]+\/[\d.]+ [\d.]+\/[\d.]+\n/);
+    expect(output).to.match(/^ {2}host GC: /m);
+    expect(output).to.match(/^ {2}agent GC: /m);
+    expect(output).to.match(/calls over 3x p50: \d+/);
+  });
+
+  it('the tail probe counts the async resources a call creates in host and agent', async function () {
+    this.timeout(120_000);
+    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent', 'tail-probe.js');
+    const output = await start(process.execPath, [probe, '--unix', '--calls', '200', '--async']).done(100_000);
+    // Every call settles promises on both sides; the counts are per call, not totals.
+    expect(output).to.match(/^ {2}host async resources per call: (.* )?PROMISE [1-9][\d.]*/m);
+    expect(output).to.match(/^ {2}agent async resources per call: (.* )?PROMISE [1-9][\d.]*/m);
+  });
+
+  it('the tail probe refuses a bad --calls or an unknown argument, naming it', async function () {
+    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'agent', 'tail-probe.js');
+    for (const [args, message] of [
+      [['--unix', '--calls', 'many'], /--calls must be a whole number of at least 150 \(got many\)/],
+      [['--unix', '--fast'], /unknown argument --fast \(usage: /],
+    ] as const) {
+      const error = await start(process.execPath, [probe, ...args]).done(30_000).then(
+        () => undefined,
+        (failure: Error) => failure,
+      );
+      expect(error?.message).to.match(message);
+    }
   });
 });

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { measureLatency, startAgentBench } from './agent/agent-rows.js';
+import { measureLatency, startAgentBench, type AgentJob } from './agent/agent-rows.js';
 import { measureMemory } from './agent/memory-rows.js';
 import { Comparisons, type ComparisonRow } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, STREAM_BYTES } from './peers/raw-rows.js';
@@ -19,6 +19,16 @@ const NATIVE = '@vmrpc/native native-handle';
 const QGA = 'qemu-ga';
 const OURS = 'AgentHost -> GuestAgent';
 export const IDLE_AGENTS = 200;
+
+/**
+ * VMRPC_BENCH_ROWS: comma-separated parts of row names (a raw peer, an agent job, or `memory`),
+ * e.g. `portable,tiny`, to study a few rows in a short guest run; unset or empty runs every row.
+ */
+export function rowFilter(setting: string | undefined = process.env.VMRPC_BENCH_ROWS): (name: string) => boolean {
+  const parts = (setting ?? '').split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
+  if (parts.length === 0) return () => true;
+  return (name) => parts.some((part) => name.toLowerCase().includes(part));
+}
 
 /** Rotates `list` by `round` so no peer always goes first. */
 function rotated<T>(list: readonly T[], round: number): T[] {
@@ -35,7 +45,9 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
     // The guest runs its host's programs: `pnpm bench:vm` installs these there when it can.
     const missing = ['cc', 'qemu-ga'].filter((name) => !onPath(name));
     for (const name of missing) options.log(`${name} is not installed: its rows are left out (apt-get install ${name === 'cc' ? 'gcc' : 'qemu-guest-agent'})`);
-    const peers = rawPeers(missing.includes('cc') ? undefined : buildCPeer(dir), options.vsock);
+    const wanted = rowFilter();
+    const peers = rawPeers(missing.includes('cc') ? undefined : buildCPeer(dir), options.vsock).filter((peer) => wanted(peer.name));
+    const jobs = (agents: { jobs: AgentJob[] }): AgentJob[] => agents.jobs.filter((job) => wanted(job.what));
     const agents = await startAgentBench(dir, options.vsock, !missing.includes('qemu-ga'));
     try {
       for (let round = 1; round <= options.rounds; round++) {
@@ -46,7 +58,7 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
           comparisons.add({ what: 'raw 1-byte ping-pong, p50', ...pingBaselines }, peer.name, figures.p50Us, figures.steady);
           comparisons.add({ what: 'raw 1-byte ping-pong, p99', ...pingBaselines }, peer.name, figures.p99Us, figures.steady);
         }
-        for (const job of agents.jobs) {
+        for (const job of jobs(agents)) {
           const sides = job.qga === undefined ? [[OURS, job.ours] as const] : ([[QGA, job.qga], [OURS, job.ours]] as const);
           for (const [name, once] of rotated(sides, round)) {
             const figures = await measureLatency(once, job.calls, job.warmUp);
@@ -57,6 +69,7 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
           }
         }
       }
+      if (!wanted('memory')) return comparisons.rows();
       const listen = options.vsock ? 'vsock:any:9003' : `unix:${path.join(dir, 'memory.sock')}`;
       const dial = options.vsock ? 'vsock:1:9003' : listen;
       const memory = await measureMemory(agents.examplePid, agents.qgaPid, listen, dial, IDLE_AGENTS, 240_000);

