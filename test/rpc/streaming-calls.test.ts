@@ -93,6 +93,23 @@ describe('rpc typed streaming calls on the channel directly', function () {
       expect(chat.details).to.match(/^Request message serialization failure: ./);
     });
 
+    it('next() called again before the last one settled: each gets the next response, in order, then done', async function () {
+      const responses = client.count({ count: 3 })[Symbol.asyncIterator]();
+      const results = await within(5000, 'four reads at once', Promise.all([responses.next(), responses.next(), responses.next(), responses.next()]));
+      expect(results.map((result) => (result.done ? 'done' : (result.value as { index: number }).index))).to.deep.equal([0, 1, 2, 'done']);
+    });
+
+    it('an error thrown into the iteration (yield*) cancels the call and reaches the caller', async function () {
+      async function* relay(): AsyncGenerator<unknown> {
+        yield* client.count({ count: 1000 });
+      }
+      const relayed = relay();
+      await within(5000, 'the first response', relayed.next());
+      const thrown = new Error('stop relaying');
+      const error = await within(5000, 'throw()', relayed.throw(thrown).then(() => undefined, (reason: unknown) => reason));
+      expect(error).to.equal(thrown);
+    });
+
     it('work on a stock grpc-js channel too: each shape, an error, a deadline', async function () {
       const channel = new grpc.Channel(served.target, grpc.credentials.createInsecure(), {});
       try {

@@ -6,8 +6,10 @@
  * gRPC server can be made to send these answers).
  */
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { Status, closeClient, createClient } from '@vmrpc/rpc';
+import { createH2Session } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { socketPath, within } from '../support/checks.js';
 import { frame, rpcError, servedStreamingClient } from './direct-calls.js';
@@ -15,7 +17,7 @@ import { StreamingService, type StreamingServiceClient } from './generated/vmrpc
 
 
 describe('rpc typed unary calls on the channel directly', function () {
-  describe('against a server that answers by hand', function () {
+  for (const engine of ['node', 'vmrpc'] as const) describe(`against a server that answers by hand (client on the ${engine} HTTP/2 engine)`, function () {
     let server: http2.Http2Server;
     let client: StreamingServiceClient;
     let answer: Buffer[] = [];
@@ -33,7 +35,7 @@ describe('rpc typed unary calls on the channel directly', function () {
         });
       });
       await new Promise<void>((resolve) => server.listen(path, resolve));
-      client = createClient(StreamingService, `unix:${path}`);
+      client = createClient(StreamingService, `unix:${path}`, { http2: engine });
     });
 
     afterEach(async function () {
@@ -77,6 +79,50 @@ describe('rpc typed unary calls on the channel directly', function () {
       const error = await rpcError(client.echo({}));
       expect(error.code).to.equal(Status.INTERNAL);
       expect(error.details).to.match(/^Response message parsing error: ./);
+    });
+  });
+
+  for (const engine of ['node', 'vmrpc'] as const) describe(`against @vmrpc/transport's HTTP/2 engine answering in one write (client on the ${engine} engine)`, function () {
+    // The response headers, both messages and the OK status arrive in one socket read: the
+    // second message must fail the call although the status is already queued behind it.
+    let server: net.Server;
+    let client: StreamingServiceClient;
+
+    beforeEach(async function () {
+      const path = socketPath('one-write-server');
+      server = net.createServer((socket) => {
+        createH2Session(socket, {
+          role: 'server',
+          onStream(stream) {
+            return {
+              onHeaders: () => undefined,
+              onData(data, endStream) {
+                stream.consume(data.length);
+                if (!endStream) return;
+                stream.sendHeaders([':status', '200', 'content-type', 'application/grpc'], false);
+                stream.sendData(Buffer.concat([frame(Buffer.alloc(0)), frame(Buffer.alloc(0))]), false);
+                stream.sendHeaders(['grpc-status', '0'], true);
+              },
+              onReset: () => undefined,
+            };
+          },
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      client = createClient(StreamingService, `unix:${path}`, { http2: engine });
+    });
+
+    afterEach(async function () {
+      closeClient(client);
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('two responses: UNIMPLEMENTED "Too many responses received", also for a client stream', async function () {
+      for (const call of [() => client.ping({}), () => client.sum([{ value: 1n }])]) {
+        const error = await rpcError(call());
+        expect(error.code).to.equal(Status.UNIMPLEMENTED);
+        expect(error.details).to.equal('Too many responses received');
+      }
     });
   });
 

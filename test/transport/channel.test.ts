@@ -228,7 +228,9 @@ for (const http2 of HTTP2_ENGINES) describe(`VM channel (${http2} HTTP/2)`, () =
     const error = await within(5000, 'handshake timeout', expectCode(unary(client, {}), grpc.status.UNAVAILABLE));
     expect(error.details).to.match(/handshake/);
     expect(Date.now() - started).to.be.below(3000);
-    expect(() => createChannel(target, { handshakeTimeoutMs: 0 })).to.throw(RangeError);
+    for (const bad of [0, -1, Infinity, 2 ** 31, Number.NaN]) {
+      expect(() => createChannel(target, { handshakeTimeoutMs: bad }), String(bad)).to.throw(RangeError, /handshakeTimeoutMs must be a number of milliseconds from 1 to 2147483647/);
+    }
   });
 
   it('rejects malformed targets when the channel is created', () => {

@@ -32,7 +32,7 @@ export { Backoff, type BackoffOptions } from './protocol/backoff';
 /** gRPC's wire values for code that speaks gRPC on the HTTP/2 engine (the agent's own server): grpc-timeout, grpc-message, timer bounds. */
 export { formatGrpcTimeout, parseGrpcTimeout, MAX_TIMER_MS } from './protocol/deadline';
 /** One Node timer for the deadlines of many calls (a channel's; a server connection's may share it). */
-export { DeadlineTimer, type DeadlineHolder, type DeadlineTimerOptions } from './client/call-deadlines';
+export { DeadlineTimer, type DeadlineHolder, type DeadlineTimerOptions } from './protocol/deadline-timer';
 export { decodeGrpcMessage, encodeGrpcMessage } from './protocol/status';
 /** gRPC's length-prefixed message framing, for code that forwards raw messages (the agent gateway). */
 export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, frameMessage, writeFrameHeader, type DecodedFrame, type FrameSink } from './protocol/framing';

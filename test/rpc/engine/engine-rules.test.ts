@@ -206,6 +206,33 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
       expect(bare.headers['grpc-status']).to.equal(String(Status.INTERNAL));
     });
 
+    it('requests refused at their message prefix give their bytes back: the connection keeps answering', async function () {
+      fx = await engineFixture();
+      const session = http2.connect('http://localhost', { createConnection: () => net.connect(fx.path) });
+      session.on('error', () => undefined);
+      try {
+        const call = (body: Buffer): Promise<string | undefined> =>
+          within(5000, 'an answer on the shared connection', new Promise<string | undefined>((resolve) => {
+            const stream = session.request({ ':method': 'POST', ':path': ACT, 'content-type': 'application/grpc', te: 'trailers' });
+            let grpcStatus: string | undefined;
+            stream.on('error', () => undefined);
+            stream.on('response', (headers) => (grpcStatus ??= headers['grpc-status'] as string | undefined));
+            stream.on('trailers', (trailers) => (grpcStatus = trailers['grpc-status'] as string | undefined));
+            stream.on('close', () => resolve(grpcStatus));
+            stream.resume();
+            // One DATA frame with END_STREAM: the stream then closes normally, not by a reset.
+            stream.end(body);
+          }));
+        // Five bad prefixes of 16000 bytes each: more than the connection's 65535-byte window in all.
+        const bad = Buffer.alloc(16_000);
+        bad[0] = 2;
+        for (let i = 0; i < 5; i++) expect(await call(bad)).to.equal(String(Status.INTERNAL));
+        expect(await call(Buffer.from(actRequest({})))).to.equal(String(Status.OK));
+      } finally {
+        session.destroy();
+      }
+    });
+
     it('a compressed flag other than 0 or 1 is INTERNAL naming the flag; a request written a byte at a time is one message', async function () {
       fx = await engineFixture();
       const bad = Buffer.from(actRequest({ value: 1n }));

@@ -31,7 +31,8 @@ export class ResponseStream<Res> implements AsyncIterableIterator<Res>, CallList
   /** The error to throw once the queued responses are taken. */
   private failure: { value: unknown } | undefined;
   private readError: StatusObject | undefined;
-  private waiting: { resolve: (result: IteratorResult<Res>) => void; reject: (error: unknown) => void } | undefined;
+  /** next() calls waiting for a response, oldest first (callers may call next() again before one settles). */
+  private readonly waiting: Array<{ resolve: (result: IteratorResult<Res>) => void; reject: (error: unknown) => void }> = [];
   private pump: RequestPump<unknown> | undefined;
 
   constructor(
@@ -64,7 +65,7 @@ export class ResponseStream<Res> implements AsyncIterableIterator<Res>, CallList
       return Promise.resolve({ value, done: false });
     }
     if (this.ended || this.finished) return this.finish();
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+    return new Promise((resolve, reject) => void this.waiting.push({ resolve, reject }));
   }
 
   /** Leaving the loop early: the call is cancelled if it has not ended. */
@@ -74,11 +75,15 @@ export class ResponseStream<Res> implements AsyncIterableIterator<Res>, CallList
       this.queue.length = 0;
       this.stopObserving();
       if (this.call !== undefined && !this.ended) this.call.cancelWithStatus(status.CANCELLED, CANCELLED_ON_CLIENT);
-      const waiting = this.waiting;
-      this.waiting = undefined;
-      waiting?.resolve(DONE);
+      for (const waiting of this.waiting.splice(0)) waiting.resolve(DONE);
     }
     return Promise.resolve(DONE);
+  }
+
+  /** An error thrown into the iteration (`yield*` of a generator that is thrown into): the call is cancelled, the error goes on. */
+  throw(error: unknown): Promise<IteratorResult<Res>> {
+    void this.return();
+    return Promise.reject(error);
   }
 
   /** The signal aborted. */
@@ -102,11 +107,9 @@ export class ResponseStream<Res> implements AsyncIterableIterator<Res>, CallList
       this.readError = { code: status.INTERNAL, details: `Response message parsing error: ${reasonOf(error)}`, metadata: new Metadata() };
       return this.call!.cancelWithStatus(this.readError.code, this.readError.details);
     }
-    const waiting = this.waiting;
-    if (waiting !== undefined) {
-      this.waiting = undefined;
-      waiting.resolve({ value, done: false });
-    } else this.queue.push(value);
+    const waiting = this.waiting.shift();
+    if (waiting !== undefined) waiting.resolve({ value, done: false });
+    else this.queue.push(value);
     this.readMore();
   }
 
@@ -121,10 +124,11 @@ export class ResponseStream<Res> implements AsyncIterableIterator<Res>, CallList
     if (pumpError !== undefined) this.failure = pumpError;
     else if (result.code !== status.OK) this.failure = { value: fromServiceError(callError(result, this.caller, this.ownFrames)) };
     this.options.onTrailer?.(result.metadata);
-    const waiting = this.waiting;
-    if (waiting === undefined) return;
-    this.waiting = undefined;
-    this.finish().then(waiting.resolve, waiting.reject);
+    const waiters = this.waiting.splice(0);
+    if (waiters.length === 0) return;
+    // The first gets the end (done, or the error once); any later ones are done.
+    this.finish().then(waiters[0]!.resolve, waiters[0]!.reject);
+    for (const waiting of waiters.slice(1)) waiting.resolve(DONE);
   }
 
   // ---- internals ----

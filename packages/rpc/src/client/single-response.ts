@@ -51,7 +51,11 @@ export class SingleResponse<Res> implements CallListener {
   }
 
   onReceiveMessage(bytes: Buffer): void {
-    if (this.response !== undefined) return this.call.cancelWithStatus(status.UNIMPLEMENTED, 'Too many responses received');
+    if (this.response !== undefined) {
+      // Kept like readError: the OK status may already be queued behind this message (same read).
+      this.readError ??= { code: status.UNIMPLEMENTED, details: 'Too many responses received', metadata: new Metadata() };
+      return this.call.cancelWithStatus(this.readError.code, this.readError.details);
+    }
     try {
       this.response = { value: this.method.responseDeserialize(bytes) };
     } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { Enum, Type, type Field } from 'protobufjs';
 import type { JsonObject, JsonValue } from '../types';
-import { compileConverter, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
+import { compileConverter, hasOwn, isRecord, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
 import { fromBigInt, hashKeyToDecimal, toBigInt } from './long';
 
 export type { Converter } from './compile-converter';
@@ -14,11 +14,6 @@ type Convert = (value: unknown) => unknown;
 
 const UNSIGNED_64 = new Set(['uint64', 'fixed64']);
 const identity: Convert = (value) => value;
-const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 const converters = new WeakMap<Type, Converter>();
 

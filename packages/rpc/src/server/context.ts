@@ -145,9 +145,10 @@ function deadlineMsOf(call: ServerSurfaceCall): number {
 }
 
 /**
- * grpc-js arms its deadline timer on the event loop's clock (whole milliseconds, read once per loop
- * turn) but reports the deadline as Date.now() + timeout: its timer can fire while Date.now() is
- * still a millisecond short of that Date. One clock tick of slack reads that as the deadline.
+ * grpc-js arms its deadline timer on the event loop's monotonic clock (whole milliseconds) but
+ * reports the deadline as Date.now() + timeout, on the wall clock: the two round differently, so
+ * its timer can fire while Date.now() is still a millisecond short of that Date. One clock tick of
+ * slack reads that as the deadline.
  */
 const CLOCK_TICK_MS = 1;
 

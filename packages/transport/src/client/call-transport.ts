@@ -9,7 +9,7 @@ import type * as http2 from 'node:http2';
 import type { CallCredentials, ChannelInterface, Metadata, StatusObject } from '@grpc/grpc-js';
 import type { RequestTarget } from '../protocol/request-headers';
 import type { H2Stream, H2StreamListener, HeaderList } from '../h2/types';
-import type { DeadlineTimer } from './call-deadlines';
+import type { DeadlineTimer } from '../protocol/deadline-timer';
 
 /** The server call a client call may be the child of (grpc-js does not export its type by name). */
 export type ParentCall = NonNullable<Parameters<ChannelInterface['createCall']>[3]>;

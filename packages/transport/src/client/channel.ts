@@ -19,14 +19,14 @@ import {
 } from '@grpc/grpc-js';
 import { Backoff } from '../protocol/backoff';
 import { VmCall } from './call';
-import { DeadlineTimer } from './call-deadlines';
+import { DeadlineTimer } from '../protocol/deadline-timer';
 import type { CallTransport, ChannelConnection, ConnectionWaiter, EngineStreamOpener, ParentCall, StreamOpener } from './call-transport';
 import { checkCallInternals, createSecureConnector } from './grpc-internals';
 import { EngineCall } from './engine-call';
 import { startHttp2 } from './start-http2';
 import { connectFailure, connectionLost, NO_FAILURE, type ConnectFailure } from './connect-failure';
 import { makeConnector, type ChannelTarget, type Connector } from './connector';
-import { resolveHttp2Engine, resolveOptions, type Http2Engine, type ResolvedChannelOptions, type VmChannelOptions } from './options';
+import { resolveHandshakeTimeout, resolveHttp2Engine, resolveOptions, type Http2Engine, type ResolvedChannelOptions, type VmChannelOptions } from './options';
 
 export type { ConnectionWaiter } from './call-transport';
 
@@ -42,7 +42,6 @@ type ChannelzRef = ReturnType<ChannelInterface['getChannelzRef']>;
 let nextChannelId = 1;
 /** What requestConnection returns for a waiter it answered at once. */
 const NOTHING_TO_CANCEL = (): void => undefined;
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
 
 export class VmChannel implements ChannelInterface {
   readonly options: ResolvedChannelOptions;
@@ -76,9 +75,7 @@ export class VmChannel implements ChannelInterface {
     checkCallInternals();
     this.secureConnector = createSecureConnector(credentials, this.uri(), (options.grpc ?? {}) as ChannelOptions);
     this.backoff = new Backoff({ initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs });
-    const handshake = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    if (typeof handshake !== 'number' || !(handshake > 0)) throw new RangeError(`options.handshakeTimeoutMs must be a positive number (got ${String(handshake)})`);
-    this.handshakeTimeoutMs = handshake;
+    this.handshakeTimeoutMs = resolveHandshakeTimeout(options.handshakeTimeoutMs);
     this.http2 = resolveHttp2Engine(options.http2);
     const secureConnector = this.secureConnector;
     this.callTransport = {

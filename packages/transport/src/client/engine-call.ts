@@ -2,8 +2,9 @@
  * One RPC on a VM channel whose connections run the vmrpc HTTP/2 engine: CallBase's contract on
  * one H2Stream, the call itself being the stream's listener (no stream object, no events).
  *
- * Writes: a message is held until the end of the tick, so a unary request goes out as one DATA
- * frame carrying END_STREAM; a write the peer's window cannot take yet runs its callback on
+ * Writes: a unary or server-streaming request comes with its half-close (sendLastMessage) and
+ * goes out at once as one DATA frame carrying END_STREAM; any other message is held until the
+ * end of the tick, so a half-close in the same tick still rides on it. A write the peer's window cannot take yet runs its callback on
  * onDrain (grpc-js's Writable waits for it). Reads: received DATA is credited to the flow-control
  * windows (consume) while a read credit is open; while none is, it is held back, so a reader that
  * stops stops the server.

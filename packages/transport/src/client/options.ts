@@ -10,6 +10,7 @@
  */
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import type { ConnectOptions } from '@vmrpc/native';
+import { MAX_TIMER_MS } from '../protocol/deadline';
 
 /** Options of createChannel() and clientOptions(). */
 export interface VmChannelOptions {
@@ -43,6 +44,15 @@ export function resolveHttp2Engine(value: unknown): Http2Engine {
   if (value === undefined) return 'node';
   if (value === 'node' || value === 'vmrpc') return value;
   throw new TypeError(`options.http2 must be 'node' or 'vmrpc' (got ${JSON.stringify(value)})`);
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
+
+/** `handshakeTimeoutMs`: a whole bound a Node timer can hold (Infinity or 2^31 ms would fire at once). */
+export function resolveHandshakeTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS) return value;
+  throw new RangeError(`options.handshakeTimeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${String(value)})`);
 }
 
 /** The options resolved to values, read once per channel. */

@@ -4,7 +4,9 @@
  */
 import { H2ErrorCode } from './types';
 
+/** An error of the HTTP/2 engine: its `code` (ERR_VMRPC_HTTP2_*) and the HTTP/2 error code. */
 export interface H2Error extends Error {
+  /** ERR_VMRPC_HTTP2_PROTOCOL, ERR_VMRPC_HTTP2_GOAWAY or ERR_VMRPC_HTTP2_SESSION_CLOSED. */
   code: string;
   /** The HTTP/2 error code (H2ErrorCode) sent in, or received with, GOAWAY or RST_STREAM. */
   h2Code: number;

@@ -4,6 +4,7 @@
  * may be legitimate), else the session ends with GOAWAY(SETTINGS_TIMEOUT). A peer that sends the
  * preface and then nothing would otherwise hold a socket and a session for as long as it likes.
  */
+import { MAX_TIMER_MS } from '../protocol/deadline';
 import { ConnectionError } from './errors';
 import { H2ErrorCode } from './types';
 
@@ -18,7 +19,7 @@ export class SettingsDeadline {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       onExpired(error);
-    }, timeoutMs);
+    }, Math.min(timeoutMs, MAX_TIMER_MS)); // beyond what a Node timer holds (24.8 days) it would fire at once
   }
 
   /** The peer's SETTINGS arrived, or the session ended. */

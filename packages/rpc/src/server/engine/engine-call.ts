@@ -85,6 +85,8 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
     } catch (error) {
       // A bad prefix; onMessage() turns its own failures into fail() calls.
       if (!(error instanceof FrameError)) throw error;
+      // The DATA is given back to the windows: the stream may close normally (END_STREAM came with it), and close() credits nothing.
+      this.stream.consume(data.length);
       return this.fail(new RpcError(error.tooLarge ? status.RESOURCE_EXHAUSTED : status.INTERNAL, error.message));
     }
     if (this.queue !== undefined) this.queue.received(data.length);
