@@ -281,7 +281,7 @@ export class VmChannel implements ChannelInterface {
       if (this.waiters.size > 0) this.startConnecting();
       else this.setState(State.IDLE);
     }, delay);
-    // A backoff alone must not keep the process alive; waiting calls hold their own timers.
+    // A backoff alone must not keep the process alive; a waiting call with a deadline holds the channel's DeadlineTimer.
     this.backoffTimer.unref();
   }
 
