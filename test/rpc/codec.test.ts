@@ -210,4 +210,15 @@ describe('rpc codec', function () {
   it('rejects malformed input', function () {
     expect(() => Scalars.decode(Buffer.from([0x0a, 0x05, 0x01]))).to.throw();
   });
+
+  it('refuses a map or Struct key "__proto__" on encode, naming the field, instead of dropping it', function () {
+    // JSON.parse makes "__proto__" an own key, as user data (labels, JSON documents) would.
+    const map = JSON.parse('{"__proto__": "x", "a": "b"}') as Record<string, string>;
+    expect(() => Maps.encode({ stringToString: map })).to.throw(TypeError, /^vmrpc\.testing\.v1\.Maps\.stringToString: the map key "__proto__" cannot be carried/);
+    const struct = JSON.parse('{"nested": {"__proto__": 1}}') as Record<string, unknown>;
+    expect(() => WellKnown.encode({ struct: struct as never })).to.throw(TypeError, /^google\.protobuf\.Struct: the map key "__proto__"/);
+    // Any other key, "constructor" included, is an ordinary entry.
+    const ordinary = { constructor: 'c', toString: 't' } as unknown as Record<string, string>;
+    expect(Maps.decode(Maps.encode({ stringToString: ordinary })).stringToString).to.deep.equal({ constructor: 'c', toString: 't' });
+  });
 });

@@ -27,6 +27,15 @@ export function converterFor(type: Type): Converter {
   return converter;
 }
 
+/**
+ * Maps (and Struct) are plain objects on both sides, protobufjs's decoded ones included, and there
+ * `__proto__` is the prototype, not an entry: refused on encode rather than dropped in silence.
+ */
+function checkedMapKey(key: string, where: string): string {
+  if (key !== '__proto__') return key;
+  throw new TypeError(`${where}: the map key "__proto__" cannot be carried (maps are plain objects, where that key is the prototype, not an entry); use another key`);
+}
+
 // --- google.protobuf.Struct, Value, ListValue <-> JSON ---
 
 function valueToWire(value: unknown): Record<string, unknown> {
@@ -49,7 +58,7 @@ function valueToWire(value: unknown): Record<string, unknown> {
 
 function structToWire(value: unknown): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  if (isRecord(value)) for (const key of Object.keys(value)) if (value[key] !== undefined) fields[key] = valueToWire(value[key]);
+  if (isRecord(value)) for (const key of Object.keys(value)) if (value[key] !== undefined) fields[checkedMapKey(key, 'google.protobuf.Struct')] = valueToWire(value[key]);
   return { fields };
 }
 
@@ -137,6 +146,7 @@ function planField(field: Field): FieldPlan {
   const name = field.name;
   if (field.map) {
     const keyFromWire = mapKeyFromWire((field as Field & { keyType: string }).keyType);
+    const where = field.fullName.slice(1);
     return {
       name,
       tracked: false,
@@ -145,7 +155,7 @@ function planField(field: Field): FieldPlan {
       toWire: (value) => {
         if (!isRecord(value)) return undefined;
         const out: Record<string, unknown> = {};
-        for (const key of Object.keys(value)) if (value[key] !== undefined) out[key] = toWire(value[key]);
+        for (const key of Object.keys(value)) if (value[key] !== undefined) out[checkedMapKey(key, where)] = toWire(value[key]);
         return out;
       },
       fromWire: (value) => {
