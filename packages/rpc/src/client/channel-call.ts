@@ -6,7 +6,7 @@
  * call's error carries the caller's stack ("for call at"), cancellation is CANCELLED "Cancelled on
  * client".
  */
-import { status, type ChannelInterface } from '@grpc/grpc-js';
+import { status, type ChannelInterface, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import type { CallOptions } from './call-options';
 import { prepareCall } from './call-options';
 
@@ -18,9 +18,15 @@ export const CANCELLED_ON_CLIENT = 'Cancelled on client';
 
 /** The listener a typed call gives the channel call. */
 export interface CallListener {
-  onReceiveMetadata(metadata: import('@grpc/grpc-js').Metadata): void;
+  onReceiveMetadata(metadata: Metadata): void;
   onReceiveMessage(message: Buffer): void;
-  onReceiveStatus(status: import('@grpc/grpc-js').StatusObject): void;
+  onReceiveStatus(status: StatusObject): void;
+}
+
+/** The parts of a method descriptor a typed call's responses need. */
+export interface ResponseMethod<Res> {
+  readonly path: string;
+  responseDeserialize(bytes: Buffer): Res;
 }
 
 /** A call of @vmrpc/transport's channel, which can leave response metadata unread. */

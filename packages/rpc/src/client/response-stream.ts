@@ -10,9 +10,8 @@ import { Metadata, status, type ChannelInterface, type StatusObject } from '@grp
 import { fromServiceError } from '../errors';
 import { abortedError, type CallOptions } from './call-options';
 import { callError } from './caller-stack';
-import { CANCELLED_ON_CLIENT, reasonOf, startChannelCall, type CallListener, type ChannelCall } from './channel-call';
+import { CANCELLED_ON_CLIENT, reasonOf, startChannelCall, type CallListener, type ChannelCall, type ResponseMethod } from './channel-call';
 import type { RequestPump } from './request-pump';
-import type { ResponseMethod } from './single-response';
 
 /** How many responses are read before the consumer asks for them. */
 const READ_AHEAD = 16;

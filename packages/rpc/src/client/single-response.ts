@@ -9,14 +9,8 @@ import { Metadata, status, type ChannelInterface, type StatusObject } from '@grp
 import { fromServiceError } from '../errors';
 import type { CallOptions } from './call-options';
 import { callError } from './caller-stack';
-import { CANCELLED_ON_CLIENT, reasonOf, startChannelCall, type CallListener, type ChannelCall } from './channel-call';
+import { CANCELLED_ON_CLIENT, reasonOf, startChannelCall, type CallListener, type ChannelCall, type ResponseMethod } from './channel-call';
 import type { RequestPump } from './request-pump';
-
-/** The parts of a method descriptor a response needs. */
-export interface ResponseMethod<Res> {
-  readonly path: string;
-  responseDeserialize(bytes: Buffer): Res;
-}
 
 export class SingleResponse<Res> implements CallListener {
   readonly call: ChannelCall;
