@@ -37,8 +37,12 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   private readonly slotWaiters: StreamSlotWaiter[] = [];
   private startScheduled = false;
   private readonly headerLists = new RequestHeaderLists();
-  /** Deliveries of calls that the socket read under way caused, told when it has been handled. */
-  private readonly atReadEnd: ListenerDeliveries[] = [];
+  /**
+   * Deliveries of calls that the socket read under way caused, told when it has been handled: the
+   * first `atReadEndCount` slots (kept, not emptied: a cleared array would grow anew every read).
+   */
+  private readonly atReadEnd: Array<ListenerDeliveries | undefined> = [];
+  private atReadEndCount = 0;
 
   private constructor(
     socket: Duplex,
@@ -94,7 +98,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
 
   deliverAtReadEnd(deliveries: ListenerDeliveries): boolean {
     if (!this.session.reading) return false;
-    this.atReadEnd.push(deliveries);
+    this.atReadEnd[this.atReadEndCount++] = deliveries;
     return true;
   }
 
@@ -137,14 +141,17 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
    */
   private onReadEnd(): void {
     const queued = this.atReadEnd;
-    for (let i = 0; i < queued.length; i++) {
+    const count = this.atReadEndCount;
+    this.atReadEndCount = 0;
+    for (let i = 0; i < count; i++) {
+      const deliveries = queued[i]!;
+      queued[i] = undefined;
       try {
-        queued[i]!.deliver();
+        deliveries.deliver();
       } catch (error) {
         process.nextTick(rethrow, error);
       }
     }
-    queued.length = 0;
   }
 
   /** Sends a PING (keepalive's). */
