@@ -5,20 +5,21 @@
  * names of grpc-* headers. Decoding each again costs a native Buffer.toString (or a Huffman
  * decode) and a new string per field per call; a hit here costs a hash and a byte comparison.
  *
- * A fixed number of slots, two candidates per string (the newer kept first), each holding raw
- * bytes and text: the memory is bounded, and a value that never repeats (a timeout) displaces at
- * most one string from its pair of slots.
+ * A fixed number of slots (1 KiB per decoder), two candidates per string (the newer kept first):
+ * the memory is bounded, and a value that never repeats (a timeout) displaces at most one string
+ * from its pair of slots. A raw literal is checked against its text (latin1: one char per byte);
+ * a Huffman one keeps a copy of its bytes in an array of its own (a slice of Buffer's shared pool
+ * would keep the whole 8 KiB pool chunk alive for as long as the connection lives).
  */
 import { huffmanDecode } from './hpack-huffman';
 
 /** Literals longer than this are decoded each time (values that long rarely repeat). */
 export const CACHED_STRING_BYTES = 64;
-const SLOTS = 256;
+const SLOTS = 128;
 
 interface Slot {
-  /** The literal's bytes as received (a copy: the block is not kept). */
-  bytes: Buffer;
-  huffman: boolean;
+  /** A Huffman literal's bytes as received (a copy: the block is not kept); undefined for a raw literal. */
+  huffmanBytes: Uint8Array | undefined;
   text: string;
 }
 
@@ -30,13 +31,13 @@ export class DecodedStrings {
     const first = slotOf(block, start, length, huffman);
     const slots = this.slots;
     const newer = slots[first];
-    if (newer !== undefined && newer.huffman === huffman && sameBytes(newer.bytes, block, start, length)) return newer.text;
+    if (newer !== undefined && holds(newer, block, start, length, huffman)) return newer.text;
     const older = slots[first ^ 1];
-    if (older !== undefined && older.huffman === huffman && sameBytes(older.bytes, block, start, length)) return older.text;
+    if (older !== undefined && holds(older, block, start, length, huffman)) return older.text;
     // Decoded before it is kept: a literal that does not decode (bad Huffman code) is never cached.
     const text = huffman ? huffmanDecode(block, start, length) : block.toString('latin1', start, start + length);
     slots[first ^ 1] = newer;
-    slots[first] = { bytes: Buffer.from(block.subarray(start, start + length)), huffman, text };
+    slots[first] = { huffmanBytes: huffman ? new Uint8Array(block.subarray(start, start + length)) : undefined, text };
     return text;
   }
 }
@@ -58,8 +59,17 @@ function slotOf(block: Buffer, start: number, length: number, huffman: boolean):
   return hash & (SLOTS - 2);
 }
 
-function sameBytes(bytes: Buffer, block: Buffer, start: number, length: number): boolean {
-  if (bytes.length !== length) return false;
+/** Whether `slot` was made from the literal at `block[start, start + length)`. */
+function holds(slot: Slot, block: Buffer, start: number, length: number, huffman: boolean): boolean {
+  const bytes = slot.huffmanBytes;
+  if (bytes === undefined) {
+    if (huffman) return false;
+    const text = slot.text;
+    if (text.length !== length) return false;
+    for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== block[start + i]) return false;
+    return true;
+  }
+  if (!huffman || bytes.length !== length) return false;
   for (let i = 0; i < length; i++) if (bytes[i] !== block[start + i]) return false;
   return true;
 }
