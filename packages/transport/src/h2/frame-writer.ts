@@ -58,14 +58,15 @@ export class FrameWriter {
     const count = this.count;
     const bytes = this.bytes;
     const buffers = this.buffers;
+    const writable = count > 0 && !this.stopped && !this.socket.destroyed && !this.socket.writableEnded;
     // Taken out of the slots before writing: what the write causes starts a new batch.
     let batch: Buffer | Buffer[] | undefined;
-    if (count === 1) batch = buffers[0];
-    else if (count > 1) batch = bytes <= CONCAT_LIMIT ? joined(buffers, count, bytes) : (buffers.slice(0, count) as Buffer[]);
+    if (writable && count === 1) batch = buffers[0];
+    else if (writable) batch = bytes <= CONCAT_LIMIT ? joined(buffers, count, bytes) : (buffers.slice(0, count) as Buffer[]);
     buffers.fill(undefined, 0, count);
     this.count = 0;
     this.bytes = 0;
-    if (batch === undefined || this.stopped || this.socket.destroyed || this.socket.writableEnded) return;
+    if (batch === undefined) return;
     let accepted = true;
     if (!Array.isArray(batch)) {
       accepted = this.socket.write(batch);
