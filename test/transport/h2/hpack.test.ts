@@ -106,6 +106,40 @@ describe('h2 engine: HPACK', () => {
     expect(encoder.encode(headers)).to.deep.equal(block); // from the per-field cache
   });
 
+  it('decodes repeated literals once, and every literal exactly whatever the cache holds', () => {
+    const encoder = new HpackEncoder();
+    const decoder = new HpackDecoder();
+    const block = (i: number): Buffer =>
+      encoder.encode([':path', '/pkg.Service/Method', 'te', 'trailers', 'x-request-id', `request-${i}`, 'grpc-timeout', `${i % 97}m`, `x-k${i % 300}`, `v${i % 7}`]);
+    // Thousands of distinct values against 256 slots: collisions and evictions, each list exact.
+    for (let i = 0; i < 3000; i++) expect(decoder.decode(block(i)).headers).to.deep.equal(new HpackDecoder().decode(block(i)).headers);
+    // The same bytes as a raw and as a Huffman literal are different strings.
+    const raw = Buffer.from('01011f', 'hex'); // :authority, the raw byte 0x1f
+    const huffman = Buffer.from('01811f', 'hex'); // :authority, Huffman 'a' (00011, padded with ones)
+    expect(decoder.decode(raw).headers).to.deep.equal([':authority', '\x1f']);
+    expect(decoder.decode(huffman).headers).to.deep.equal([':authority', 'a']);
+    expect(decoder.decode(raw).headers).to.deep.equal([':authority', '\x1f']);
+    // A literal that does not decode fails each time (it is never cached).
+    const invalid = Buffer.from('008161', 'hex');
+    expect(() => decoder.decode(invalid)).to.throw(HpackError, /invalid padding/);
+    expect(() => decoder.decode(invalid)).to.throw(HpackError, /invalid padding/);
+    // A block decoded before decodes again without decoding its literals' bytes.
+    const repeated = encoder.encode([':path', '/pkg.Service/Method', 'content-type', 'application/grpc', 'user-agent', 'grpc-node-js/1.14.0']);
+    const headers = decoder.decode(repeated).headers;
+    const toString = Buffer.prototype.toString;
+    let decodedBytes = 0;
+    Buffer.prototype.toString = function (this: Buffer, ...args: Parameters<Buffer['toString']>): string {
+      decodedBytes++;
+      return toString.apply(this, args);
+    };
+    try {
+      expect(decoder.decode(repeated).headers).to.deep.equal(headers);
+    } finally {
+      Buffer.prototype.toString = toString;
+    }
+    expect(decodedBytes).to.equal(0);
+  });
+
   it('caches what repeats: one-off values never evict the fields every call sends', () => {
     const encoder = new HpackEncoder();
     const decoder = new HpackDecoder();

@@ -48,11 +48,16 @@ export function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The part of a method descriptor that sends its request. */
+export interface RequestMethod<Req> {
+  requestSerialize(value: Req): Buffer;
+}
+
 /** Sends the one request of a unary or server-streaming call and half-closes. */
-export function sendOnly<Req>(call: ChannelCall, serialize: (value: Req) => Buffer, request: Req): void {
+export function sendOnly<Req>(call: ChannelCall, method: RequestMethod<Req>, request: Req): void {
   let bytes: Buffer;
   try {
-    bytes = serialize(request);
+    bytes = method.requestSerialize(request);
   } catch (error) {
     call.cancelWithStatus(status.INTERNAL, `Request message serialization failure: ${reasonOf(error)}`);
     return;

@@ -13,7 +13,7 @@ const OWN_FRAMES = 2;
 export function serverStreamingCall<Req, Res>(channel: ChannelInterface, method: MethodDescriptor<Req, Res, false, true>, request: DeepPartial<Req>, options: CallOptions): AsyncIterableIterator<Res> {
   const caller = captureCaller(OWN_FRAMES);
   return new ResponseStream<Res>(channel, method, options, caller, OWN_FRAMES, (call) => {
-    sendOnly(call, (value: DeepPartial<Req>) => method.requestSerialize(value), request);
+    sendOnly(call, method, request);
     return undefined;
   });
 }

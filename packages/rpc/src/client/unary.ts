@@ -15,6 +15,6 @@ export function unaryCall<Req, Res>(channel: ChannelInterface, method: MethodDes
   const caller = captureCaller(OWN_FRAMES);
   return new Promise<Res>((resolve, reject) => {
     const { call } = new SingleResponse(channel, method, options, caller, OWN_FRAMES, resolve, reject);
-    sendOnly(call, (value: DeepPartial<Req>) => method.requestSerialize(value), request);
+    sendOnly(call, method, request);
   });
 }

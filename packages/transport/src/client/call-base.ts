@@ -4,7 +4,8 @@
  * stream itself.
  *
  * The listener gets at most one onReceiveMetadata (none for Trailers-Only responses), then
- * messages (one per startRead credit), then exactly one onReceiveStatus, each on a later tick.
+ * messages (one per startRead credit), then exactly one onReceiveStatus, each on a later tick or
+ * at the end of the socket read that brought it (listener-deliveries.ts).
  * An OK status waits until every received message was delivered; an error status (cancel,
  * deadline, lost connection) ends the call at once. Our side is reset with RST_STREAM only for
  * endings the client chose (cancel, deadline, limits), never after the server ended the stream.
@@ -26,7 +27,7 @@ import type { CallConnection, CallTransport, ParentCall } from './call-transport
 import type { DeadlineHolder } from '../protocol/deadline-timer';
 import { callDeadline } from './call-deadlines';
 import { CallStart } from './call-start';
-import { ListenerDeliveries } from './listener-deliveries';
+import { ListenerDeliveries, type ReadEnd } from './listener-deliveries';
 import { ReceivedMessages, type ReceivedMessagesEvents } from './received-messages';
 
 /** grpc-js does not export the context type of sendMessageWithContext. */
@@ -169,6 +170,11 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
     this.sendMessageWithContext(NO_CALLBACK, message);
     this.halfCloseFollows = false;
     this.halfClose();
+  }
+
+  /** What the connection's socket reads bring is told at the end of the read, not on a tick. */
+  protected deliverAtReadEnds(readEnd: ReadEnd): void {
+    if (this.deliveries !== undefined) this.deliveries.readEnd = readEnd;
   }
 
   /** Where the request goes, for its headers. */

@@ -10,6 +10,7 @@ import type { CallCredentials, ChannelInterface, Metadata, StatusObject } from '
 import type { RequestTarget } from '../protocol/request-headers';
 import type { H2Stream, H2StreamListener, HeaderList } from '../h2/types';
 import type { DeadlineTimer } from '../protocol/deadline-timer';
+import type { ReadEnd } from './listener-deliveries';
 
 /** The server call a client call may be the child of (grpc-js does not export its type by name). */
 export type ParentCall = NonNullable<Parameters<ChannelInterface['createCall']>[3]>;
@@ -35,7 +36,7 @@ export interface StreamSlotWaiter {
 }
 
 /** A READY connection of the vmrpc HTTP/2 engine, as a call sees it. */
-export interface EngineStreamOpener extends CallConnection {
+export interface EngineStreamOpener extends CallConnection, ReadEnd {
   /** A call's request headers (the fixed part of each method's is built once per connection). */
   requestHeaders(metadata: Metadata, target: RequestTarget): HeaderList;
   /** Opens one stream with these request headers; `listener` (the call) hears what arrives. */

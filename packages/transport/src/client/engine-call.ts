@@ -62,6 +62,7 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
       return this.endWithStatus({ code: Status.UNAVAILABLE, details: `Cannot start a stream: ${(error as Error).message}`, metadata: new Metadata() });
     }
     this.requestEnded = endStream;
+    this.deliverAtReadEnds(connection);
     for (const write of this.writeQueue.splice(0)) this.writeFrame(write);
     if (this.halfClosePending) this.endRequest();
   }

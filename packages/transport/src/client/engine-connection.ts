@@ -13,6 +13,7 @@ import type { ChannelConnection, ChannelConnectionEvents, EngineStreamOpener, St
 import type { Metadata } from '@grpc/grpc-js';
 import type { RequestTarget } from '../protocol/request-headers';
 import { RequestHeaderLists } from './engine-headers';
+import type { ListenerDeliveries } from './listener-deliveries';
 import { handshakeFailed, handshakeTimedOut } from './handshake-error';
 import { Keepalive, type KeepaliveOptions, type PingedConnection } from '../protocol/keepalive';
 
@@ -36,6 +37,12 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   private readonly slotWaiters: StreamSlotWaiter[] = [];
   private startScheduled = false;
   private readonly headerLists = new RequestHeaderLists();
+  /**
+   * Deliveries of calls that the socket read under way caused, told when it has been handled: the
+   * first `atReadEndCount` slots (kept, not emptied: a cleared array would grow anew every read).
+   */
+  private readonly atReadEnd: Array<ListenerDeliveries | undefined> = [];
+  private atReadEndCount = 0;
 
   private constructor(
     socket: Duplex,
@@ -54,6 +61,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
       onSettingsUpdate: () => this.scheduleWaiters(), // a raised MAX_CONCURRENT_STREAMS lets waiting calls start
       onGoaway: () => this.onGoaway(),
       onClose: (error) => this.onClose(error),
+      onReadEnd: () => this.onReadEnd(),
     });
   }
 
@@ -88,6 +96,12 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     return stream;
   }
 
+  deliverAtReadEnd(deliveries: ListenerDeliveries): boolean {
+    if (!this.session.reading) return false;
+    this.atReadEnd[this.atReadEndCount++] = deliveries;
+    return true;
+  }
+
   whenStreamFree(waiter: StreamSlotWaiter): void {
     // Requests beyond the server's limit would be refused (REFUSED_STREAM): hold them, as node:http2 does.
     if (this.slotWaiters.length === 0 && this.hasFreeSlot()) return waiter.startStream();
@@ -118,6 +132,26 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     connection.startScheduled = false;
     const waiters = connection.slotWaiters;
     while (waiters.length > 0 && (connection.isClosed || connection.session.draining || connection.hasFreeSlot())) waiters.shift()!.startStream();
+  }
+
+  /**
+   * The read was handled: its calls' listeners are told now (no read is under way, so what they
+   * cause goes on ticks). A listener that throws does not keep the others from being told; its
+   * error is thrown on a tick, uncaught, as it would have been from the tick of its delivery.
+   */
+  private onReadEnd(): void {
+    const queued = this.atReadEnd;
+    const count = this.atReadEndCount;
+    this.atReadEndCount = 0;
+    for (let i = 0; i < count; i++) {
+      const deliveries = queued[i]!;
+      queued[i] = undefined;
+      try {
+        deliveries.deliver();
+      } catch (error) {
+        process.nextTick(rethrow, error);
+      }
+    }
   }
 
   /** Sends a PING (keepalive's). */
@@ -163,4 +197,8 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     }
     this.emit('close', error);
   }
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }

@@ -1,10 +1,12 @@
 /**
  * What a call tells its grpc-js listener (response metadata, messages, the status), in the order
- * it happened and always on a later tick than it happened (grpc-js's CallStream contract). What
- * happens in one turn goes out in one tick: a unary call's response and status, or the messages
- * of a server stream read from one socket read, cost one process.nextTick, not one each. What the
- * listener causes while it is being told (a startRead() that hands over the next message) is told
- * in the same tick, after what was already queued.
+ * it happened and never from inside the code that caused it (grpc-js's CallStream contract): on a
+ * later tick, or, for what a socket read of the vmrpc engine brought, once that read has been
+ * handled (its connection's ReadEnd), which saves the tick. What happens in one turn goes out
+ * together: a unary call's response and status, or the messages of a server stream read from one
+ * socket read, cost one delivery, not one each. What the listener causes while it is being told
+ * (a startRead() that hands over the next message) is told in the same delivery, after what was
+ * already queued.
  */
 import type { InterceptingListener, Metadata, StatusObject } from '@grpc/grpc-js';
 
@@ -13,10 +15,18 @@ const MESSAGE = 1;
 const STATUS = 2;
 type Kind = typeof METADATA | typeof MESSAGE | typeof STATUS;
 
+/** A connection that can tell deliveries at the end of the socket read under way. */
+export interface ReadEnd {
+  /** Queues `deliveries` to be delivered when the read under way was handled; false if none is. */
+  deliverAtReadEnd(deliveries: ListenerDeliveries): boolean;
+}
+
 export class ListenerDeliveries {
   /** Pairs of kind and value, in order. */
   private readonly items: Array<Kind | Metadata | Buffer | StatusObject> = [];
   private scheduled = false;
+  /** Set once the call has a connection of the vmrpc engine. */
+  readEnd: ReadEnd | undefined;
 
   constructor(private readonly listener: InterceptingListener) {}
 
@@ -36,10 +46,10 @@ export class ListenerDeliveries {
     this.items.push(kind, value);
     if (this.scheduled) return;
     this.scheduled = true;
-    process.nextTick(deliver, this);
+    if (this.readEnd?.deliverAtReadEnd(this) !== true) process.nextTick(deliver, this);
   }
 
-  /** @internal The tick came: tells the listener everything queued (and queued meanwhile). */
+  /** @internal The tick (or the read's end) came: tells the listener everything queued (and queued meanwhile). */
   deliver(): void {
     const items = this.items;
     let i = 0;

@@ -14,7 +14,12 @@ function flushTick(writer: FrameWriter): void {
 }
 
 export class FrameWriter {
-  private buffers: Buffer[] = [];
+  /**
+   * This tick's frames: the first `count` slots. The array is kept between flushes (an emptied or
+   * new array would grow again on every tick's first push: an allocation per write).
+   */
+  private readonly buffers: Array<Buffer | undefined> = [];
+  private count = 0;
   private bytes = 0;
   private scheduled = false;
   /** socket.write() returned false; cleared on 'drain'. */
@@ -39,7 +44,7 @@ export class FrameWriter {
 
   push(buffer: Buffer): void {
     if (this.stopped) return;
-    this.buffers.push(buffer);
+    this.buffers[this.count++] = buffer;
     this.bytes += buffer.length;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -50,25 +55,26 @@ export class FrameWriter {
   /** Writes everything gathered so far. */
   flush(): void {
     this.scheduled = false;
+    const count = this.count;
+    const bytes = this.bytes;
     const buffers = this.buffers;
-    if (buffers.length === 0 || this.stopped || this.socket.destroyed || this.socket.writableEnded) {
-      this.buffers = [];
-      this.bytes = 0;
-      return;
-    }
-    let accepted: boolean;
-    if (buffers.length === 1) {
-      accepted = this.socket.write(buffers[0]);
-    } else if (this.bytes <= CONCAT_LIMIT) {
-      accepted = this.socket.write(Buffer.concat(buffers, this.bytes));
+    const writable = count > 0 && !this.stopped && !this.socket.destroyed && !this.socket.writableEnded;
+    // Taken out of the slots before writing: what the write causes starts a new batch.
+    let batch: Buffer | Buffer[] | undefined;
+    if (writable && count === 1) batch = buffers[0];
+    else if (writable) batch = bytes <= CONCAT_LIMIT ? joined(buffers, count, bytes) : (buffers.slice(0, count) as Buffer[]);
+    buffers.fill(undefined, 0, count);
+    this.count = 0;
+    this.bytes = 0;
+    if (batch === undefined) return;
+    let accepted = true;
+    if (!Array.isArray(batch)) {
+      accepted = this.socket.write(batch);
     } else {
       this.socket.cork();
-      accepted = true;
-      for (const buffer of buffers) accepted = this.socket.write(buffer);
+      for (const buffer of batch) accepted = this.socket.write(buffer);
       this.socket.uncork();
     }
-    this.buffers = [];
-    this.bytes = 0;
     if (!accepted) this.blocked = true;
   }
 
@@ -84,4 +90,16 @@ export class FrameWriter {
     this.blocked = false;
     this.onWritable();
   };
+}
+
+/** The first `count` buffers as one (`bytes` long). */
+function joined(buffers: ReadonlyArray<Buffer | undefined>, count: number, bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const buffer = buffers[i]!;
+    out.set(buffer, offset);
+    offset += buffer.length;
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
  */
 import { HpackError } from './hpack-error';
 import { huffmanDecode } from './hpack-huffman';
+import { CACHED_STRING_BYTES, DecodedStrings } from './hpack-strings';
 import { DynamicTable, entrySize } from './hpack-table';
 
 export interface DecodedBlock {
@@ -23,6 +24,8 @@ const NO_BLOCK = Buffer.alloc(0);
 
 export class HpackDecoder {
   private readonly table: DynamicTable;
+  /** Literals that repeat block after block, decoded once. */
+  private readonly strings = new DecodedStrings();
   private upperCaseName: string | undefined;
   private block: Buffer = NO_BLOCK;
   private pos = 0;
@@ -127,6 +130,7 @@ export class HpackDecoder {
     const start = this.pos;
     if (start + length > this.block.length) throw new HpackError(`a string of ${length} bytes runs past the end of its header block`);
     this.pos = start + length;
+    if (length <= CACHED_STRING_BYTES) return this.strings.text(this.block, start, length, huffman);
     return huffman ? huffmanDecode(this.block, start, length) : this.block.toString('latin1', start, start + length);
   }
 }

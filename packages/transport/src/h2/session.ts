@@ -53,6 +53,7 @@ class Session implements H2Session, SessionCore {
   nextStreamId = 1;
   closed = false;
   draining = false;
+  reading = false;
   private goawaySent = false;
   private readonly encoder = new HpackEncoder();
   private readonly reader: FrameReader;
@@ -226,6 +227,7 @@ class Session implements H2Session, SessionCore {
 
   private readonly onSocketData = (chunk: Buffer): void => {
     if (this.closed) return;
+    this.reading = true;
     try {
       if (!this.client && this.prefaceChecked < CLIENT_MAGIC.length) {
         const take = checkClientPreface(chunk, this.prefaceChecked);
@@ -241,6 +243,9 @@ class Session implements H2Session, SessionCore {
     } catch (error) {
       if (error instanceof ConnectionError) this.connectionError(error);
       else throw error;
+    } finally {
+      this.reading = false;
+      this.options.onReadEnd?.();
     }
   };
 

@@ -127,6 +127,11 @@ export interface H2SessionOptions {
   onGoaway?(code: number, lastStreamId: number): void;
   /** The session ended: its socket closed, a protocol error, or destroy(). `error` when abnormal. Once. */
   onClose?(error: Error | undefined): void;
+  /**
+   * The frames of one socket read were handled (`reading` is false again): what they caused can be
+   * told now, in the same turn, rather than on a tick of its own.
+   */
+  onReadEnd?(): void;
 }
 
 /** One HTTP/2 connection over one connected Duplex (a VM socket, a Unix socket, a TLS socket). */
@@ -143,5 +148,7 @@ export interface H2Session {
   readonly closed: boolean;
   /** GOAWAY was sent or received. */
   readonly draining: boolean;
+  /** True while the frames of a socket read are handled (stream listeners are called from it). */
+  readonly reading: boolean;
   readonly peerSettings: H2PeerSettings;
 }
