@@ -5,7 +5,7 @@
  * (`vsock:3:8080`, `hybrid-vsock:/run/fc.sock:8080`, `hvsock:VMID:8080`, `unix:/run/app.sock`),
  * either fixed or chosen per origin by a function.
  */
-import { formatTarget, parseTarget, type VmAddress } from '@vmrpc/native';
+import { formatTarget, parseTarget, validateAddress, type VmAddress } from '@vmrpc/native';
 
 /** A VM socket target: a target string such as `vsock:3:8080`, or a parsed address. */
 export type VmTarget = string | VmAddress;
@@ -26,14 +26,22 @@ export type TargetResolver = (origin: RequestOrigin) => VmTarget;
 /** A fixed target, or a function that picks one per origin. */
 export type TargetOption = VmTarget | TargetResolver;
 
-/** Resolves and validates a target option for `origin`; the result is canonical (formatTarget). */
-export function resolveTarget(option: TargetOption | undefined, origin: RequestOrigin, what: string): string {
+/** A target chosen for a request: the checked address, and its canonical string (a pool key). */
+export interface ResolvedTarget {
+  readonly address: VmAddress;
+  /** formatTarget(address). */
+  readonly key: string;
+}
+
+/** Resolves and validates a target option for `origin`. */
+export function resolveTarget(option: TargetOption | undefined, origin: RequestOrigin, what: string): ResolvedTarget {
   if (option === undefined) {
     throw new TypeError(`${what}: no VM target; pass \`target\` (e.g. 'vsock:3:8080'), the URL's host only fills the Host header`);
   }
   const chosen = typeof option === 'function' ? option(origin) : option;
-  const address = typeof chosen === 'string' ? parseTarget(chosen) : chosen;
-  return formatTarget(address);
+  // The address object itself is what gets connected: its string form is only a key.
+  const address = typeof chosen === 'string' ? parseTarget(chosen) : validateAddress(chosen);
+  return { address, key: formatTarget(address) };
 }
 
 /** Checks a target option when an agent or dispatcher is made, so a typo fails early. */
