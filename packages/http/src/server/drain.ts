@@ -26,6 +26,9 @@ interface Http1State {
   socket: Duplex;
 }
 
+/** Set on each accepted VM socket: the socket itself (see markServed). */
+const SELF = Symbol('vmrpc.servedSocket');
+
 export class ConnectionDrain {
   private readonly http1 = new Map<VmSocket, Http1State>();
   private readonly sessions = new Map<VmSocket, Http2Session>();
@@ -88,10 +91,17 @@ export class ConnectionDrain {
   private ours(socket: Duplex | null | undefined): VmSocket | undefined {
     if (socket === null || socket === undefined) return undefined;
     for (const layer of socketLayers(socket)) {
-      if (this.sockets.has(layer as unknown as VmSocket)) return layer as unknown as VmSocket;
+      // Read through node:http2's socket proxy, which forwards property reads but is not the socket.
+      const vmSocket = (layer as { [SELF]?: VmSocket })[SELF];
+      if (vmSocket !== undefined && this.sockets.has(vmSocket)) return vmSocket;
     }
     return undefined;
   }
+}
+
+/** Marks a socket serve() accepted so that it can be found under the wrappers servers put on it. */
+export function markServed(socket: VmSocket): void {
+  Object.defineProperty(socket, SELF, { value: socket });
 }
 
 function isHttp1Server(server: net.Server): boolean {

@@ -9,7 +9,7 @@
 import type * as net from 'node:net';
 import { createServer, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 import { admitConnections, type AdmissionOptions as TransportAdmission } from '@vmrpc/transport/admission';
-import { ConnectionDrain } from './drain';
+import { ConnectionDrain, markServed } from './drain';
 
 /**
  * Who may connect and how many at once: the admission of transport's listen(), with its options
@@ -61,6 +61,7 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
   const sockets = new Set<VmSocket>();
   const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
     sockets.add(socket);
+    markServed(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   const { authorize, authorizeTimeoutMs, maxConnectionsPerPeer, peers } = options;
