@@ -38,10 +38,14 @@ export function resolveTarget(option: TargetOption | undefined, origin: RequestO
   if (option === undefined) {
     throw new TypeError(`${what}: no VM target; pass \`target\` (e.g. 'vsock:3:8080'), the URL's host only fills the Host header`);
   }
-  const chosen = typeof option === 'function' ? option(origin) : option;
-  // The address object itself is what gets connected: its string form is only a key.
-  const address = typeof chosen === 'string' ? parseTarget(chosen) : validateAddress(chosen);
+  // The address is what gets connected: its string form is only a key.
+  const address = toVmAddress(typeof option === 'function' ? option(origin) : option);
   return { address, key: formatTarget(address) };
+}
+
+/** A target string parsed, or an address object checked (ERR_VMRPC_INVALID_TARGET when malformed). */
+export function toVmAddress(target: VmTarget): VmAddress {
+  return typeof target === 'string' ? parseTarget(target) : validateAddress(target);
 }
 
 /** Checks a target option when an agent or dispatcher is made, so a typo fails early. */
@@ -52,7 +56,7 @@ export function checkTargetOption(option: unknown, what: string): TargetOption |
     return option;
   }
   if (typeof option === 'object' && option !== null) {
-    formatTarget(option as VmAddress);
+    validateAddress(option as VmAddress);
     return option as VmAddress;
   }
   throw new TypeError(`${what}: \`target\` must be a target string such as 'vsock:3:8080', a VmAddress or a function; got ${typeof option}`);

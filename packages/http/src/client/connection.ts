@@ -7,8 +7,8 @@
 import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { checkConnectOptions, createConnection, validateAddress, parseTarget, type DataPathOption, type HvsockOptions, type VmAddress, type VmSocket } from '@vmrpc/native';
-import type { VmTarget } from '../target';
+import { checkConnectOptions, createConnection, type DataPathOption, type HvsockOptions, type VmSocket } from '@vmrpc/native';
+import { toVmAddress, type VmTarget } from '../target';
 
 /** How a client opens its VM sockets (the connect options of @vmrpc/native's createConnection). */
 export interface VmConnectOptions {
@@ -25,10 +25,6 @@ export interface VmConnectOptions {
   bufferSize?: number;
   /** hvsock (Windows): Hyper-V socket options. */
   hvsock?: HvsockOptions;
-}
-
-function toAddress(target: VmTarget): VmAddress {
-  return typeof target === 'string' ? parseTarget(target) : validateAddress(target);
 }
 
 /** Opens a VM socket to `target` that HTTP clients can use as a net.Socket; 'connect' or 'error' follows. */
@@ -54,7 +50,7 @@ export function http2Connector(
   options: VmConnectOptions & { tls?: VmTlsOptions } = {},
 ): (authority: URL, sessionOptions: http2.SessionOptions) => Duplex {
   // Checked now, so that a malformed target or option fails here and not in every connect.
-  const address = toAddress(target);
+  const address = toVmAddress(target);
   const { tls: tlsOptions, ...rest } = options;
   const connectOptions = checkConnectOptions(rest);
   return (authority, sessionOptions) => {
