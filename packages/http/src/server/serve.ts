@@ -44,7 +44,7 @@ export interface VmHttpListener {
 }
 
 /** The longest wait a Node timer holds; setTimeout fires after 1 ms beyond it. */
-const MAX_GRACE_MS = 0x7fffffff;
+const MAX_TIMER_MS = 0x7fffffff;
 
 /** Open serve() listeners per server (a server can be served on several targets at once). */
 const served = new WeakMap<net.Server, number>();
@@ -108,14 +108,19 @@ function checkOptions(options: ServeOptions): void {
       throw new RangeError(`serve(): options.${name} must be a positive number; got ${String(value)}`);
     }
   }
+  // A timer cannot wait longer: it would fire after 1 ms and refuse every connection.
+  if (options.authorizeTimeoutMs !== undefined && options.authorizeTimeoutMs > MAX_TIMER_MS) {
+    const message = `serve(): options.authorizeTimeoutMs must be at most ${MAX_TIMER_MS} ms (what a Node timer holds); got ${String(options.authorizeTimeoutMs)}`;
+    throw Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+  }
 }
 
 function checkGraceMs(value: unknown): void {
   if (typeof value !== 'number') {
     throw Object.assign(new TypeError(`close(): graceMs must be a number of milliseconds (or Infinity); got ${typeof value}`), { code: 'ERR_INVALID_ARG_TYPE' });
   }
-  if (Number.isNaN(value) || value < 0 || (value > MAX_GRACE_MS && value !== Infinity)) {
-    const range = `from 0 to ${MAX_GRACE_MS} ms, or Infinity to wait for every request however long`;
+  if (Number.isNaN(value) || value < 0 || (value > MAX_TIMER_MS && value !== Infinity)) {
+    const range = `from 0 to ${MAX_TIMER_MS} ms, or Infinity to wait for every request however long`;
     throw Object.assign(new RangeError(`close(): graceMs must be ${range}; got ${String(value)}`), { code: 'ERR_OUT_OF_RANGE' });
   }
 }
