@@ -18,7 +18,7 @@ export const MAX_HYBRID_REPLY_BYTES = 32;
 /** What the bytes peeked so far say about the reply. */
 export type HybridReply =
   | { readonly kind: 'incomplete' }
-  | { readonly kind: 'ok'; readonly lineBytes: number; readonly hostPort: number }
+  | { readonly kind: 'ok'; readonly hostPort: number }
   | { readonly kind: 'invalid'; readonly error: VmError };
 
 /** Interprets the reply bytes read so far after CONNECT was sent. */
@@ -32,7 +32,7 @@ export function parseHybridReply(peeked: Buffer, target: string): HybridReply {
   const match = /^OK ([0-9]{1,10})$/i.exec(line);
   const hostPort = match === null ? NaN : Number(match[1]);
   if (!Number.isInteger(hostPort) || hostPort > 0xffffffff) return invalid(target, peeked.subarray(0, newline), 'expected "OK <host port>"');
-  return { kind: 'ok', lineBytes: newline + 1, hostPort };
+  return { kind: 'ok', hostPort };
 }
 
 function invalid(target: string, bytes: Buffer, problem: string): HybridReply {
