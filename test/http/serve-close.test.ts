@@ -7,10 +7,12 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { VmHttpAgent, http2Connector, serve, type VmHttpListener } from '@vmrpc/http';
+import { VmHttpAgent, VmHttpsAgent, http2Connector, serve, type VmHttpListener } from '@vmrpc/http';
 import { activeResourceCounts, expectNoFdLeak, openFdCount, rejection, socketPath, within } from '../support/checks.js';
+import { makeLocalhostCertificate } from '../support/tls.js';
 import { request } from './support/http-client.js';
 
 /** An HTTP/1.1 server whose responses wait until the test releases them. */
@@ -39,7 +41,7 @@ describe('serve(): listener.close()', function () {
     await expectNoFdLeak(fdBaseline);
   });
 
-  async function served(server: http.Server | http2.Http2Server): Promise<{ listener: VmHttpListener; target: string }> {
+  async function served(server: http.Server | https.Server | http2.Http2Server): Promise<{ listener: VmHttpListener; target: string }> {
     const target = `unix:${socketPath('close')}`;
     const listener = await serve(server, target);
     cleanups.push(() => listener.close(0));
@@ -66,6 +68,26 @@ describe('serve(): listener.close()', function () {
     // The connection is gone: a next request finds no pooled socket and no listener.
     const error = await rejection(request('http://guest/', { agent }, undefined, 5000));
     expect(error.code).to.be.oneOf(['ENOENT', 'ECONNREFUSED']);
+  });
+
+  it('HTTPS: a keep-alive response in progress on a TLS connection carries Connection: close', async function () {
+    this.timeout(30_000);
+    const cert = makeLocalhostCertificate();
+    const held: http.ServerResponse[] = [];
+    let onHeld: () => void = () => undefined;
+    const server = https.createServer({ cert: cert.cert, key: cert.key, keepAliveTimeout: 60_000 }, (_req, res) => {
+      held.push(res);
+      onHeld();
+    });
+    const { listener, target } = await served(server);
+    const agent = new VmHttpsAgent({ target, ca: cert.cert, keepAlive: true });
+    cleanups.push(() => agent.destroy());
+    const reply = request('https://localhost/', { agent }, undefined, 10_000);
+    await within(10_000, 'request reaching the server', new Promise<void>((resolve) => (onHeld = resolve)));
+    const closed = listener.close(20_000);
+    held[0]!.end('done');
+    expect((await reply).headers.connection).to.equal('close');
+    await within(2000, 'close()', closed);
   });
 
   it('close(Infinity) lets a request finish however long it takes, with no timer', async function () {
