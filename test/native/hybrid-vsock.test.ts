@@ -77,6 +77,50 @@ describe('hybrid vsock (against a Firecracker muxer stand-in)', () => {
     expect(Date.now() - started).to.be.within(250, 3000);
   });
 
+  it('waits for the rest of a reply cut in two without spinning, then loses no byte behind it', async () => {
+    // "OK 10" now, "24\n" and the guest's bytes a turn of the event loop later.
+    muxer = await restartWith(muxer, { replyOverride: () => Buffer.from('OK 10') });
+    muxer.guestListen(52, (guest) => setImmediate(() => guest.end('24\nguest bytes')));
+    const socket = await within(5000, 'connect', connect(`hybrid-vsock:${muxer.udsPath}:52`));
+    expect(socket.localVmAddress).to.deep.equal({ family: 'hybrid-vsock', path: muxer.udsPath, port: 1024 });
+    expect((await within(5000, 'read', drain(socket))).hash).to.equal(sha256(Buffer.from('guest bytes')));
+  });
+
+  it('does not spin on a partial reply ("OK 10", then silence): ETIMEDOUT with the CPU idle', async () => {
+    muxer = await restartWith(muxer, { replyOverride: () => Buffer.from('OK 10') });
+    muxer.guestListen(52, () => undefined);
+    const cpuBefore = process.cpuUsage();
+    const started = Date.now();
+    const error = await within(5000, 'timeout', rejection(connect(`hybrid-vsock:${muxer.udsPath}:52`, { connectTimeout: 600 })));
+    const wallMs = Date.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    expect(error.code).to.equal('ETIMEDOUT');
+    // A level-triggered poll on bytes that stay readable burns the whole wait (cpuMs ~ wallMs).
+    expect(cpuMs, `CPU ${cpuMs.toFixed(0)} ms over ${wallMs} ms`).to.be.below(wallMs / 4);
+  });
+
+  it('fails at once with ECONNRESET when the VMM closes in the middle of its reply ("OK")', async () => {
+    muxer = await restartWith(muxer, { replyOverride: () => Buffer.from('OK') });
+    muxer.guestListen(52, (guest) => guest.end());
+    const started = Date.now();
+    const error = await within(5000, 'reset', rejection(connect(`hybrid-vsock:${muxer.udsPath}:52`, { connectTimeout: 5000 })));
+    expect(error.code).to.equal('ECONNRESET');
+    expect(error.message).to.contain('in the middle of its reply ("OK")');
+    expect(Date.now() - started).to.be.below(2000);
+  });
+
+  it('refuses to listen where PATH_PORT is longer than a Unix socket address holds, naming the suffix', async () => {
+    const dir = '/tmp/' + 'd'.repeat(90);
+    const path = `${dir}/vvvvv.sock`; // 106 bytes: fits alone, not with "_5000"
+    expect(Buffer.byteLength(path)).to.equal(106);
+    const server = createServer();
+    const error = await rejection(server.listen(`hybrid-vsock:${path}:5000`));
+    expect(error.code).to.equal('ERR_VMRPC_INVALID_TARGET');
+    expect(error.message).to.contain(`"${path}_5000" (the VMM socket path plus "_5000"), 111 bytes, more than the 107`);
+    expect(server.listening).to.equal(false);
+  });
+
   it('aborts while waiting for OK', async () => {
     muxer = await restartWith(muxer, { replyOverride: () => 'silent', requestTimeoutMs: 60_000 });
     muxer.guestListen(52, () => undefined);

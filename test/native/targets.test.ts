@@ -62,10 +62,17 @@ describe('targets', () => {
       { family: 'hvsock', vmId: '12345678-9abc-def0-1234-56789abcdef0', serviceId: 'c5d6e7f8-1111-2222-3333-444455556666' },
       { family: 'hybrid-vsock', path: '/var/run/v.sock', port: 52 },
       { family: 'unix', path: '/tmp/x.sock' },
+      { family: 'unix', path: '//tmp/x.sock' },
+      { family: 'unix', path: '///x.sock' },
+      { family: 'unix', path: 'relative/x.sock' },
       { family: 'unix', path: 'name', abstract: true },
+      { family: 'unix', path: '//name', abstract: true },
+      { family: 'hybrid-vsock', path: '//var/run/v.sock', port: 52 },
     ];
     for (const address of addresses) expect(parseTarget(formatTarget(address))).to.deep.equal(address);
     expect(formatTarget({ family: 'hvsock', vmId: HV_GUID_PARENT, serviceId: vsockServiceId(80) })).to.equal('hvsock:parent:80');
+    // "unix://tmp/x" would read as an authority (and be refused): such paths take the unix:// form.
+    expect(formatTarget({ family: 'unix', path: '//tmp/x.sock' })).to.equal('unix:////tmp/x.sock');
   });
 
   it('rejects malformed targets with ERR_VMRPC_INVALID_TARGET naming the bad part', () => {

@@ -67,6 +67,22 @@ describe('AF_VSOCK stream sockets (vsock loopback)', function () {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it('connects with a fractional connectTimeout (rounded up to whole microseconds; read back from the kernel)', async () => {
+    const server = createServer((socket) => socket.destroy());
+    await server.listen(`vsock:any:${freshVsockPort()}`);
+    const address = server.address() as { port: number };
+    const binding = nativeBinding();
+    const fdOf = (s: VmSocket): number => (s as unknown as { _handle: { fd: number } })._handle.fd;
+    for (const connectTimeout of [1000.0001, 7000.5, 2500.9996]) {
+      const socket = await connect(`vsock:1:${address.port}`, { dataPath: 'native-handle', connectTimeout });
+      // The kernel keeps it in jiffies (rounded up: up to 10 ms more at HZ=100).
+      const readBack = getVsockConnectTimeout(binding, fdOf(socket), 'client');
+      expect(readBack, String(connectTimeout)).to.be.within(Math.floor(connectTimeout), Math.ceil(connectTimeout) + 10);
+      socket.destroy();
+    }
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('servers set the buffer size their accepted sockets inherit', async () => {
     const server = createServer({ bufferSize: 64 * 1024 }, (socket) => socket.end('ok'));
     await server.listen(`vsock:any:${freshVsockPort()}`);

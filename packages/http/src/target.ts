@@ -5,7 +5,7 @@
  * (`vsock:3:8080`, `hybrid-vsock:/run/fc.sock:8080`, `hvsock:VMID:8080`, `unix:/run/app.sock`),
  * either fixed or chosen per origin by a function.
  */
-import { formatTarget, parseTarget, type VmAddress } from '@vmrpc/native';
+import { formatTarget, parseTarget, validateAddress, type VmAddress } from '@vmrpc/native';
 
 /** A VM socket target: a target string such as `vsock:3:8080`, or a parsed address. */
 export type VmTarget = string | VmAddress;
@@ -26,14 +26,26 @@ export type TargetResolver = (origin: RequestOrigin) => VmTarget;
 /** A fixed target, or a function that picks one per origin. */
 export type TargetOption = VmTarget | TargetResolver;
 
-/** Resolves and validates a target option for `origin`; the result is canonical (formatTarget). */
-export function resolveTarget(option: TargetOption | undefined, origin: RequestOrigin, what: string): string {
+/** A target chosen for a request: the checked address, and its canonical string (a pool key). */
+export interface ResolvedTarget {
+  readonly address: VmAddress;
+  /** formatTarget(address). */
+  readonly key: string;
+}
+
+/** Resolves and validates a target option for `origin`. */
+export function resolveTarget(option: TargetOption | undefined, origin: RequestOrigin, what: string): ResolvedTarget {
   if (option === undefined) {
     throw new TypeError(`${what}: no VM target; pass \`target\` (e.g. 'vsock:3:8080'), the URL's host only fills the Host header`);
   }
-  const chosen = typeof option === 'function' ? option(origin) : option;
-  const address = typeof chosen === 'string' ? parseTarget(chosen) : chosen;
-  return formatTarget(address);
+  // The address is what gets connected: its string form is only a key.
+  const address = toVmAddress(typeof option === 'function' ? option(origin) : option);
+  return { address, key: formatTarget(address) };
+}
+
+/** A target string parsed, or an address object checked (ERR_VMRPC_INVALID_TARGET when malformed). */
+export function toVmAddress(target: VmTarget): VmAddress {
+  return typeof target === 'string' ? parseTarget(target) : validateAddress(target);
 }
 
 /** Checks a target option when an agent or dispatcher is made, so a typo fails early. */
@@ -44,7 +56,7 @@ export function checkTargetOption(option: unknown, what: string): TargetOption |
     return option;
   }
   if (typeof option === 'object' && option !== null) {
-    formatTarget(option as VmAddress);
+    validateAddress(option as VmAddress);
     return option as VmAddress;
   }
   throw new TypeError(`${what}: \`target\` must be a target string such as 'vsock:3:8080', a VmAddress or a function; got ${typeof option}`);

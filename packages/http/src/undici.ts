@@ -11,6 +11,7 @@
  * Requires the optional peer dependency `undici` (6.21 or 7).
  */
 import type { Socket } from 'node:net';
+import { checkConnectOptions } from '@vmrpc/native';
 import { Agent, buildConnector } from 'undici';
 import { openVmSocket, type VmConnectOptions } from './client/connection';
 import { checkTargetOption, resolveTarget, type TargetOption } from './target';
@@ -27,14 +28,15 @@ export interface VmDispatcherOptions extends VmConnectOptions, Omit<Agent.Option
 export function createVmDispatcher(options: VmDispatcherOptions): Agent {
   const { target, tlsOptions, connectTimeout, dataPath, toHost, bufferSize, hvsock, ...agentOptions } = options;
   const targetOption = checkTargetOption(target, 'createVmDispatcher');
-  const connectOptions = { connectTimeout, dataPath, toHost, bufferSize, hvsock };
+  // Checked now, so that a bad option fails here and not in every request.
+  const connectOptions = checkConnectOptions({ connectTimeout, dataPath, toHost, bufferSize, hvsock });
   const tlsConnector = buildConnector({ ...tlsOptions });
   const connect: buildConnector.connector = (origin, callback) => {
     let socket;
     try {
       const port = Number(origin.port === '' || origin.port === undefined ? (origin.protocol === 'https:' ? 443 : 80) : origin.port);
       const vmTarget = resolveTarget(targetOption, { protocol: origin.protocol, hostname: origin.hostname, port }, 'createVmDispatcher');
-      socket = openVmSocket(vmTarget, connectOptions) as unknown as Socket;
+      socket = openVmSocket(vmTarget.address, connectOptions) as unknown as Socket;
     } catch (error) {
       return void callback(error as Error, null);
     }

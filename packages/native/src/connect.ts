@@ -5,7 +5,7 @@
 import type { VmAddress } from './addresses';
 import { nativeBinding } from './binding';
 import type { ConnectAttempt } from './connect-attempt';
-import type { DataPathOption } from './data-path';
+import { resolveDataPath, type DataPathOption } from './data-path';
 import { PendingConnect } from './dial';
 import { HvsockConnect } from './dial-win32';
 import { checkHvsockOptions, type HvsockOptions } from './hvsock-options';
@@ -51,23 +51,35 @@ export async function connect(target: string | VmAddress, options?: ConnectOptio
 /** Returns a socket at once and connects it to `target`; 'connect' or 'error' follows. */
 export function createConnection(target: string | VmAddress, options?: ConnectOptions, connectListener?: () => void): VmSocket {
   const address = toAddress(target);
-  const opts = optionalObject('options', options);
+  const opts = checkConnectOptions(options);
   checkFunction('connectListener', connectListener);
-  const common = {
-    connectTimeout: checkTimeout('options.connectTimeout', opts.connectTimeout),
-    signal: checkSignal('options.signal', opts.signal),
-  };
-  const hvsock = checkHvsockOptions('options.hvsock', opts.hvsock);
+  const common = { connectTimeout: opts.connectTimeout, signal: opts.signal };
   const pending: ConnectAttempt =
     address.family === 'hvsock'
-      ? new HvsockConnect(address, { ...common, hvsock })
-      : new PendingConnect(address, {
-          ...common,
-          toHost: checkBoolean('options.toHost', opts.toHost) ?? false,
-          bufferSize: checkPositiveInteger('options.bufferSize', opts.bufferSize),
-        });
-  const socket = createDataPathSocket(nativeBinding(), opts.dataPath, checkBoolean('options.allowHalfOpen', opts.allowHalfOpen));
+      ? new HvsockConnect(address, { ...common, hvsock: opts.hvsock })
+      : new PendingConnect(address, { ...common, toHost: opts.toHost ?? false, bufferSize: opts.bufferSize });
+  const socket = createDataPathSocket(nativeBinding(), opts.dataPath, opts.allowHalfOpen);
   if (connectListener !== undefined) socket.once('connect', connectListener);
   socket.connectWith(pending);
   return socket;
+}
+
+/**
+ * Checks connect options as {@link createConnection} does, with the same errors, without
+ * connecting: for code that takes the options now and connects later (HTTP agents, dispatchers),
+ * so that a bad option fails when it is given, not on every connect.
+ */
+export function checkConnectOptions(options: ConnectOptions | undefined): ConnectOptions {
+  const opts = optionalObject('options', options);
+  const checked: ConnectOptions = {
+    connectTimeout: checkTimeout('options.connectTimeout', opts.connectTimeout),
+    signal: checkSignal('options.signal', opts.signal),
+    dataPath: opts.dataPath,
+    toHost: checkBoolean('options.toHost', opts.toHost),
+    bufferSize: checkPositiveInteger('options.bufferSize', opts.bufferSize),
+    hvsock: checkHvsockOptions('options.hvsock', opts.hvsock),
+    allowHalfOpen: checkBoolean('options.allowHalfOpen', opts.allowHalfOpen),
+  };
+  resolveDataPath(opts.dataPath);
+  return checked;
 }

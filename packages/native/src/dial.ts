@@ -94,31 +94,39 @@ export class PendingConnect extends AttemptBase {
 
   private awaitHybridReply(): void {
     const { binding } = this.plan;
-    const peeked = Buffer.alloc(MAX_HYBRID_REPLY_BYTES);
+    const reply = Buffer.alloc(MAX_HYBRID_REPLY_BYTES);
+    // Bytes of the reply taken off the socket so far. They are read, not only peeked: peeked bytes
+    // stay readable, and a level-triggered poll on a partial line would fire without end.
+    let taken = 0;
     // Returns true once the reply settled the attempt.
     const check = (): boolean => {
-      const n = binding.peek(this.fd, peeked, 0, peeked.length);
+      const n = binding.peek(this.fd, reply, taken, reply.length - taken);
       if (n === EAGAIN) return false;
       if (n < 0) {
         this.failWith(n, 'read');
         return true;
       }
       if (n === 0) {
-        this.fail(
-          codedSystemError('ECONNREFUSED', 'connect', this.plan.target, 'the VMM closed the connection without OK: no guest process accepted on that vsock port'),
-        );
+        this.fail(taken === 0 ? this.refusedError() : this.cutOffError(reply.subarray(0, taken)));
         return true;
       }
-      const reply = parseHybridReply(peeked.subarray(0, n), this.plan.target);
-      if (reply.kind === 'incomplete') return false;
-      if (reply.kind === 'invalid') {
-        this.fail(reply.error);
+      // Take exactly up to the reply's newline: what follows it belongs to the guest's stream.
+      const newline = reply.subarray(taken, taken + n).indexOf(0x0a);
+      const length = newline < 0 ? n : newline + 1;
+      const read = binding.read(this.fd, reply, taken, length);
+      if (read < 0) {
+        this.failWith(read, 'read');
         return true;
       }
-      // Consume exactly the reply line; what follows belongs to the stream.
-      binding.read(this.fd, peeked, 0, reply.lineBytes);
+      taken += read;
+      const parsed = parseHybridReply(reply.subarray(0, taken), this.plan.target);
+      if (parsed.kind === 'incomplete') return false;
+      if (parsed.kind === 'invalid') {
+        this.fail(parsed.error);
+        return true;
+      }
       const address = this.address as { path: string };
-      this.succeed(this.address, { family: 'hybrid-vsock', path: address.path, port: reply.hostPort });
+      this.succeed(this.address, { family: 'hybrid-vsock', path: address.path, port: parsed.hostPort });
       return true;
     };
     if (check()) return;
@@ -128,6 +136,15 @@ export class PendingConnect extends AttemptBase {
       check();
     });
     this.poller.start(binding.pollEvents.READABLE);
+  }
+
+  private refusedError(): Error {
+    return codedSystemError('ECONNREFUSED', 'connect', this.plan.target, 'the VMM closed the connection without OK: no guest process accepted on that vsock port');
+  }
+
+  private cutOffError(partial: Buffer): Error {
+    const shown = JSON.stringify(partial.toString('latin1'));
+    return codedSystemError('ECONNRESET', 'connect', this.plan.target, `the VMM closed the connection in the middle of its reply (${shown}); is the VMM shutting down?`);
   }
 
   private failWith(code: number, syscall: string): void {

@@ -2,8 +2,8 @@
  * The host side of the hybrid vsock handshake (Firecracker, Cloud Hypervisor): the host writes
  * `CONNECT <port>\n` on the VMM's Unix socket; when a guest process accepts, the VMM answers
  * `OK <host_port>\n` before any data. If no guest process accepts, the VMM closes the socket
- * without a word. The reply is read with MSG_PEEK and consumed exactly up to its newline, so
- * no byte of the guest's stream is lost or mistaken for the reply.
+ * without a word. The reply is peeked (MSG_PEEK) and read exactly up to its newline, so no byte
+ * of the guest's stream is lost or mistaken for the reply.
  */
 import { VmError } from './errors';
 
@@ -18,10 +18,10 @@ export const MAX_HYBRID_REPLY_BYTES = 32;
 /** What the bytes peeked so far say about the reply. */
 export type HybridReply =
   | { readonly kind: 'incomplete' }
-  | { readonly kind: 'ok'; readonly lineBytes: number; readonly hostPort: number }
+  | { readonly kind: 'ok'; readonly hostPort: number }
   | { readonly kind: 'invalid'; readonly error: VmError };
 
-/** Interprets the bytes at the head of the stream after CONNECT was sent. */
+/** Interprets the reply bytes read so far after CONNECT was sent. */
 export function parseHybridReply(peeked: Buffer, target: string): HybridReply {
   const newline = peeked.indexOf(0x0a);
   if (newline < 0) {
@@ -32,7 +32,7 @@ export function parseHybridReply(peeked: Buffer, target: string): HybridReply {
   const match = /^OK ([0-9]{1,10})$/i.exec(line);
   const hostPort = match === null ? NaN : Number(match[1]);
   if (!Number.isInteger(hostPort) || hostPort > 0xffffffff) return invalid(target, peeked.subarray(0, newline), 'expected "OK <host port>"');
-  return { kind: 'ok', lineBytes: newline + 1, hostPort };
+  return { kind: 'ok', hostPort };
 }
 
 function invalid(target: string, bytes: Buffer, problem: string): HybridReply {

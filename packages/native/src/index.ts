@@ -26,7 +26,7 @@ export {
   VMADDR_FLAG_TO_HOST,
   VMADDR_PORT_ANY,
 } from './constants';
-export { connect, createConnection, type ConnectOptions } from './connect';
+export { checkConnectOptions, connect, createConnection, type ConnectOptions } from './connect';
 export { nativeHandleAvailable, type DataPathOption } from './data-path';
 export {
   HVSOCKET_CONNECTED_SUSPEND,

@@ -7,11 +7,16 @@ export function optionalObject<T extends object>(name: string, value: T | undefi
   return value;
 }
 
-/** A timeout in ms: a positive number, or Infinity to wait as long as the kernel does. */
+/** The longest wait a Node timer holds (about 24.8 days); setTimeout fires after 1 ms beyond it. */
+export const MAX_TIMEOUT_MS = 0x7fffffff;
+
+/** A timeout in ms: a positive number up to {@link MAX_TIMEOUT_MS}, or Infinity for no timer. */
 export function checkTimeout(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw invalidArgType(name, 'of type number', value);
-  if (value <= 0) throw outOfRange(name, 'a positive number of milliseconds, or Infinity', value);
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (Number.isNaN(value) || value <= 0 || (value > MAX_TIMEOUT_MS && value !== Infinity)) {
+    throw outOfRange(name, `a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for no time limit`, value);
+  }
   return value;
 }
 

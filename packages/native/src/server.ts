@@ -76,6 +76,8 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
   private connections = new Set<S>();
   private closing = false;
   private unrefed = false;
+  /** Removes the abort listener of the current listen()'s signal (net.Server drops it on close too). */
+  private forgetSignal: (() => void) | undefined;
 
   /** Socket type to listen with; seqpacket servers override it. */
   protected readonly socketType: 'stream' | 'seqpacket' = 'stream';
@@ -119,7 +121,11 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     this.listener =
       address.family === 'hvsock' ? HvsockListener.open(address, listenerOptions, events) : PosixListener.open(address, listenerOptions, events);
     this.closing = false;
-    signal?.addEventListener('abort', () => this.close(), { once: true });
+    if (signal !== undefined) {
+      const onAbort = (): void => void this.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.forgetSignal = () => signal.removeEventListener('abort', onAbort);
+    }
     process.nextTick(() => this.emit('listening'));
   }
 
@@ -140,6 +146,8 @@ export class VmServer<S extends ClosableSocket = VmSocket> extends EventEmitter<
     if (this.listener === undefined) return this;
     this.listener.close();
     this.listener = undefined;
+    this.forgetSignal?.();
+    this.forgetSignal = undefined;
     this.closing = true;
     this.maybeEmitClose();
     return this;

@@ -9,7 +9,7 @@ import { VmError } from './errors';
 import { hvsockBinding } from './hvsock-family';
 import { AF_UNIX, AF_VSOCK, encodeUnix, encodeVsock } from './sockaddr';
 import { notASocketHint } from './stale-socket';
-import { formatTarget } from './target';
+import { checkHybridListenPath, formatTarget } from './target';
 
 /** A family resolved for one socket: what to pass to socket(2) and connect(2)/bind(2). */
 export interface FamilyPlan {
@@ -32,15 +32,13 @@ export function planSocket(address: VmAddress, role: 'connect' | 'listen', toHos
       };
     case 'unix':
       return { binding: socketBinding('Unix sockets through @vmrpc/native'), domain: AF_UNIX, sockaddr: encodeUnix(address), target };
-    case 'hybrid-vsock':
+    case 'hybrid-vsock': {
       // Connecting goes to the VMM's socket (then CONNECT <port>); guests' connections to host
       // port P arrive on <path>_P.
-      return {
-        binding: socketBinding('hybrid vsock'),
-        domain: AF_UNIX,
-        sockaddr: encodeUnix({ path: role === 'connect' ? address.path : hybridListenPath(address.path, address.port) }),
-        target,
-      };
+      const path = role === 'connect' ? address.path : hybridListenPath(address.path, address.port);
+      if (role === 'listen') checkHybridListenPath(target, path, address.port);
+      return { binding: socketBinding('hybrid vsock'), domain: AF_UNIX, sockaddr: encodeUnix({ path }), target };
+    }
     case 'hvsock':
       // Hyper-V stream sockets have their own path (dial-win32.ts, listener-win32.ts): only
       // seqpacket sockets get here, and those do not exist on Windows either.

@@ -37,10 +37,16 @@ export function getVsockBufferSizes(binding: NativeBinding, fd: number, address:
 
 /** Sets the kernel's own connect timeout (SO_VM_SOCKETS_CONNECT_TIMEOUT; its default is 2 s). */
 export function setVsockConnectTimeout(binding: NativeBinding, fd: number, milliseconds: number, address: string): void {
+  check(binding.setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, encodeVsockConnectTimeout(milliseconds)), 'setsockopt', address);
+}
+
+/** The struct timeval for `milliseconds`: whole microseconds, a fraction rounded up (as the Windows path does). */
+export function encodeVsockConnectTimeout(milliseconds: number): Buffer {
   const value = Buffer.alloc(16);
-  value.writeBigInt64LE(BigInt(Math.floor(milliseconds / 1000)), 0);
-  value.writeBigInt64LE(BigInt((milliseconds % 1000) * 1000), 8);
-  check(binding.setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, value), 'setsockopt', address);
+  const micros = Math.ceil(milliseconds * 1000);
+  value.writeBigInt64LE(BigInt(Math.floor(micros / 1e6)), 0);
+  value.writeBigInt64LE(BigInt(micros % 1e6), 8);
+  return value;
 }
 
 export function getVsockConnectTimeout(binding: NativeBinding, fd: number, address: string): number {

@@ -83,7 +83,24 @@ export function formatTarget(address: VmAddress): string {
     case 'hybrid-vsock':
       return `hybrid-vsock:${valid.path}:${valid.port}`;
     case 'unix':
-      return valid.abstract === true ? `unix-abstract:${valid.path}` : `unix:${valid.path}`;
+      if (valid.abstract === true) return `unix-abstract:${valid.path}`;
+      // `unix://x` would read as an authority: a path starting with "//" takes the unix:// form.
+      return valid.path.startsWith('//') ? `unix://${valid.path}` : `unix:${valid.path}`;
+  }
+}
+
+/**
+ * Checks that the Unix path a hybrid-vsock listener binds (`PATH_PORT`, where the VMM delivers
+ * guest connections to host port PORT) fits a Unix socket address.
+ */
+export function checkHybridListenPath(target: string, listenPath: string, port: number): void {
+  const bytes = Buffer.byteLength(listenPath);
+  if (bytes > MAX_UNIX_PATH_BYTES) {
+    throw invalidTarget(
+      target,
+      `listening binds "${listenPath}" (the VMM socket path plus "_${port}"), ${bytes} bytes, more than the ${MAX_UNIX_PATH_BYTES} a Unix socket address holds`,
+      'use a shorter VMM socket path',
+    );
   }
 }
 

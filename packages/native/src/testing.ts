@@ -9,7 +9,7 @@ export { nativeBinding, type NativeBinding, type NativeSeqpacketSender } from '.
 export { win32Binding, type Win32Binding } from './binding-win32';
 export * as sockaddr from './sockaddr';
 export { decodeSockaddr, encodeHvsock, encodeUnix, encodeVsock } from './sockaddr';
-export { getVsockBufferSizes, getVsockConnectTimeout } from './socket-options';
+export { encodeVsockConnectTimeout, getVsockBufferSizes, getVsockConnectTimeout } from './socket-options';
 export { checkHvsockOptions, encodeOptionValue, hvsockOptionSettings, kernelConnectTimeout } from './hvsock-options';
 export { decodeOutput, parseGetVmOutput, parseWslVmId } from './hyperv-discovery';
 export { HVSOCK_CLIENT_BIND_ADDRESS } from './hvsock-family';

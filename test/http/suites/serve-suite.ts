@@ -159,6 +159,11 @@ export function serveSuite(carrier: Carrier, expectedPeerFamily: VmAddress['fami
       expect(badAuthorize.message).to.match(/authorize must be a function/);
       expect((await rejection(serve(app.server, 'unix:/tmp/x.sock', { maxConnectionsPerPeer: 0 }))).message).to.match(/maxConnectionsPerPeer must be a positive number/);
       expect((await rejection(serve(app.server, 'unix:/tmp/x.sock', { maxConnections: -1 }))).message).to.match(/maxConnections must be a positive number/);
+      for (const authorizeTimeoutMs of [2 ** 31, Infinity]) {
+        const tooLong = await rejection(serve(app.server, 'unix:/tmp/x.sock', { authorize: () => true, authorizeTimeoutMs }));
+        expect(tooLong.code).to.equal('ERR_OUT_OF_RANGE');
+        expect(tooLong.message).to.match(/authorizeTimeoutMs must be at most 2147483647 ms/);
+      }
       expect(() => new VmHttpAgent({ target: 'vsock:three:80' })).to.throw(/CID/).with.property('code', 'ERR_VMRPC_INVALID_TARGET');
       const noTarget = new VmHttpAgent();
       cleanups.push(() => noTarget.destroy());

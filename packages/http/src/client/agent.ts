@@ -13,8 +13,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
+import { checkConnectOptions } from '@vmrpc/native';
 import { openVmSocket, type VmConnectOptions } from './connection';
-import { checkTargetOption, resolveTarget, type TargetOption } from '../target';
+import { checkTargetOption, resolveTarget, type ResolvedTarget, type TargetOption } from '../target';
 
 /** Options of {@link VmHttpAgent} and {@link VmHttpsAgent}, beside node:http's agent options. */
 export interface VmAgentOptions extends VmConnectOptions {
@@ -31,6 +32,17 @@ export interface VmRequestOptions {
 /** The request options an agent's getName() and createConnection() receive from node:http. */
 export type VmAgentRequestOptions = http.ClientRequestArgs & VmRequestOptions;
 
+/**
+ * Where the target chosen for a request is kept: on the request's options. node:http's Agent calls
+ * getName() several times per request (addRequest, createSocket, then on 'free' and in
+ * removeSocket) and createConnection() once, each with a copy of the options it made in
+ * addRequest (`{ ...options, ...agent.options }`, which copies own symbol properties too). So a
+ * resolver runs once per request, and the socket is connected, pooled and counted under one key.
+ */
+const CHOSEN = Symbol('vmrpc.chosenTarget');
+
+type WithChosen = VmAgentRequestOptions & { [CHOSEN]?: ResolvedTarget };
+
 /** The parts of the connect logic both agents share. */
 class VmConnections {
   readonly target: TargetOption | undefined;
@@ -39,14 +51,19 @@ class VmConnections {
   constructor(options: VmAgentOptions, what: string) {
     this.target = checkTargetOption(options.target, what);
     const { connectTimeout, dataPath, toHost, bufferSize, hvsock } = options;
-    this.connectOptions = { connectTimeout, dataPath, toHost, bufferSize, hvsock };
+    // Checked now, so that a bad option fails here and not in every request.
+    this.connectOptions = checkConnectOptions({ connectTimeout, dataPath, toHost, bufferSize, hvsock });
   }
 
-  targetOf(options: VmAgentRequestOptions, defaultPort: number, what: string): string {
+  targetOf(options: WithChosen, defaultPort: number, what: string): ResolvedTarget {
+    const chosen = options[CHOSEN];
+    if (chosen !== undefined) return chosen;
     const protocol = options.protocol ?? (defaultPort === 443 ? 'https:' : 'http:');
     const hostname = options.hostname ?? options.host ?? 'localhost';
     const port = Number(options.port ?? defaultPort);
-    return resolveTarget(options.target ?? this.target, { protocol, hostname, port }, what);
+    const resolved = resolveTarget(options.target ?? this.target, { protocol, hostname, port }, what);
+    if (Object.isExtensible(options)) options[CHOSEN] = resolved;
+    return resolved;
   }
 }
 
@@ -61,12 +78,12 @@ export class VmHttpAgent extends http.Agent {
 
   /** The pool key: the VM target, then node's host:port key (the Host header). */
   override getName(options: VmAgentRequestOptions = {}): string {
-    return `${this.vm.targetOf(options, 80, 'VmHttpAgent')}|${super.getName(options)}`;
+    return `${this.vm.targetOf(options, 80, 'VmHttpAgent').key}|${super.getName(options)}`;
   }
 
   /** Opens a VM socket for a request (called by the agent; not for direct use). */
   override createConnection(options: VmAgentRequestOptions): Duplex {
-    return openVmSocket(this.vm.targetOf(options, 80, 'VmHttpAgent'), this.vm.connectOptions);
+    return openVmSocket(this.vm.targetOf(options, 80, 'VmHttpAgent').address, this.vm.connectOptions);
   }
 }
 
@@ -81,12 +98,12 @@ export class VmHttpsAgent extends https.Agent {
 
   /** The pool key: the VM target, then node's TLS key (host, port and TLS options). */
   override getName(options: VmAgentRequestOptions = {}): string {
-    return `${this.vm.targetOf(options, 443, 'VmHttpsAgent')}|${super.getName(options)}`;
+    return `${this.vm.targetOf(options, 443, 'VmHttpsAgent').key}|${super.getName(options)}`;
   }
 
   /** Opens a VM socket and starts TLS on it (called by the agent; not for direct use). */
   override createConnection(options: VmAgentRequestOptions): Duplex {
-    const socket = openVmSocket(this.vm.targetOf(options, 443, 'VmHttpsAgent'), this.vm.connectOptions);
+    const socket = openVmSocket(this.vm.targetOf(options, 443, 'VmHttpsAgent').address, this.vm.connectOptions);
     // node's own https.Agent#createConnection runs tls.connect() over `socket` with the request's
     // TLS options (ca, servername, ...) and keeps its TLS session cache per pool.
     const withSocket = { ...options, socket } as https.RequestOptions;

@@ -7,8 +7,8 @@
 import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { createConnection, type DataPathOption, type HvsockOptions, type VmSocket } from '@vmrpc/native';
-import type { VmTarget } from '../target';
+import { checkConnectOptions, createConnection, type DataPathOption, type HvsockOptions, type VmSocket } from '@vmrpc/native';
+import { toVmAddress, type VmTarget } from '../target';
 
 /** How a client opens its VM sockets (the connect options of @vmrpc/native's createConnection). */
 export interface VmConnectOptions {
@@ -49,10 +49,14 @@ export function http2Connector(
   target: VmTarget,
   options: VmConnectOptions & { tls?: VmTlsOptions } = {},
 ): (authority: URL, sessionOptions: http2.SessionOptions) => Duplex {
+  // Checked now, so that a malformed target or option fails here and not in every connect.
+  const address = toVmAddress(target);
+  const { tls: tlsOptions, ...rest } = options;
+  const connectOptions = checkConnectOptions(rest);
   return (authority, sessionOptions) => {
-    const socket = openVmSocket(target, options);
+    const socket = openVmSocket(address, connectOptions);
     if (authority.protocol !== 'https:') return socket;
     const servername = (sessionOptions as tls.ConnectionOptions).servername ?? authority.hostname;
-    return tlsOverVmSocket(socket, servername, { ALPNProtocols: ['h2'], ...options.tls, servername });
+    return tlsOverVmSocket(socket, servername, { ALPNProtocols: ['h2'], ...tlsOptions, servername });
   };
 }

@@ -12,7 +12,8 @@ import type { VmAddress } from '@vmrpc/native';
 /** What {@link peerOf} accepts: a request, an HTTP/2 stream or session, or a socket. */
 export type PeerSource = IncomingMessage | Http2ServerRequest | ServerHttp2Stream | Http2Session | Duplex;
 
-interface Wrapped {
+/** The fields of socket wrappers that lead to the socket underneath. */
+export interface Wrapped {
   remoteVmAddress?: VmAddress;
   _parent?: Wrapped | null;
   stream?: Wrapped;
@@ -24,13 +25,20 @@ interface Wrapped {
  * serve() and for unnamed Unix clients.
  */
 export function peerOf(source: PeerSource): VmAddress | undefined {
+  for (const socket of socketLayers(source)) {
+    if (socket.remoteVmAddress !== undefined) return socket.remoteVmAddress;
+  }
+  return undefined;
+}
+
+/** The sockets under `source`, outermost first: a TLSSocket, node:http2's wrappers, the VM socket. */
+export function* socketLayers(source: PeerSource): Generator<Wrapped & Duplex> {
   let socket = socketOf(source);
   // A few wrappers deep at most (TLS over a VM socket, node's JS stream wrapper for HTTP/2).
   for (let depth = 0; socket !== undefined && socket !== null && depth < 4; depth++) {
-    if (socket.remoteVmAddress !== undefined) return socket.remoteVmAddress;
+    yield socket as Wrapped & Duplex;
     socket = socket._parent ?? socket.stream;
   }
-  return undefined;
 }
 
 function socketOf(source: PeerSource): Wrapped | undefined {

@@ -9,6 +9,7 @@
 import type * as net from 'node:net';
 import { createServer, type DataPathOption, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 import { admitConnections, type AdmissionOptions as TransportAdmission } from '@vmrpc/transport/admission';
+import { ConnectionDrain, markServed } from './drain';
 
 /**
  * Who may connect and how many at once: the admission of transport's listen(), with its options
@@ -34,13 +35,18 @@ export interface VmHttpListener {
   /** Connections refused so far: by `authorize`, the per-peer limit or maxConnections. */
   readonly refusedConnections: number;
   /**
-   * Stops accepting; lets requests in progress finish for up to `graceMs` (idle keep-alive
-   * connections close at once), then destroys what is left. Resolves when every connection is closed.
+   * Stops accepting; lets requests in progress finish for up to `graceMs` (0 to 2147483647, or
+   * Infinity for no limit), their responses carrying `Connection: close` (HTTP/2: a GOAWAY);
+   * idle keep-alive connections close at once. Then destroys what is left. Resolves when every
+   * connection of this listener is closed.
    */
   close(graceMs?: number): Promise<void>;
 }
 
-/** Open serve() listeners per server that serve() told it was listening (see startConnectionChecks). */
+/** The longest wait a Node timer holds; setTimeout fires after 1 ms beyond it. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** Open serve() listeners per server (a server can be served on several targets at once). */
 const served = new WeakMap<net.Server, number>();
 
 /**
@@ -55,6 +61,7 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
   const sockets = new Set<VmSocket>();
   const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true }, (socket) => {
     sockets.add(socket);
+    markServed(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   const { authorize, authorizeTimeoutMs, maxConnectionsPerPeer, peers } = options;
@@ -65,14 +72,29 @@ export async function serve(server: net.Server, target: string | VmAddress, opti
     socket.resume();
   });
   if (options.maxConnections !== undefined) vmServer.maxConnections = options.maxConnections;
-  await vmServer.listen(target, options.backlog === undefined ? undefined : { backlog: options.backlog });
+  const drain = new ConnectionDrain(server, sockets);
+  try {
+    await vmServer.listen(target, options.backlog === undefined ? undefined : { backlog: options.backlog });
+  } catch (error) {
+    drain.detach();
+    throw error;
+  }
   startConnectionChecks(server);
+  let closing: Promise<void> | undefined;
   return {
     address: () => vmServer.address(),
     get refusedConnections() {
       return admission.refusedConnections;
     },
-    close: (graceMs = 5000) => closeListener(server, vmServer, sockets, graceMs),
+    close(graceMs = 5000) {
+      try {
+        checkGraceMs(graceMs);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      closing ??= closeListener(server, vmServer, sockets, drain, graceMs);
+      return closing;
+    },
   };
 }
 
@@ -86,37 +108,52 @@ function checkOptions(options: ServeOptions): void {
       throw new RangeError(`serve(): options.${name} must be a positive number; got ${String(value)}`);
     }
   }
+  // A timer cannot wait longer: it would fire after 1 ms and refuse every connection.
+  if (options.authorizeTimeoutMs !== undefined && options.authorizeTimeoutMs > MAX_TIMER_MS) {
+    const message = `serve(): options.authorizeTimeoutMs must be at most ${MAX_TIMER_MS} ms (what a Node timer holds); got ${String(options.authorizeTimeoutMs)}`;
+    throw Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+  }
+}
+
+function checkGraceMs(value: unknown): void {
+  if (typeof value !== 'number') {
+    throw Object.assign(new TypeError(`close(): graceMs must be a number of milliseconds (or Infinity); got ${typeof value}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
+  if (Number.isNaN(value) || value < 0 || (value > MAX_TIMER_MS && value !== Infinity)) {
+    const range = `from 0 to ${MAX_TIMER_MS} ms, or Infinity to wait for every request however long`;
+    throw Object.assign(new RangeError(`close(): graceMs must be ${range}; got ${String(value)}`), { code: 'ERR_OUT_OF_RANGE' });
+  }
 }
 
 /**
  * node:http starts its headersTimeout / requestTimeout checks when the server emits 'listening'
- * (server.listen() does that). A server that only gets sockets from serve() emits it here, once.
+ * (server.listen() does that). A server that only gets sockets from serve() gets it here, once.
  */
 function startConnectionChecks(server: net.Server): void {
-  const count = served.get(server);
-  if (count === undefined && server.listening) return;
-  served.set(server, (count ?? 0) + 1);
-  if (count === undefined) server.emit('listening');
+  const count = served.get(server) ?? 0;
+  served.set(server, count + 1);
+  if (count === 0 && !server.listening) server.emit('listening');
 }
 
-function closeListener(server: net.Server, vmServer: VmServer, sockets: Set<VmSocket>, graceMs: number): Promise<void> {
+function closeListener(server: net.Server, vmServer: VmServer, sockets: Set<VmSocket>, drain: ConnectionDrain, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      for (const socket of sockets) socket.destroy();
-    }, graceMs);
+    const timer =
+      graceMs === Infinity
+        ? undefined
+        : setTimeout(() => {
+            for (const socket of sockets) socket.destroy();
+          }, graceMs);
     vmServer.close(() => {
       clearTimeout(timer);
+      drain.detach();
       resolve();
     });
-    // Idle keep-alive connections close now, busy ones after their response (node:http), and
-    // HTTP/2 sessions get a GOAWAY (node:http2). A server also listening elsewhere keeps doing so.
-    const count = served.get(server);
-    if (count === 1) {
-      served.delete(server);
-      server.close(() => undefined);
-    } else {
-      if (count !== undefined) served.set(server, count - 1);
-      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-    }
+    drain.close();
+    const others = (served.get(server) ?? 1) - 1;
+    if (others > 0) served.set(server, others);
+    else served.delete(server);
+    // Decided now, not at serve(): the app may have made the server listen on TCP since (or
+    // stopped). A server that listens elsewhere, or on other serve() targets, keeps serving there.
+    if (others === 0 && !server.listening) server.close(() => undefined);
   });
 }
