@@ -191,7 +191,11 @@ class Session implements H2Session, SessionCore {
       }
     }
     this.options.onGoaway?.(code, lastStreamId);
-    if (this.streams.size === 0 && !this.closed) this.finish(undefined);
+    // A GOAWAY with an error code is the peer's connection error (RFC 9113, 5.4.1): it must close
+    // the connection and will finish no stream, so they end now, as node:http2 ends the session,
+    // rather than wait for a close that a peer may not send (grpc-js's server leaves it open).
+    if (error !== undefined) this.finish(error);
+    else if (this.streams.size === 0 && !this.closed) this.finish(undefined);
   }
 
   /** Sends RST_STREAM for a stream error and tells the stream's owner. */

@@ -55,9 +55,9 @@ export interface VmGrpcListener {
 
 /** Accepts VM socket connections on `target` and serves them with `server`. */
 export async function listen(server: Server, target: string | VmAddress, options: ListenOptions = {}): Promise<VmGrpcListener> {
-  const injector = server.createConnectionInjector(options.credentials ?? ServerCredentials.createInsecure());
   const vmServer: VmServer = createServer({ dataPath: options.dataPath ?? 'auto', pauseOnConnect: true });
   if (options.maxConnections !== undefined) vmServer.maxConnections = options.maxConnections;
+  // Admission checks its options first: an out-of-range one throws before grpc-js hears of us.
   const admission = admitConnections(
     vmServer,
     {
@@ -70,6 +70,7 @@ export async function listen(server: Server, target: string | VmAddress, options
     // Still paused, with the preface put back: node:http2 reads it from there (no resume(): see serverSocket).
     ({ socket, peer }) => injectConnection(injector, socket, peer),
   );
+  const injector = server.createConnectionInjector(options.credentials ?? ServerCredentials.createInsecure());
   await vmServer.listen(target);
   return {
     address: () => vmServer.address(),
