@@ -52,7 +52,7 @@ function requireNginx(context: Mocha.Context): string {
 }
 
 /** A grpc-js conformance server behind listen(), nginx in front of it, and a client of nginx on `http2`. */
-function proxied(http2: Http2Engine, options: Omit<NginxOptions, 'backend'> = {}) {
+function proxied(http2: Http2Engine | 'stock grpc-js', options: Omit<NginxOptions, 'backend'> = {}) {
   const state = {
     log: observedLog(),
     backend: undefined as VmGrpcListener | undefined,
@@ -91,7 +91,7 @@ async function concurrentEchoes(client: Client, what: string, count: number, del
   expect(responses.map((r) => r.payload.toString())).to.deep.equal(sent);
 }
 
-for (const http2 of HTTP2_ENGINES) describe(`through nginx as a gRPC proxy (${http2} HTTP/2)`, function () {
+for (const http2 of [...HTTP2_ENGINES, 'stock grpc-js' as const]) describe(`through nginx as a gRPC proxy (${http2} HTTP/2)`, function () {
   this.timeout(60_000);
 
   describe('calls and bytes', () => {
@@ -207,6 +207,23 @@ for (const http2 of HTTP2_ENGINES) describe(`through nginx as a gRPC proxy (${ht
       const log = proxy.nginx!.accessLog().slice(start);
       expect(log.filter((line) => line.status === 200)).to.have.length(300);
       expect(connectionsSince(start)).to.be.at.least(3);
+    });
+  });
+
+  describe('GOAWAY with calls in flight past the limit', () => {
+    const proxy = proxied(http2, { keepaliveRequests: 100 });
+
+    // SKIPPED on our channel (both engines), for the lead: the stock grpc-js client passes (it
+    // retries a call transparently once when the server never processed it), our channel fails
+    // 1-20 of the 120 with "UNAVAILABLE: Connection to ... dropped". The calls nginx never
+    // processed (stream ids past its GOAWAY's last stream id, and calls queued on the connection
+    // for a stream slot when GOAWAY came: EngineConnection.startWaiters fails them) end with
+    // UNAVAILABLE instead of starting again on the next connection. The fix belongs in the call
+    // layer (client/call-base, call-start, engine-connection), not in the channel's files.
+    const pendingRetry = http2 === 'stock grpc-js' ? it : it.skip;
+    pendingRetry('120 calls at once: those nginx did not process before its GOAWAY go to a new connection', async () => {
+      await concurrentEchoes(proxy.client, '120 at once', 120);
+      expect(proxy.nginx!.accessLog().filter((line) => line.status === 200)).to.have.length(120);
     });
   });
 

@@ -63,7 +63,7 @@ function unprivileged(): { uid: number; gid: number } | undefined {
 function config(dir: string, listen: string, options: NginxOptions): string {
   return `worker_processes 1;
 pid ${dir}/nginx.pid;
-error_log stderr warn;
+error_log stderr notice;
 events { worker_connections 1024; }
 http {
   log_format proxied '$connection $connection_requests $status';
@@ -97,7 +97,7 @@ function childPids(pid: number): number[] {
   return fs.readFileSync(file, 'utf8').split(' ').filter((part) => part.trim().length > 0).map(Number);
 }
 
-/** Starts nginx and resolves once its listening socket exists. */
+/** Starts nginx and resolves once it listens and will handle a signal to stop. */
 export async function startNginx(binary: string, options: NginxOptions): Promise<RunningNginx> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmrpc-nginx-'));
   const listen = path.join(dir, 'grpc.sock');
@@ -119,20 +119,15 @@ export async function startNginx(binary: string, options: NginxOptions): Promise
     await within(10_000, 'nginx start', new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`nginx exited with ${code} before listening: ${stderr}`)));
       child.once('error', reject);
-      // nginx binds and listens on its sockets, then writes its pid file: the pid file is the
-      // sign that connections are accepted (the socket file alone exists from bind()).
-      const pidFile = path.join(dir, 'nginx.pid');
-      const watcher = fs.watch(dir, () => {
-        if (fs.existsSync(pidFile)) {
-          watcher.close();
-          resolve();
-        }
-      });
-      if (fs.existsSync(pidFile)) {
-        watcher.close();
+      // The master logs "start worker processes" once its sockets listen and it has blocked the
+      // signals it waits for: a SIGTERM before that point can be lost (nginx then hangs in
+      // sigsuspend), one after it is handled. So that line, not the pid file, means started.
+      const started = (): void => {
+        if (!stderr.includes('start worker processes')) return;
+        child.stderr!.off('data', started);
         resolve();
-      }
-      child.once('exit', () => watcher.close());
+      };
+      child.stderr!.on('data', started);
     }));
   } catch (error) {
     child.kill('SIGKILL');
@@ -159,6 +154,7 @@ export async function startNginx(binary: string, options: NginxOptions): Promise
           await within(5000, 'nginx exit on SIGTERM', exited);
         } catch (error) {
           child.kill('SIGKILL');
+          for (const pid of workers) process.kill(pid, 'SIGKILL');
           await within(5000, 'nginx exit after SIGKILL', exited);
           throw error;
         }
