@@ -23,7 +23,10 @@ export function findNginx(): string | undefined {
 export interface NginxOptions {
   /** The backend's Unix socket path (grpc_pass unix:PATH). */
   backend: string;
-  /** Requests per client connection before nginx sends GOAWAY (keepalive_requests). */
+  /**
+   * Requests per client connection before nginx sends GOAWAY: `keepalive_requests`, which
+   * nginx 1.19.7+ applies to HTTP/2 too (`http2_max_requests` is obsolete there).
+   */
   keepaliveRequests?: number;
   /** SETTINGS_MAX_CONCURRENT_STREAMS nginx advertises (http2_max_concurrent_streams). */
   maxConcurrentStreams?: number;
@@ -44,6 +47,11 @@ export interface RunningNginx {
   errors(): string;
   /** The access log lines so far (one per request). */
   accessLog(): AccessLogLine[];
+  /**
+   * The access log once it has `count` lines: nginx logs a request after its last frame went
+   * out, so a client can hold the response before the line is written.
+   */
+  accessLogOf(count: number): Promise<AccessLogLine[]>;
   /**
    * Stops nginx (SIGTERM: the master ends its worker, then exits) and removes its directory;
    * resolves once the master exited, and rejects if a worker it had outlives it.
@@ -135,16 +143,32 @@ export async function startNginx(binary: string, options: NginxOptions): Promise
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const accessLog = (): AccessLogLine[] => {
+    const file = path.join(dir, 'access.log');
+    if (!fs.existsSync(file)) return [];
+    return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0).map((line) => {
+      const [connection, request, status] = line.split(' ').map(Number);
+      return { connection: connection!, request: request!, status: status! };
+    });
+  };
   return {
     target: `unix:${listen}`,
     errors: () => stderr,
-    accessLog: () => {
-      const file = path.join(dir, 'access.log');
-      if (!fs.existsSync(file)) return [];
-      return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0).map((line) => {
-        const [connection, request, status] = line.split(' ').map(Number);
-        return { connection: connection!, request: request!, status: status! };
-      });
+    accessLog,
+    accessLogOf: async (count) => {
+      let watcher: fs.FSWatcher | undefined;
+      try {
+        await within(5000, `${count} lines in nginx's access log`, new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (accessLog().length >= count) resolve();
+          };
+          watcher = fs.watch(dir, check);
+          check();
+        }));
+      } finally {
+        watcher?.close();
+      }
+      return accessLog();
     },
     stop: async () => {
       const workers = childPids(child.pid!);
