@@ -35,7 +35,20 @@ export function unary(client: ConformanceClient, request: Request, metadata = ne
   return promise;
 }
 
-async function expectStatus(promise: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
+/** A unary call with the response headers and trailers it received. */
+export async function unaryWithMetadata(client: ConformanceClient, request: Request, metadata: grpc.Metadata): Promise<{ response: Response; headers?: grpc.Metadata; trailers?: grpc.Metadata }> {
+  let headers: grpc.Metadata | undefined;
+  let trailers: grpc.Metadata | undefined;
+  const promise = unary(client, request, metadata);
+  promise.call.on('metadata', (m: grpc.Metadata) => (headers = m));
+  promise.call.on('status', (s: grpc.StatusObject) => (trailers = s.metadata));
+  const response = await within(10_000, 'unary', promise);
+  // The status (with the trailers) may be delivered after the callback.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { response, headers, trailers };
+}
+
+export async function expectStatus(promise: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
   try {
     await promise;
   } catch (error) {
@@ -65,17 +78,11 @@ export function defineConformanceSuite(variant: ConformanceVariant): void {
     const metadata = new grpc.Metadata();
     metadata.add('x-echo', 'hello');
     metadata.add('x-echo', 'world');
-    let headers: grpc.Metadata | undefined;
-    let trailers: grpc.Metadata | undefined;
-    const promise = unary(client, { payload: Buffer.from('ping') }, metadata);
-    promise.call.on('metadata', (m: grpc.Metadata) => (headers = m));
-    promise.call.on('status', (s: grpc.StatusObject) => (trailers = s.metadata));
-    const response = await within(10_000, 'unary', promise);
+    const { response, headers, trailers } = await unaryWithMetadata(client, { payload: Buffer.from('ping') }, metadata);
     expect(response.payload.toString()).to.equal('ping');
     // HTTP/2 carries repeated text values as one header joined with ", " (as every gRPC stack does).
     expect(response.echoedMetadata).to.deep.equal(['hello, world']);
     expect(response.peer).to.match(variant.expectedPeer);
-    await new Promise((resolve) => setImmediate(resolve));
     expect(headers?.get('x-header')).to.deep.equal(['from-server']);
     expect(trailers?.get('x-trailer')).to.deep.equal(['done']);
     expect(trailers?.get('x-trailer-bin')).to.deep.equal([Buffer.from([0, 1, 2, 255])]);

@@ -7,23 +7,14 @@
  * backoff CONNECTING again while calls wait (else IDLE); a lost connection -> IDLE (and at once
  * CONNECTING if calls wait); close() -> SHUTDOWN.
  */
-import type { Duplex } from 'node:stream';
-import {
-  ChannelCredentials,
-  connectivityState as State,
-  status as Status,
-  type ChannelInterface,
-  type ChannelOptions,
-  type Deadline,
-  type experimental,
-} from '@grpc/grpc-js';
+import { ChannelCredentials, connectivityState as State, status as Status, type ChannelInterface, type ChannelOptions, type Deadline } from '@grpc/grpc-js';
 import { Backoff } from '../protocol/backoff';
 import { VmCall } from './call';
 import { DeadlineTimer } from '../protocol/deadline-timer';
 import type { CallTransport, ChannelConnection, ConnectionWaiter, EngineStreamOpener, ParentCall, StreamOpener } from './call-transport';
-import { checkCallInternals, createSecureConnector } from './grpc-internals';
+import { checkCallInternals } from './grpc-internals';
 import { EngineCall } from './engine-call';
-import { startHttp2 } from './start-http2';
+import { ConnectionOpener } from './connection-opener';
 import { connectFailure, connectionLost, NO_FAILURE, type ConnectFailure } from './connect-failure';
 import { makeConnector, type ChannelTarget, type Connector } from './connector';
 import { resolveHandshakeTimeout, resolveHttp2Engine, resolveOptions, type Http2Engine, type ResolvedChannelOptions, type VmChannelOptions } from './options';
@@ -46,9 +37,8 @@ const NOTHING_TO_CANCEL = (): void => undefined;
 export class VmChannel implements ChannelInterface {
   readonly options: ResolvedChannelOptions;
   private readonly connector: Connector;
-  private readonly secureConnector: experimental.SecureConnector;
+  private readonly opener: ConnectionOpener;
   private readonly backoff: Backoff;
-  private readonly handshakeTimeoutMs: number;
   private readonly channelId = nextChannelId++;
   /** Which HTTP/2 implementation runs this channel's connections (and so which call class). */
   readonly http2: Http2Engine;
@@ -73,17 +63,23 @@ export class VmChannel implements ChannelInterface {
     const credentials = options.credentials ?? ChannelCredentials.createInsecure();
     if (!(credentials instanceof ChannelCredentials)) throw new TypeError('options.credentials must be a grpc-js ChannelCredentials');
     checkCallInternals();
-    this.secureConnector = createSecureConnector(credentials, this.uri(), (options.grpc ?? {}) as ChannelOptions);
     this.backoff = new Backoff({ initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs });
-    this.handshakeTimeoutMs = resolveHandshakeTimeout(options.handshakeTimeoutMs);
     this.http2 = resolveHttp2Engine(options.http2);
-    const secureConnector = this.secureConnector;
+    const opener = new ConnectionOpener({
+      connector: this.connector,
+      credentials,
+      grpcOptions: (options.grpc ?? {}) as ChannelOptions,
+      settings: this.options,
+      engine: this.http2,
+      handshakeTimeoutMs: resolveHandshakeTimeout(options.handshakeTimeoutMs),
+    });
+    this.opener = opener;
     this.callTransport = {
       peer: this.connector.name,
       settings: this.options,
       deadlines: new DeadlineTimer(),
       get callCredentials() {
-        return secureConnector.getCallCredentials();
+        return opener.callCredentials;
       },
       requestConnection: (waiter) => this.requestConnection(waiter),
       lastConnectFailure: () => this.lastFailure.details || undefined,
@@ -145,7 +141,7 @@ export class VmChannel implements ChannelInterface {
     // Active calls finish on the open connection; it closes once they are done.
     this.connection?.close();
     this.connection = undefined;
-    this.secureConnector.destroy();
+    this.opener.destroy();
     this.callTransport.deadlines.closeIfIdle();
     this.setState(State.SHUTDOWN);
     for (const watcher of this.watchers) {
@@ -206,10 +202,6 @@ export class VmChannel implements ChannelInterface {
     return () => this.waiters.delete(waiter);
   }
 
-  private uri(): experimental.GrpcUri {
-    return { scheme: 'dns', authority: undefined, path: this.options.authority };
-  }
-
   private startConnecting(): void {
     if (this.state === State.SHUTDOWN || this.state === State.CONNECTING) return;
     clearTimeout(this.backoffTimer);
@@ -217,7 +209,7 @@ export class VmChannel implements ChannelInterface {
     this.setState(State.CONNECTING);
     const attempt = new AbortController();
     this.attempt = attempt;
-    this.openConnection(attempt.signal).then(
+    this.opener.open(attempt.signal).then(
       (connection) => {
         if (attempt.signal.aborted) return connection.destroy();
         this.attempt = undefined;
@@ -229,27 +221,6 @@ export class VmChannel implements ChannelInterface {
         this.onConnectFailed(error);
       },
     );
-  }
-
-  private async openConnection(signal: AbortSignal): Promise<ChannelConnection> {
-    let socket: Duplex = await this.connector.open(signal);
-    try {
-      const secured = await this.secureConnector.connect(socket as unknown as import('node:net').Socket);
-      socket = secured.socket;
-      if (signal.aborted) throw new Error('connection attempt cancelled');
-      return await startHttp2(this.http2, socket, {
-        authority: this.options.authority,
-        secure: secured.secure,
-        keepaliveTimeMs: this.options.keepaliveTimeMs,
-        keepaliveTimeoutMs: this.options.keepaliveTimeoutMs,
-        keepalivePermitWithoutCalls: this.options.keepalivePermitWithoutCalls,
-        handshakeTimeoutMs: this.handshakeTimeoutMs,
-        maxSessionMemory: this.options.maxSessionMemory,
-      });
-    } catch (error) {
-      socket.destroy();
-      throw error;
-    }
   }
 
   private onConnected(connection: ChannelConnection): void {
