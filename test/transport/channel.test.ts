@@ -237,9 +237,10 @@ for (const http2 of HTTP2_ENGINES) describe(`VM channel (${http2} HTTP/2)`, () =
     expect(() => createChannel('vsock:nope:1')).to.throw(/CID "nope"/);
   });
 
-  it('runs on the HTTP/2 engine its options name, and rejects one it does not know', () => {
+  it('runs on the HTTP/2 engine its options name (the vmrpc engine by default), and rejects one it does not know', () => {
     expect(createChannel('unix:/nowhere').http2).to.equal(http2);
-    expect(vmCreateChannel('unix:/nowhere').http2).to.equal('node');
+    expect(vmCreateChannel('unix:/nowhere').http2).to.equal('vmrpc');
+    expect(vmCreateChannel('unix:/nowhere', { http2: undefined }).http2).to.equal('vmrpc');
     expect(() => vmCreateChannel('unix:/nowhere', { http2: 'nghttp2' as never })).to.throw(TypeError, /options.http2 must be 'node' or 'vmrpc' \(got "nghttp2"\)/);
   });
 

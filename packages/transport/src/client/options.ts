@@ -29,10 +29,11 @@ export interface VmChannelOptions {
   /** Give up on a connection whose HTTP/2 handshake (the server's SETTINGS) takes longer. Default 20000 ms. */
   handshakeTimeoutMs?: number;
   /**
-   * Which HTTP/2 implementation runs the channel's connections: `'node'` (node:http2, default)
-   * or `'vmrpc'` (@vmrpc/transport's own engine: plain-callback streams, less CPU per call).
-   * The wire is standard gRPC over HTTP/2 either way, so any server works with either; calls
-   * behave alike (the channel suites run on both).
+   * Which HTTP/2 implementation runs the channel's connections: `'vmrpc'` (@vmrpc/transport's
+   * own engine: plain-callback streams, less CPU per call; the default) or `'node'`
+   * (node:http2, the opt-out; needed for `grpc-node.max_session_memory`). The wire is standard
+   * gRPC over HTTP/2 either way, so any server works with either; calls behave alike (the
+   * channel suites run on both).
    */
   http2?: Http2Engine;
 }
@@ -40,8 +41,11 @@ export interface VmChannelOptions {
 /** The HTTP/2 implementations a channel can run on. */
 export type Http2Engine = 'node' | 'vmrpc';
 
+/** The engine a channel runs on when `http2` is not given. */
+export const DEFAULT_HTTP2_ENGINE: Http2Engine = 'vmrpc';
+
 export function resolveHttp2Engine(value: unknown): Http2Engine {
-  if (value === undefined) return 'node';
+  if (value === undefined) return DEFAULT_HTTP2_ENGINE;
   if (value === 'node' || value === 'vmrpc') return value;
   throw new TypeError(`options.http2 must be 'node' or 'vmrpc' (got ${JSON.stringify(value)})`);
 }
