@@ -138,13 +138,15 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
    * The read was handled: its calls' listeners are told now (no read is under way, so what they
    * cause goes on ticks). A listener that throws does not keep the others from being told; its
    * error is thrown on a tick, uncaught, as it would have been from the tick of its delivery.
+   * A read that starts inside a delivery (a socket factory's stream may push from a listener)
+   * queues behind these and ends with a walk of its own: both walks go to the live count and
+   * skip the slots already taken, so each delivery is told once and in order.
    */
   private onReadEnd(): void {
     const queued = this.atReadEnd;
-    const count = this.atReadEndCount;
-    this.atReadEndCount = 0;
-    for (let i = 0; i < count; i++) {
-      const deliveries = queued[i]!;
+    for (let i = 0; i < this.atReadEndCount; i++) {
+      const deliveries = queued[i];
+      if (deliveries === undefined) continue;
       queued[i] = undefined;
       try {
         deliveries.deliver();
@@ -152,6 +154,7 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
         process.nextTick(rethrow, error);
       }
     }
+    this.atReadEndCount = 0;
   }
 
   /** Sends a PING (keepalive's). */

@@ -15,6 +15,11 @@ import type { Http2Engine } from './options';
  */
 const STREAM_WINDOW_BYTES = 1 << 20;
 const CONNECTION_WINDOW_BYTES = 8 << 20;
+/**
+ * The largest response header or trailer list the engine accepts (SETTINGS_MAX_HEADER_LIST_SIZE),
+ * node:http2's default: without it a server could make one HPACK block expand without bound.
+ */
+const MAX_HEADER_LIST_BYTES = 65535;
 
 export interface StartOptions extends KeepaliveOptions {
   authority: string;
@@ -29,7 +34,7 @@ export function startHttp2(engine: Http2Engine, socket: Duplex, options: StartOp
   if (engine === 'vmrpc') {
     return EngineConnection.open(socket, {
       ...options,
-      settings: { initialWindowSize: STREAM_WINDOW_BYTES },
+      settings: { initialWindowSize: STREAM_WINDOW_BYTES, maxHeaderListSize: MAX_HEADER_LIST_BYTES },
       connectionWindowBytes: CONNECTION_WINDOW_BYTES,
     });
   }

@@ -40,7 +40,12 @@ export class HpackDecoder {
     return this.table.bytes;
   }
 
-  decode(block: Buffer): DecodedBlock {
+  /**
+   * Decodes a whole block (the dynamic table must see every field), keeping the fields only while
+   * the list is within `maxListSize`: a list past it is refused by its size, so a block of short
+   * references to one long field cannot grow a list beyond the bound.
+   */
+  decode(block: Buffer, maxListSize = Infinity): DecodedBlock {
     this.block = block;
     this.pos = 0;
     const headers: string[] = [];
@@ -82,8 +87,8 @@ export class HpackDecoder {
       } else {
         sawRegular = true;
       }
-      headers.push(name, value);
       listSize += entrySize(name, value);
+      if (listSize <= maxListSize) headers.push(name, value);
     }
     this.block = NO_BLOCK;
     if (this.upperCaseName !== undefined) malformed ??= `header name ${JSON.stringify(this.upperCaseName)} has upper-case letters`;

@@ -106,7 +106,7 @@ export class IncomingFrames implements FrameHandler {
     const session = this.session;
     let decoded;
     try {
-      decoded = session.decoder.decode(block.block);
+      decoded = session.decoder.decode(block.block, session.local.maxHeaderListSize);
     } catch (error) {
       if (error instanceof HpackError) {
         throw new ConnectionError(H2ErrorCode.COMPRESSION_ERROR, `header block on stream ${block.streamId} cannot be decoded: ${error.message}`);
