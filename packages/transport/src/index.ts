@@ -30,7 +30,7 @@ export {
 } from './server/admission';
 export { Backoff, type BackoffOptions } from './protocol/backoff';
 /** gRPC's wire values for code that speaks gRPC on the HTTP/2 engine (the agent's own server): grpc-timeout, grpc-message, timer bounds. */
-export { formatGrpcTimeout, parseGrpcTimeout, MAX_TIMER_MS } from './protocol/deadline';
+export { checkTimerMs, formatGrpcTimeout, parseGrpcTimeout, MAX_TIMER_MS } from './protocol/deadline';
 /** One Node timer for the deadlines of many calls (a channel's; a server connection's may share it). */
 export { DeadlineTimer, type DeadlineHolder, type DeadlineTimerOptions } from './protocol/deadline-timer';
 export { decodeGrpcMessage, encodeGrpcMessage } from './protocol/status';

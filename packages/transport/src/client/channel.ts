@@ -64,7 +64,7 @@ export class VmChannel implements ChannelInterface {
     if (!(credentials instanceof ChannelCredentials)) throw new TypeError('options.credentials must be a grpc-js ChannelCredentials');
     checkCallInternals();
     this.backoff = new Backoff({ initialMs: this.options.initialBackoffMs, maxMs: this.options.maxBackoffMs });
-    this.http2 = resolveHttp2Engine(options.http2);
+    this.http2 = resolveHttp2Engine(options.http2, options.grpc);
     const opener = new ConnectionOpener({
       connector: this.connector,
       credentials,

@@ -10,7 +10,7 @@
  */
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import type { ConnectOptions } from '@vmrpc/native';
-import { MAX_TIMER_MS } from '../protocol/deadline';
+import { checkTimerMs } from '../protocol/deadline';
 
 /** Options of createChannel() and clientOptions(). */
 export interface VmChannelOptions {
@@ -44,8 +44,13 @@ export type Http2Engine = 'node' | 'vmrpc';
 /** The engine a channel runs on when `http2` is not given. */
 export const DEFAULT_HTTP2_ENGINE: Http2Engine = 'vmrpc';
 
-export function resolveHttp2Engine(value: unknown): Http2Engine {
-  if (value === undefined) return DEFAULT_HTTP2_ENGINE;
+/**
+ * The engine: as given, else the default, except that a channel given node:http2's own session
+ * memory bound (`grpc-node.max_session_memory`) and no engine runs on node:http2, which honours it
+ * (the vmrpc engine bounds its memory by its windows and limits instead).
+ */
+export function resolveHttp2Engine(value: unknown, grpcOptions?: ChannelOptions): Http2Engine {
+  if (value === undefined) return grpcOptions?.['grpc-node.max_session_memory'] === undefined ? DEFAULT_HTTP2_ENGINE : 'node';
   if (value === 'node' || value === 'vmrpc') return value;
   throw new TypeError(`options.http2 must be 'node' or 'vmrpc' (got ${JSON.stringify(value)})`);
 }
@@ -55,8 +60,7 @@ const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
 /** `handshakeTimeoutMs`: a whole bound a Node timer can hold (Infinity or 2^31 ms would fire at once). */
 export function resolveHandshakeTimeout(value: unknown): number {
   if (value === undefined) return DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  if (typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS) return value;
-  throw new RangeError(`options.handshakeTimeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${String(value)})`);
+  return checkTimerMs('options.handshakeTimeoutMs', value);
 }
 
 /** The options resolved to values, read once per channel. */

@@ -54,3 +54,13 @@ export function parseGrpcTimeout(value: string): number | undefined {
 
 /** setTimeout cannot wait longer than 2^31-1 ms: longer deadlines are re-armed in steps. */
 export const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * A bound in milliseconds that one Node timer holds: from 1 to 2^31-1 (2^31 or Infinity would
+ * fire after 1 ms, NaN at once). A RangeError with code ERR_OUT_OF_RANGE names `name` otherwise.
+ */
+export function checkTimerMs(name: string, value: unknown): number {
+  if (typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS) return value;
+  const error = new RangeError(`${name} must be a number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${String(value)})`);
+  throw Object.assign(error, { code: 'ERR_OUT_OF_RANGE' });
+}

@@ -13,7 +13,7 @@
 import { formatTarget, type VmAddress, type VmServer, type VmSocket } from '@vmrpc/native';
 import { HTTP2_CLIENT_PREFACE, TLS_HANDSHAKE_RECORD, awaitPreface } from './client-preface';
 import { PeerCounter, peerIdentity } from './peer-identity';
-import { MAX_TIMER_MS } from '../protocol/deadline';
+import { checkTimerMs } from '../protocol/deadline';
 
 /**
  * Decides whether a peer may connect, before any byte is read. `peer` is the kernel's view of it
@@ -74,8 +74,8 @@ export interface Admission {
  */
 export function admitConnections<T = void>(server: VmServer, options: AdmissionOptions<T>, onAdmitted: (connection: AdmittedConnection<T>) => void): Admission {
   const peers = options.peers ?? new PeerCounter(options.maxConnectionsPerPeer ?? 64);
-  const authorizeTimeoutMs = admissionTimeout('authorizeTimeoutMs', options.authorizeTimeoutMs, 5000);
-  const handshakeTimeoutMs = admissionTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs, 10_000);
+  const authorizeTimeoutMs = options.authorizeTimeoutMs === undefined ? 5000 : checkTimerMs('options.authorizeTimeoutMs', options.authorizeTimeoutMs);
+  const handshakeTimeoutMs = options.handshakeTimeoutMs === undefined ? 10_000 : checkTimerMs('options.handshakeTimeoutMs', options.handshakeTimeoutMs);
   let refused = 0;
   const refuse = (socket: VmSocket | undefined, address: VmAddress | undefined, reason: string): void => {
     refused++;
@@ -131,14 +131,6 @@ export function countedAddress(socket: VmSocket): VmAddress | undefined {
   const remote = socket.remoteVmAddress;
   if (remote === undefined || (remote.family === 'unix' && remote.path === '' && remote.abstract !== true)) return socket.localVmAddress;
   return remote;
-}
-
-/** A bound of admission: whole milliseconds a Node timer holds (2^31 ms or Infinity would fire at once). */
-function admissionTimeout(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && value > 0 && value <= MAX_TIMER_MS) return value;
-  const error = new RangeError(`options.${name} must be a number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${String(value)})`);
-  throw Object.assign(error, { code: 'ERR_OUT_OF_RANGE' });
 }
 
 /**

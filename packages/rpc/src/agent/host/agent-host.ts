@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
-import type { BackoffOptions, VmChannelOptions } from '@vmrpc/transport';
+import { checkTimerMs, MAX_TIMER_MS, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
 import type { ServiceDescriptor } from '../../descriptor';
@@ -123,20 +123,20 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
 
   constructor(options: AgentHostOptions = {}) {
     super();
-    const heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs, 5000);
+    const heartbeatIntervalMs = timerMs('heartbeatIntervalMs', options.heartbeatIntervalMs, 5000);
     this.options = {
       ...options,
       heartbeatIntervalMs,
-      heartbeatTimeoutMs: positive('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 3 * heartbeatIntervalMs),
-      registrationTimeoutMs: positive('registrationTimeoutMs', options.registrationTimeoutMs, 10_000),
-      callLinkTimeoutMs: positive('callLinkTimeoutMs', options.callLinkTimeoutMs, 10_000),
+      heartbeatTimeoutMs: timerMs('heartbeatTimeoutMs', options.heartbeatTimeoutMs, Math.min(3 * heartbeatIntervalMs, MAX_TIMER_MS)),
+      registrationTimeoutMs: timerMs('registrationTimeoutMs', options.registrationTimeoutMs, 10_000),
+      callLinkTimeoutMs: timerMs('callLinkTimeoutMs', options.callLinkTimeoutMs, 10_000),
     };
     this.log = logTo(options.logger, 'vmrpc agent host');
     this.registry = new Registry(
       {
         maxAgents: positive('maxAgents', options.maxAgents, 1024),
         maxAgentsPerPeer: positive('maxAgentsPerPeer', options.maxAgentsPerPeer, 8),
-        retainOfflineMs: positive('retainOfflineMs', options.retainOfflineMs, 300_000),
+        retainOfflineMs: timerMs('retainOfflineMs', options.retainOfflineMs, 300_000),
         heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       },
       {
@@ -291,6 +291,11 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
     await this.links.drain(Math.max(0, graceMs - (Date.now() - started)));
     this.registry.clear();
   }
+}
+
+/** A duration that one Node timer holds (1 to 2^31-1 ms; ERR_OUT_OF_RANGE otherwise). */
+function timerMs(name: string, value: number | undefined, fallback: number): number {
+  return value === undefined ? fallback : checkTimerMs(`options.${name}`, value);
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
