@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as http2 from 'node:http2';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createChannel, type Http2Engine } from '@vmrpc/transport';
+import { createChannel } from '@vmrpc/transport';
 import type * as ConnectionModule from '../../packages/transport/dist/client/engine-connection.js';
 import { payload, sha256, socketPath, within } from '../support/checks.js';
 import { HTTP2_ENGINES } from './engines.js';
@@ -139,7 +139,7 @@ for (const engine of HTTP2_ENGINES) {
     let server: Awaited<ReturnType<typeof refusingServer>> | undefined;
     let client: grpc.Client | undefined;
     const clientOf = (path: string, grpcOptions: grpc.ChannelOptions = {}): grpc.Client =>
-      (client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: createChannel(`unix:${path}`, { http2: engine as Http2Engine, grpc: grpcOptions }) }));
+      (client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: createChannel(`unix:${path}`, { http2: engine, grpc: grpcOptions }) }));
 
     afterEach(async () => {
       client?.close();
@@ -172,6 +172,30 @@ for (const engine of HTTP2_ENGINES) {
       expect(server.arrivals, 'streams the server saw (2 for the first call, 1 for the second)').to.have.length(3);
     });
 
+    it('cancelling a retried call resets its new stream at the server and ends it with CANCELLED', async () => {
+      let retriedStreamClosed!: (code: number) => void;
+      const closedAtServer = new Promise<number>((resolve) => (retriedStreamClosed = resolve));
+      let retriedArrived!: () => void;
+      const retriedAtServer = new Promise<void>((resolve) => (retriedArrived = resolve));
+      server = await refusingServer((arrival) => {
+        if (arrival.index === 0) return refuseWhenComplete(arrival);
+        arrival.stream.on('close', () => retriedStreamClosed(arrival.stream.rstCode!));
+        retriedArrived();
+      });
+      let cancel!: () => void;
+      const outcome = new Promise<Outcome>((resolve) => {
+        const call = clientOf(server!.path).makeUnaryRequest('/retry.Test/Echo', identity, identity, Buffer.from('cancel me'), (error) =>
+          resolve({ error: error ?? undefined, reply: undefined, metadataEvents: 0 }),
+        );
+        cancel = () => call.cancel();
+      });
+      await within(5000, 'the retried stream at the server', retriedAtServer);
+      cancel();
+      expect((await within(5000, 'the cancelled call', outcome)).error?.code).to.equal(grpc.status.CANCELLED);
+      expect(await within(5000, 'the reset at the server', closedAtServer), 'RST_STREAM code').to.equal(http2.constants.NGHTTP2_CANCEL);
+      expect(server.arrivals).to.have.length(2);
+    });
+
     it('a call refused twice ends with UNAVAILABLE (one retry per call)', async () => {
       server = await refusingServer(refuseWhenComplete);
       const outcome = await within(10_000, 'the call', unaryCall(clientOf(server.path), Buffer.from('twice')));
@@ -189,6 +213,10 @@ for (const engine of HTTP2_ENGINES) {
       expect(outcome.error?.code, outcome.error?.message).to.equal(grpc.status.UNAVAILABLE);
       expect(outcome.metadataEvents).to.equal(1);
       expect(server.arrivals).to.have.length(1);
+    });
+
+    it('a negative grpc.per_rpc_retry_buffer_size is refused, naming the option', () => {
+      expect(() => createChannel('unix:/nonexistent', { http2: engine, grpc: { 'grpc.per_rpc_retry_buffer_size': -1 } })).to.throw(RangeError, /grpc\.per_rpc_retry_buffer_size/);
     });
 
     it('grpc.enable_retries 0 turns transparent retry off', async () => {

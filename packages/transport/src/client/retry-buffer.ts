@@ -7,7 +7,9 @@
  * only that one), so the bound limits what a client stream holds beyond it.
  */
 export class RetryBuffer {
-  private frames: Buffer[] | undefined;
+  /** The first message (every call's; most send only that one, so no array is made for them). */
+  private first: Buffer | undefined;
+  private rest: Buffer[] | undefined;
   private bytes = 0;
   private committed = false;
 
@@ -16,28 +18,27 @@ export class RetryBuffer {
   /** A message the call sent: kept while the call may still retry. */
   record(frame: Buffer): void {
     if (this.committed) return;
-    const frames = this.frames;
-    if (frames === undefined) {
-      this.frames = [frame];
-      this.bytes = frame.length;
+    this.bytes += frame.length;
+    if (this.first === undefined) {
+      this.first = frame;
       return;
     }
-    this.bytes += frame.length;
     if (this.bytes > this.limitBytes) return this.commit();
-    frames.push(frame);
+    (this.rest ??= []).push(frame);
   }
 
   /** The call can no longer retry: what it kept is let go. */
   commit(): void {
     this.committed = true;
-    this.frames = undefined;
+    this.first = undefined;
+    this.rest = undefined;
     this.bytes = 0;
   }
 
   /** Every message sent so far, for the one retry (which commits the call); undefined if committed. */
   takeForRetry(): Buffer[] | undefined {
     if (this.committed) return undefined;
-    const frames = this.frames ?? [];
+    const frames = this.first === undefined ? [] : [this.first, ...(this.rest ?? [])];
     this.commit();
     return frames;
   }
