@@ -9,137 +9,25 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createChannel } from '@vmrpc/transport';
 import type * as ConnectionModule from '../../packages/transport/dist/client/engine-connection.js';
-import { payload, sha256, socketPath, within } from '../support/checks.js';
+import { payload, sha256, within } from '../support/checks.js';
 import { HTTP2_ENGINES } from './engines.js';
+import { answerWhenComplete, clientStreamCall, connected, framed, identity, refuseWhenComplete, refusingServer, unaryCall, waitFor, type Outcome } from './refusing-server.js';
 
 const require = createRequire(import.meta.url);
 const { EngineConnection } = require(join(dirname(require.resolve('@vmrpc/transport/package.json')), 'dist/client/engine-connection.js')) as typeof ConnectionModule;
 
-const identity = (value: Buffer): Buffer => value;
 const { NGHTTP2_REFUSED_STREAM } = http2.constants;
 const KiB = 1024;
-
-/** One request stream as the server saw it. */
-interface Arrival {
-  connection: number;
-  /** Its place on its connection (0: the first stream). */
-  index: number;
-  stream: http2.ServerHttp2Stream;
-  headers: http2.IncomingHttpHeaders;
-  /** How many times each request header came (a duplicate header would count 2). */
-  headerCounts: Map<string, number>;
-  /** The request body, once it ended. */
-  body: Promise<Buffer>;
-}
-
-/** What the server answers for a request: its body's hash and the header it checks. */
-function answer(arrival: Arrival, body: Buffer): void {
-  const message = Buffer.from(JSON.stringify({ sha: sha256(body), tag: arrival.headers['x-tag'], tags: arrival.headerCounts.get('x-tag') ?? 0 }));
-  const frame = Buffer.alloc(5 + message.length);
-  frame.writeUInt32BE(message.length, 1);
-  message.copy(frame, 5);
-  arrival.stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-  arrival.stream.on('wantTrailers', () => arrival.stream.sendTrailers({ 'grpc-status': '0' }));
-  arrival.stream.end(frame);
-}
-
-/** A node:http2 server whose `onStream` decides each stream's fate (answer() it, refuse it, hold it). */
-async function refusingServer(onStream: (arrival: Arrival) => void, settings: http2.Settings = {}) {
-  const arrivals: Arrival[] = [];
-  const sessions: http2.ServerHttp2Session[] = [];
-  const server = http2.createServer({ settings });
-  server.on('session', (session) => sessions.push(session));
-  server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-    const headerCounts = new Map<string, number>();
-    for (let i = 0; i < rawHeaders.length; i += 2) headerCounts.set(rawHeaders[i]!, (headerCounts.get(rawHeaders[i]!) ?? 0) + 1);
-    const connection = sessions.indexOf(stream.session as http2.ServerHttp2Session);
-    const chunks: Buffer[] = [];
-    const body = new Promise<Buffer>((resolve) => {
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => resolve(Buffer.concat(chunks)));
-    });
-    stream.on('error', () => undefined);
-    const arrival: Arrival = { connection, index: arrivals.filter((a) => a.connection === connection).length, stream, headers, headerCounts, body };
-    arrivals.push(arrival);
-    onStream(arrival);
-  });
-  const path = socketPath('retry');
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    path,
-    arrivals,
-    sessions,
-    async close(): Promise<void> {
-      for (const session of sessions) session.destroy();
-      await within(5000, 'server close', new Promise<void>((resolve) => server.close(() => resolve())));
-    },
-  };
-}
-
-/** Answers once the whole request is in. */
-function answerWhenComplete(arrival: Arrival): void {
-  void arrival.body.then((body) => answer(arrival, body));
-}
-
-/** Refuses the stream unprocessed once its request is complete (so every byte went out before). */
-function refuseWhenComplete(arrival: Arrival): void {
-  void arrival.body.then(() => arrival.stream.close(NGHTTP2_REFUSED_STREAM));
-}
-
-/** gRPC's framing of `messages`, as the client sends them. */
-function framed(messages: Buffer[]): Buffer {
-  return Buffer.concat(messages.map((message) => {
-    const prefix = Buffer.alloc(5);
-    prefix.writeUInt32BE(message.length, 1);
-    return Buffer.concat([prefix, message]);
-  }));
-}
-
-interface Outcome {
-  error: grpc.ServiceError | undefined;
-  reply: { sha: string; tag: string; tags: number } | undefined;
-  /** How many times the listener got response metadata. */
-  metadataEvents: number;
-}
-
-function tagged(): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set('x-tag', 'once');
-  return metadata;
-}
-
-function unaryCall(client: grpc.Client, message: Buffer, options: grpc.CallOptions = {}): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let metadataEvents = 0;
-    const call = client.makeUnaryRequest('/retry.Test/Echo', identity, identity, message, tagged(), options, (error, value) =>
-      resolve({ error: error ?? undefined, reply: value === undefined ? undefined : JSON.parse(value.toString()), metadataEvents }),
-    );
-    call.on('metadata', () => metadataEvents++);
-  });
-}
-
-function clientStreamCall(client: grpc.Client, messages: Buffer[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let metadataEvents = 0;
-    const call = client.makeClientStreamRequest('/retry.Test/Collect', identity, identity, tagged(), {}, (error, value) =>
-      resolve({ error: error ?? undefined, reply: value === undefined ? undefined : JSON.parse(value.toString()), metadataEvents }),
-    );
-    call.on('metadata', () => metadataEvents++);
-    for (const message of messages) call.write(message);
-    call.end();
-  });
-}
-
-async function connected(client: grpc.Client): Promise<void> {
-  await within(5000, 'the connection', new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 5000, (error) => (error ? reject(error) : resolve()))));
-}
 
 for (const engine of HTTP2_ENGINES) {
   describe(`transparent retry of calls the server never processed (http2: '${engine}')`, () => {
     let server: Awaited<ReturnType<typeof refusingServer>> | undefined;
     let client: grpc.Client | undefined;
-    const clientOf = (path: string, grpcOptions: grpc.ChannelOptions = {}): grpc.Client =>
-      (client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: createChannel(`unix:${path}`, { http2: engine, grpc: grpcOptions }) }));
+    let channel: ReturnType<typeof createChannel> | undefined;
+    const clientOf = (path: string, grpcOptions: grpc.ChannelOptions = {}): grpc.Client => {
+      channel = createChannel(`unix:${path}`, { http2: engine, grpc: grpcOptions });
+      return (client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel }));
+    };
 
     afterEach(async () => {
       client?.close();
@@ -296,22 +184,38 @@ for (const engine of HTTP2_ENGINES) {
         EngineConnection.prototype.whenStreamFree = whenStreamFree;
       }
     });
-  });
-}
 
-/** Resolves when `condition` holds after a stream arrives at `server` (event-based, no polling timer). */
-function waitFor(condition: () => boolean, server: { arrivals: Arrival[] } | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const arrivals = server!.arrivals;
-    if (condition()) return resolve();
-    const push = arrivals.push.bind(arrivals);
-    arrivals.push = (...items: Arrival[]) => {
-      const length = push(...items);
-      if (condition()) {
-        arrivals.push = push;
-        resolve();
-      }
-      return length;
-    };
+    if (engine === 'vmrpc') {
+      it('a call waiting for a stream slot when its connection closes starts on the next connection; the sent one fails', async () => {
+        let waiting!: () => void;
+        const queued = new Promise<void>((resolve) => (waiting = resolve));
+        server = await refusingServer((arrival) => {
+          if (arrival.connection > 0) answerWhenComplete(arrival);
+        }, { maxConcurrentStreams: 1 });
+        const whenStreamFree = EngineConnection.prototype.whenStreamFree;
+        let asked = 0;
+        EngineConnection.prototype.whenStreamFree = function (this: ConnectionModule.EngineConnection, waiter) {
+          whenStreamFree.call(this, waiter);
+          if (++asked === 2) waiting();
+        };
+        try {
+          const c = clientOf(server.path);
+          await connected(c);
+          const first = unaryCall(c, Buffer.from('first'));
+          await within(5000, 'the first call at the server', waitFor(() => server!.arrivals.length === 1, server));
+          const secondMessage = payload(10 * KiB).data;
+          const second = unaryCall(c, secondMessage);
+          await within(5000, 'the second call to wait for a slot', queued);
+          channel!.dropConnection('dropped by the test');
+          const [one, two] = await within(10_000, 'both calls', Promise.all([first, second]));
+          expect(one.error?.code, 'the call the server had (it may have processed it)').to.equal(grpc.status.UNAVAILABLE);
+          expect(two.error, two.error?.message).to.equal(undefined);
+          expect(two.reply).to.deep.equal({ sha: sha256(framed([secondMessage])), tag: 'once', tags: 1 });
+          expect(server.arrivals.map((a) => a.connection)).to.deep.equal([0, 1]);
+        } finally {
+          EngineConnection.prototype.whenStreamFree = whenStreamFree;
+        }
+      });
+    }
   });
 }

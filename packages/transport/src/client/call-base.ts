@@ -269,14 +269,8 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
     for (const frame of frames) this.writeQueue.push({ frame, callback: undefined });
     this.halfClosePending = this.halfClosed;
     this.readsDone = false;
-    // Outside the frame (or stream close) that refused it, once the connection's GOAWAY has been seen.
-    process.nextTick(startAgain, this);
+    this.requestConnectionNextTick();
     return true;
-  }
-
-  /** @internal The retry's turn: the channel gives the call a connection (or fails it). */
-  startAgain(): void {
-    this.requestConnectionAgain();
   }
 
   // ---- ending ----
@@ -299,10 +293,6 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
     if (this.writeQueue.length > 0) for (const write of this.writeQueue.splice(0)) process.nextTick(runCallback, write);
     this.deliveries?.status(status);
   }
-}
-
-function startAgain(call: CallBase<CallConnection>): void {
-  call.startAgain();
 }
 
 export function runCallback(write: QueuedWrite): void {

@@ -56,6 +56,15 @@ export abstract class CallStart<C extends CallConnection> implements ConnectionW
     if (!this.answered) this.cancelWaiting = cancel;
   }
 
+  /** As requestConnectionAgain, outside the frame or stream close under way (its GOAWAY is seen by then). */
+  protected requestConnectionNextTick(): void {
+    process.nextTick(CallStart.requestAgain, this);
+  }
+
+  private static requestAgain(call: CallStart<CallConnection>): void {
+    call.requestConnectionAgain();
+  }
+
   /** Whether the call still waits for a connection. */
   protected get waitingForConnection(): boolean {
     return this.cancelWaiting !== undefined;
