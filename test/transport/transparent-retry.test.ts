@@ -29,6 +29,31 @@ for (const engine of HTTP2_ENGINES) {
       return (client = new grpc.Client('unused', grpc.credentials.createInsecure(), { channelOverride: channel }));
     };
 
+    /**
+     * Starts a first call and, once the server holds it, a second one that must wait for the
+     * stream slot (MAX_CONCURRENT_STREAMS 1): in the vmrpc engine's queue (seen through
+     * whenStreamFree), or inside node:http2's session, where it is as makeUnaryRequest returns.
+     */
+    const secondCallWaiting = async (c: grpc.Client, secondMessage: Buffer): Promise<[Promise<Outcome>, Promise<Outcome>]> => {
+      await connected(c);
+      const first = unaryCall(c, Buffer.from('first'));
+      await within(5000, 'the first call at the server', waitFor(() => server!.arrivals.length === 1, server));
+      const whenStreamFree = EngineConnection.prototype.whenStreamFree;
+      let waiting!: () => void;
+      const queued = new Promise<void>((resolve) => (waiting = resolve));
+      EngineConnection.prototype.whenStreamFree = function (this: ConnectionModule.EngineConnection, waiter) {
+        whenStreamFree.call(this, waiter);
+        waiting();
+      };
+      try {
+        const second = unaryCall(c, secondMessage);
+        if (engine === 'vmrpc') await within(5000, 'the second call to wait for a slot', queued);
+        return [first, second];
+      } finally {
+        EngineConnection.prototype.whenStreamFree = whenStreamFree;
+      }
+    };
+
     afterEach(async () => {
       client?.close();
       client = undefined;
@@ -138,10 +163,8 @@ for (const engine of HTTP2_ENGINES) {
       expect(server.arrivals.map((a) => a.connection), 'connections the streams came on').to.deep.equal([0, 0, 1]);
     });
 
-    it('a call waiting for a stream slot when GOAWAY comes starts on the next connection', async function () {
+    it('a call waiting for a stream slot when GOAWAY comes starts on the next connection', async () => {
       const refusedThere: number[] = [];
-      let waiting!: () => void;
-      const queued = new Promise<void>((resolve) => (waiting = resolve));
       let goaway!: () => void;
       server = await refusingServer((arrival) => {
         if (arrival.connection === 0) {
@@ -158,63 +181,30 @@ for (const engine of HTTP2_ENGINES) {
         }
         answerWhenComplete(arrival);
       }, { maxConcurrentStreams: 1 });
-      const whenStreamFree = EngineConnection.prototype.whenStreamFree;
-      let asked = 0;
-      EngineConnection.prototype.whenStreamFree = function (this: ConnectionModule.EngineConnection, waiter) {
-        whenStreamFree.call(this, waiter);
-        if (++asked === 2) waiting();
-      };
-      try {
-        const c = clientOf(server.path);
-        await connected(c);
-        const first = unaryCall(c, Buffer.from('first'));
-        await within(5000, 'the first call at the server', waitFor(() => server!.arrivals.length === 1, server));
-        const secondMessage = payload(10 * KiB).data;
-        const second = unaryCall(c, secondMessage);
-        // node:http2 queues the stream inside the session as makeUnaryRequest returns; ours, in whenStreamFree.
-        if (engine === 'vmrpc') await within(5000, 'the second call to wait for a slot', queued);
-        goaway();
-        const [one, two] = await within(10_000, 'both calls', Promise.all([first, second]));
-        expect(one.error, one.error?.message).to.equal(undefined);
-        expect(two.error, two.error?.message).to.equal(undefined);
-        expect(two.reply).to.deep.equal({ sha: sha256(framed([secondMessage])), tag: 'once', tags: 1 });
-        expect(server.arrivals.filter((a) => a.connection === 0), 'streams on the first connection').to.have.length(1);
-        if (engine === 'vmrpc') expect(refusedThere, 'the refusal its unspent retry survived').to.deep.equal([1]);
-      } finally {
-        EngineConnection.prototype.whenStreamFree = whenStreamFree;
-      }
+      const secondMessage = payload(10 * KiB).data;
+      const [first, second] = await secondCallWaiting(clientOf(server.path), secondMessage);
+      goaway();
+      const [one, two] = await within(10_000, 'both calls', Promise.all([first, second]));
+      expect(one.error, one.error?.message).to.equal(undefined);
+      expect(two.error, two.error?.message).to.equal(undefined);
+      expect(two.reply).to.deep.equal({ sha: sha256(framed([secondMessage])), tag: 'once', tags: 1 });
+      expect(server.arrivals.filter((a) => a.connection === 0), 'streams on the first connection').to.have.length(1);
+      if (engine === 'vmrpc') expect(refusedThere, 'the refusal its unspent retry survived').to.deep.equal([1]);
     });
 
     if (engine === 'vmrpc') {
       it('a call waiting for a stream slot when its connection closes starts on the next connection; the sent one fails', async () => {
-        let waiting!: () => void;
-        const queued = new Promise<void>((resolve) => (waiting = resolve));
         server = await refusingServer((arrival) => {
           if (arrival.connection > 0) answerWhenComplete(arrival);
         }, { maxConcurrentStreams: 1 });
-        const whenStreamFree = EngineConnection.prototype.whenStreamFree;
-        let asked = 0;
-        EngineConnection.prototype.whenStreamFree = function (this: ConnectionModule.EngineConnection, waiter) {
-          whenStreamFree.call(this, waiter);
-          if (++asked === 2) waiting();
-        };
-        try {
-          const c = clientOf(server.path);
-          await connected(c);
-          const first = unaryCall(c, Buffer.from('first'));
-          await within(5000, 'the first call at the server', waitFor(() => server!.arrivals.length === 1, server));
-          const secondMessage = payload(10 * KiB).data;
-          const second = unaryCall(c, secondMessage);
-          await within(5000, 'the second call to wait for a slot', queued);
-          channel!.dropConnection('dropped by the test');
-          const [one, two] = await within(10_000, 'both calls', Promise.all([first, second]));
-          expect(one.error?.code, 'the call the server had (it may have processed it)').to.equal(grpc.status.UNAVAILABLE);
-          expect(two.error, two.error?.message).to.equal(undefined);
-          expect(two.reply).to.deep.equal({ sha: sha256(framed([secondMessage])), tag: 'once', tags: 1 });
-          expect(server.arrivals.map((a) => a.connection)).to.deep.equal([0, 1]);
-        } finally {
-          EngineConnection.prototype.whenStreamFree = whenStreamFree;
-        }
+        const secondMessage = payload(10 * KiB).data;
+        const [first, second] = await secondCallWaiting(clientOf(server.path), secondMessage);
+        channel!.dropConnection('dropped by the test');
+        const [one, two] = await within(10_000, 'both calls', Promise.all([first, second]));
+        expect(one.error?.code, 'the call the server had (it may have processed it)').to.equal(grpc.status.UNAVAILABLE);
+        expect(two.error, two.error?.message).to.equal(undefined);
+        expect(two.reply).to.deep.equal({ sha: sha256(framed([secondMessage])), tag: 'once', tags: 1 });
+        expect(server.arrivals.map((a) => a.connection)).to.deep.equal([0, 1]);
       });
     }
   });
