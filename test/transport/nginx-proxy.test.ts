@@ -213,15 +213,9 @@ for (const http2 of [...HTTP2_ENGINES, 'stock grpc-js' as const]) describe(`thro
   describe('GOAWAY with calls in flight past the limit', () => {
     const proxy = proxied(http2, { keepaliveRequests: 100 });
 
-    // SKIPPED on our channel (both engines), for the lead: the stock grpc-js client passes (it
-    // retries a call transparently once when the server never processed it), our channel fails
-    // 1-20 of the 120 with "UNAVAILABLE: Connection to ... dropped". The calls nginx never
-    // processed (stream ids past its GOAWAY's last stream id, and calls queued on the connection
-    // for a stream slot when GOAWAY came: EngineConnection.startWaiters fails them) end with
-    // UNAVAILABLE instead of starting again on the next connection. The fix belongs in the call
-    // layer (client/call-base, call-start, engine-connection), not in the channel's files.
-    const pendingRetry = http2 === 'stock grpc-js' ? it : it.skip;
-    pendingRetry('120 calls at once: those nginx did not process before its GOAWAY go to a new connection', async () => {
+    // Calls nginx never processed (stream ids past its GOAWAY's last stream id, or still waiting
+    // for a stream slot when GOAWAY came) start again on the next connection (transparent retry).
+    it('120 calls at once: those nginx did not process before its GOAWAY go to a new connection', async () => {
       await concurrentEchoes(proxy.client, '120 at once', 120);
       expect((await proxy.nginx!.accessLogOf(120)).filter((line) => line.status === 200)).to.have.length(120);
     });

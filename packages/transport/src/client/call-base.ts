@@ -29,6 +29,7 @@ import { callDeadline } from './call-deadlines';
 import { CallStart } from './call-start';
 import { ListenerDeliveries, type ReadEnd } from './listener-deliveries';
 import { ReceivedMessages, type ReceivedMessagesEvents } from './received-messages';
+import { RetryBuffer } from './retry-buffer';
 
 /** grpc-js does not export the context type of sendMessageWithContext. */
 export type MessageContext = Parameters<experimental.CallStream['sendMessageWithContext']>[0];
@@ -63,6 +64,10 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
   /** False once the caller said it never reads response metadata (discardResponseMetadata). */
   private metadataWanted = true;
   private messageReceived = false;
+  /** The caller half-closed (a retry half-closes its new stream too). */
+  private halfClosed = false;
+  /** What the call sent, kept for one transparent retry until it commits; undefined: retries are off. */
+  private readonly retry: RetryBuffer | undefined;
 
   constructor(
     transport: CallTransport<C>,
@@ -77,6 +82,8 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
     this.received = new ReceivedMessages(transport.settings.maxReceiveMessageBytes, this);
     const flags = propagateFlags ?? propagate.DEFAULTS;
     this.deadline = callDeadline(deadline, parentCall, flags);
+    const retryBufferBytes = transport.settings.retryBufferBytes;
+    if (retryBufferBytes >= 0) this.retry = new RetryBuffer(retryBufferBytes);
     if (parentCall !== null && flags & propagate.CANCELLATION) {
       this.onParentCancelled = () => this.cancelWithStatus(Status.CANCELLED, 'Cancelled by parent call');
       parentCall.once('cancelled', this.onParentCancelled);
@@ -97,6 +104,8 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
   protected abstract resetStream(): void;
   /** Whether the server's side of the stream has ended (its END_STREAM arrived). */
   protected abstract get responseEnded(): boolean;
+  /** Forgets the stream the server refused (and lets go of what waits on it), for a retry. */
+  protected abstract dropRefusedStream(): void;
 
   // ---- CallStream ----
 
@@ -117,6 +126,7 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
     }
     const write: QueuedWrite = { frame: frameMessage(message), callback: context.callback };
     if (this.statusDelivered) return void process.nextTick(runCallback, write);
+    this.retry?.record(write.frame);
     if (this.streamOpen) this.writeFrame(write);
     else this.writeQueue.push(write);
   }
@@ -127,6 +137,7 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
   }
 
   halfClose(): void {
+    this.halfClosed = true;
     if (this.streamOpen) this.endRequest();
     else this.halfClosePending = true;
   }
@@ -187,6 +198,8 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
 
   /** The first header block: response headers, or a Trailers-Only response. */
   protected onResponseHeaders(headers: http2.IncomingHttpHeaders, httpStatus: number): void {
+    // The server is processing the call: it will not be started again.
+    this.retry?.commit();
     if (headers['grpc-status'] !== undefined) {
       // Trailers-Only: the status comes in the headers; there is no response metadata.
       return this.onTrailers(headers);
@@ -242,6 +255,24 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
     this.endWithStatus(status);
   }
 
+  /**
+   * The server refused the stream without processing it (REFUSED_STREAM, or a GOAWAY below its
+   * id): unless the call has committed, it starts once more on a connection the channel hands it,
+   * with the same metadata, every message sent so far (without their callbacks: those ran), its
+   * half-close, deadline and cancellation. Returns whether it does; if not, the refusal ends it.
+   */
+  protected retryRefusedStream(): boolean {
+    if (this.statusDelivered || this.receivedStatus !== undefined) return false;
+    const frames = this.retry?.takeForRetry();
+    if (frames === undefined) return false;
+    this.dropRefusedStream();
+    for (const frame of frames) this.writeQueue.push({ frame, callback: undefined });
+    this.halfClosePending = this.halfClosed;
+    this.readsDone = false;
+    this.requestConnectionNextTick();
+    return true;
+  }
+
   // ---- ending ----
 
   /** DeadlineHolder: a call still waiting for a connection (waitForReady) says why it never got one. */
@@ -258,6 +289,7 @@ export abstract class CallBase<C extends CallConnection> extends CallStart<C> im
     this.stopWaitingForConnection();
     if (this.onParentCancelled !== undefined) this.parentCall?.removeListener('cancelled', this.onParentCancelled);
     this.received.stop();
+    this.retry?.commit();
     if (this.writeQueue.length > 0) for (const write of this.writeQueue.splice(0)) process.nextTick(runCallback, write);
     this.deliveries?.status(status);
   }

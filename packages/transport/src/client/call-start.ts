@@ -41,8 +41,28 @@ export abstract class CallStart<C extends CallConnection> implements ConnectionW
   protected requestConnection(metadata: Metadata): void {
     this.metadata = metadata;
     this.waitForReady = metadata.getOptions().waitForReady === true;
+    this.requestConnectionAgain();
+  }
+
+  /**
+   * Asks the channel for a connection once more, with the same metadata: the call's stream never
+   * started on the last one, or the server refused it unprocessed (a transparent retry).
+   */
+  protected requestConnectionAgain(): void {
+    if (this.statusDelivered) return;
+    this.answered = false;
+    this.connection = undefined;
     const cancel = this.transport.requestConnection(this);
     if (!this.answered) this.cancelWaiting = cancel;
+  }
+
+  /** As requestConnectionAgain, outside the frame or stream close under way (its GOAWAY is seen by then). */
+  protected requestConnectionNextTick(): void {
+    process.nextTick(CallStart.requestAgain, this);
+  }
+
+  private static requestAgain(call: CallStart<CallConnection>): void {
+    call.requestConnectionAgain();
   }
 
   /** Whether the call still waits for a connection. */
@@ -80,7 +100,8 @@ export abstract class CallStart<C extends CallConnection> implements ConnectionW
 
   private openStreamOn(connection: C, metadata: Metadata): void {
     if (this.statusDelivered) return;
-    if (connection.isClosed) return this.endWithStatus({ code: Status.UNAVAILABLE, details: 'Connection dropped before the call started', metadata: new Metadata() });
+    // It went away while call credentials were made: the call never left, so it starts elsewhere.
+    if (connection.isClosed) return this.requestConnectionAgain();
     this.connection = connection;
     try {
       this.openStream(connection, metadata);

@@ -33,6 +33,8 @@ export interface StreamOpener extends CallConnection {
 export interface StreamSlotWaiter {
   /** There is room now: open the stream (with request()). */
   startStream(): void;
+  /** The connection went away (GOAWAY, or closed) before the call got a stream: it starts elsewhere. */
+  streamSlotLost(): void;
 }
 
 /** A READY connection of the vmrpc HTTP/2 engine, as a call sees it. */
@@ -80,6 +82,8 @@ export interface CallSettings {
   readonly userAgent: string;
   readonly maxSendMessageBytes: number;
   readonly maxReceiveMessageBytes: number;
+  /** Bytes of sent messages a call keeps for a transparent retry; -1: no retry. */
+  readonly retryBufferBytes: number;
 }
 
 export interface CallTransport<C extends CallConnection = StreamOpener> {

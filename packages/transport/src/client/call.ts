@@ -2,7 +2,7 @@
  * One RPC on a VM channel whose connections run node:http2: CallBase's contract on one
  * `ClientHttp2Stream` (a Duplex: paused while no read credit is open).
  */
-import type * as http2 from 'node:http2';
+import * as http2 from 'node:http2';
 import { Metadata } from '@grpc/grpc-js';
 import { requestHeaders } from '../protocol/request-headers';
 import { statusFromRstCode } from '../protocol/status';
@@ -59,12 +59,17 @@ export class VmCall extends CallBase<StreamOpener> {
     if (!this.stream!.closed) resetStream(this.stream!);
   }
 
+  protected dropRefusedStream(): void {
+    this.stream = undefined;
+  }
+
   private onStreamClose(): void {
     if (this.statusDelivered) return;
     if (this.receivedStatus !== undefined) {
       this.readsDone = true;
       return this.maybeDeliverStatus();
     }
+    if (this.stream!.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM && this.retryRefusedStream()) return;
     // A dropped connection resets its streams with NGHTTP2_CANCEL: that is UNAVAILABLE, not CANCELLED.
     const lostConnectionTo = this.connection?.isClosed === true ? this.transport.peer : undefined;
     const status = statusFromRstCode(this.stream!.rstCode ?? 0, lostConnectionTo);

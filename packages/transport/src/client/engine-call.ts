@@ -67,6 +67,23 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
     if (this.halfClosePending) this.endRequest();
   }
 
+  /** The connection went away before the call's stream started: another one carries it (no retry spent). */
+  streamSlotLost(): void {
+    this.requestMetadata = undefined;
+    this.requestConnectionAgain();
+  }
+
+  protected dropRefusedStream(): void {
+    const held = this.heldWrite;
+    this.heldWrite = undefined;
+    if (held !== undefined) process.nextTick(runCallback, held);
+    this.stream = undefined;
+    this.headersReceived = false;
+    this.responseEnd = false;
+    this.requestEnded = false;
+    this.connection!.callEnded(this);
+  }
+
   protected writeFrame(write: QueuedWrite): void {
     if (this.heldWrite !== undefined) this.send(this.heldWrite, false);
     else if (!this.halfCloseFollows) process.nextTick(EngineCall.sendHeldWrite, this);
@@ -140,6 +157,7 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
       this.readsDone = true;
       return this.maybeDeliverStatus();
     }
+    if (code === H2ErrorCode.REFUSED_STREAM && this.retryRefusedStream()) return;
     // A session that failed or closed under the call is a lost connection: UNAVAILABLE, not CANCELLED.
     const lost = error !== undefined || this.connection!.isClosed;
     const status = statusFromRstCode(code, lost ? this.transport.peer : undefined);

@@ -127,11 +127,18 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     return this.session.activeStreams < this.session.peerSettings.maxConcurrentStreams;
   }
 
-  /** Starts waiting calls while the server allows; a closed session fails them (request throws). */
+  /**
+   * Starts waiting calls while the server allows; once the session drains (GOAWAY) or closes, no
+   * stream can start on it, so they go back to the channel for the next connection.
+   */
   private static startWaiters(connection: EngineConnection): void {
     connection.startScheduled = false;
     const waiters = connection.slotWaiters;
-    while (waiters.length > 0 && (connection.isClosed || connection.session.draining || connection.hasFreeSlot())) waiters.shift()!.startStream();
+    if (connection.isClosed || connection.session.draining) {
+      for (const waiter of waiters.splice(0)) waiter.streamSlotLost();
+      return;
+    }
+    while (waiters.length > 0 && connection.hasFreeSlot()) waiters.shift()!.startStream();
   }
 
   /**
@@ -184,14 +191,14 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
     if (this.draining) return;
     this.draining = true;
     this.emit('draining');
-    EngineConnection.startWaiters(this); // they fail: no new stream on a draining session
+    EngineConnection.startWaiters(this); // they go to the next connection: no new stream on a draining session
   }
 
   private onClose(error: Error | undefined): void {
     if (this.ended) return;
     this.ended = true;
     this.keepalive.stop();
-    EngineConnection.startWaiters(this); // they fail: the session is closed
+    EngineConnection.startWaiters(this); // they go to the next connection: the session is closed
     const handshake = this.handshake;
     if (handshake !== undefined) {
       this.handshake = undefined;

@@ -7,6 +7,8 @@
  *   grpc.initial_reconnect_backoff_ms, grpc.max_reconnect_backoff_ms
  *   grpc.default_authority, grpc.ssl_target_name_override, grpc.primary_user_agent,
  *   grpc.secondary_user_agent, grpc-node.max_session_memory (node:http2 connections only)
+ *   grpc.enable_retries (0: no transparent retry), grpc.per_rpc_retry_buffer_size (bytes a
+ *   client stream may hold for its transparent retry; default 256 KiB)
  */
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import type { ConnectOptions } from '@vmrpc/native';
@@ -75,9 +77,13 @@ export interface ResolvedChannelOptions {
   authority: string;
   userAgent: string;
   maxSessionMemory: number;
+  /** Bytes of sent messages a call keeps for a transparent retry; -1: calls are never retried. */
+  retryBufferBytes: number;
 }
 
 const DEFAULT_MAX_RECEIVE = 4 * 1024 * 1024;
+/** grpc-js's default grpc.per_rpc_retry_buffer_size. */
+const DEFAULT_RETRY_BUFFER = 256 * 1024;
 const UNLIMITED = 0x7fffffff;
 
 function numberOption(options: ChannelOptions, key: string, fallback: number): number {
@@ -108,5 +114,12 @@ export function resolveOptions(grpcOptions: ChannelOptions = {}): ResolvedChanne
     authority: typeof authority === 'string' ? authority : 'localhost',
     userAgent: agent,
     maxSessionMemory: numberOption(grpcOptions, 'grpc-node.max_session_memory', Number.MAX_SAFE_INTEGER),
+    retryBufferBytes: numberOption(grpcOptions, 'grpc.enable_retries', 1) === 0 ? -1 : retryBufferSize(grpcOptions),
   };
+}
+
+function retryBufferSize(options: ChannelOptions): number {
+  const value = numberOption(options, 'grpc.per_rpc_retry_buffer_size', DEFAULT_RETRY_BUFFER);
+  if (value < 0) throw new RangeError(`channel option grpc.per_rpc_retry_buffer_size must be a number of bytes, 0 or more (got ${value})`);
+  return value;
 }
