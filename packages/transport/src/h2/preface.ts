@@ -3,10 +3,21 @@ import { ConnectionError } from './errors';
 import { CLIENT_MAGIC } from './frame';
 import { H2ErrorCode } from './types';
 
-/** How many bytes of `chunk` continue the preface after `checked` bytes of it, or -1 when they differ. */
-export function checkClientPreface(chunk: Buffer, checked: number): number {
-  const take = Math.min(chunk.length, CLIENT_MAGIC.length - checked);
-  return chunk.compare(CLIENT_MAGIC, checked, checked + take, 0, take) === 0 ? take : -1;
+export class ClientPrefaceCheck {
+  /** Bytes of the preface seen so far. */
+  private checked = 0;
+
+  get done(): boolean {
+    return this.checked === CLIENT_MAGIC.length;
+  }
+
+  /** What of `chunk` follows the preface (empty while it goes on); undefined when it is not the preface. */
+  take(chunk: Buffer): Buffer | undefined {
+    const take = Math.min(chunk.length, CLIENT_MAGIC.length - this.checked);
+    if (chunk.compare(CLIENT_MAGIC, this.checked, this.checked + take, 0, take) !== 0) return undefined;
+    this.checked += take;
+    return chunk.subarray(take);
+  }
 }
 
 export function notAPreface(chunk: Buffer): ConnectionError {

@@ -15,7 +15,7 @@ import { HpackDecoder } from './hpack-decoder';
 import { IncomingFrames } from './incoming';
 import type { SessionCore } from './session-core';
 import { PingTracker } from './ping';
-import { checkClientPreface, notAPreface } from './preface';
+import { ClientPrefaceCheck, notAPreface } from './preface';
 import { closeAfterFlush } from './close-flush';
 import { connectionWindowOf, highWaterMarkOf, isClientRole } from './session-options';
 import { ReceiveWindow } from './flow-control';
@@ -24,7 +24,6 @@ import { SettingsDeadline } from './settings-deadline';
 import { SendWaiters } from './send-waiters';
 import { Stream } from './stream';
 import { H2ErrorCode, type H2PeerSettings, type H2Session, type H2SessionOptions, type H2Stream, type H2StreamListener, type HeaderList } from './types';
-
 
 /** Starts an HTTP/2 session on a connected socket; the client role sends its preface at once. */
 export function createH2Session(socket: Duplex, options: H2SessionOptions): H2Session {
@@ -60,8 +59,8 @@ class Session implements H2Session, SessionCore {
   private readonly incoming: IncomingFrames;
   private readonly waiting = new SendWaiters();
   readonly settingsDeadline: SettingsDeadline | undefined;
-  /** Bytes of the client preface still to check (server role). */
-  private prefaceChecked = 0;
+  /** The server role's check of the client preface; undefined in the client role or once done. */
+  private preface: ClientPrefaceCheck | undefined;
   private closeError: Error | undefined;
   private closeNotified = false;
 
@@ -70,6 +69,7 @@ class Session implements H2Session, SessionCore {
     readonly options: H2SessionOptions,
   ) {
     this.client = isClientRole(options);
+    if (!this.client) this.preface = new ClientPrefaceCheck();
     const { local, pairs } = localSettings(options.settings ?? {}, this.client);
     this.local = local;
     this.highWaterMark = highWaterMarkOf(options);
@@ -233,15 +233,15 @@ class Session implements H2Session, SessionCore {
     if (this.closed) return;
     this.reading = true;
     try {
-      if (!this.client && this.prefaceChecked < CLIENT_MAGIC.length) {
-        const take = checkClientPreface(chunk, this.prefaceChecked);
-        if (take < 0) {
+      if (this.preface !== undefined) {
+        const rest = this.preface.take(chunk);
+        if (rest === undefined) {
           this.goawaySent = true; // a peer that is not HTTP/2 would not understand GOAWAY (RFC 9113, 3.4)
           throw notAPreface(chunk);
         }
-        this.prefaceChecked += take;
-        chunk = chunk.subarray(take);
-        if (chunk.length === 0) return;
+        if (this.preface.done) this.preface = undefined;
+        if (rest.length === 0) return;
+        chunk = rest;
       }
       this.reader.push(chunk);
     } catch (error) {
