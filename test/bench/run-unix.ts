@@ -4,6 +4,7 @@
  * bindAsync on a Unix socket), interleaved over rounds.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,10 @@ const rounds = Number(process.env.VMRPC_BENCH_ROUNDS ?? 3);
 // while working on the receive path); VMRPC_BENCH_VARIANTS=stock,node,vmrpc picks the clients.
 const streamOnly = process.env.VMRPC_BENCH_ONLY === 'stream';
 const settings = { sequentialCalls: 2000, inFlight: 64, throughputMs: 3000, streamBytes: 256 << 20, streamOnly };
-const target = `unix:/tmp/vmrpc-bench-${process.pid}.sock`;
+const socketFile = `/tmp/vmrpc-bench-${process.pid}.sock`;
+const target = `unix:${socketFile}`;
+// A run that crashed under the same pid left its socket file behind: it would refuse to bind.
+rmSync(socketFile, { force: true });
 
 const server = spawn(process.execPath, [path.join(here, 'bench-server.js'), target, 'stock'], { stdio: ['pipe', 'pipe', 'inherit'] });
 await new Promise<void>((resolve, reject) => {
@@ -28,8 +32,8 @@ await new Promise<void>((resolve, reject) => {
 
 const variants: Record<string, () => BenchClient> = {
   'stock grpc-js client, Unix socket': () => new BenchClient(target, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }),
-  '@vmrpc/transport channel, same socket': () =>
-    new BenchClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: { 'grpc.max_receive_message_length': -1 } })),
+  'our channel, node:http2, same socket': () =>
+    new BenchClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: { 'grpc.max_receive_message_length': -1 }, http2: 'node' })),
   'our channel, vmrpc HTTP/2 engine, same socket': () =>
     new BenchClient(target, grpc.credentials.createInsecure(), clientOptions(target, { grpc: { 'grpc.max_receive_message_length': -1 }, http2: 'vmrpc' })),
 };

@@ -77,7 +77,7 @@ async function grpcSuite(): Promise<void> {
   await start(process.execPath, [path.join(here, 'bench-server.js'), `vsock:any:${GRPC_PORT}`], true);
   await start('socat', [`TCP-LISTEN:${RELAY_PORT},bind=127.0.0.1,reuseaddr,fork`, `VSOCK-CONNECT:1:${GRPC_PORT}`], false);
   const relayName = 'stock grpc-js via socat TCP<->vsock relay';
-  const oursName = '@vmrpc/transport channel, vsock';
+  const oursName = 'our channel, node:http2, vsock';
   const engineName = 'our channel, vmrpc HTTP/2 engine, vsock';
   const ours = (http2: 'node' | 'vmrpc') => () =>
     new BenchClient(`vsock:1:${GRPC_PORT}`, grpc.credentials.createInsecure(), clientOptions(`vsock:1:${GRPC_PORT}`, { grpc: { 'grpc.max_receive_message_length': -1 }, http2 }));
