@@ -8,18 +8,11 @@ import { expect } from 'chai';
 import { VmHttpAgent, VmHttpsAgent, http2Connector, serve, type VmHttpListener } from '@vmrpc/http';
 import { createVmDispatcher } from '@vmrpc/http/undici';
 import { formatTarget, type VmAddress, type VmSocket } from '@vmrpc/native';
-import { expectNoFdLeak, openFdCount, socketPath, within } from '../support/checks.js';
+import { cleanupsWithoutFdLeaks, socketPath, within } from '../support/checks.js';
 import { request } from './support/http-client.js';
 
 describe('VmHttpAgent: one target per request', function () {
-  let fdBaseline: number;
-  const cleanups: Array<() => unknown> = [];
-
-  beforeEach(() => (fdBaseline = openFdCount()));
-  afterEach(async function () {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    await expectNoFdLeak(fdBaseline);
-  });
+  const cleanups = cleanupsWithoutFdLeaks();
 
   /** A server on a fresh Unix socket that answers with its name; `onRequest` runs first. */
   async function vm(name: string, onRequest: () => void = () => undefined): Promise<string> {

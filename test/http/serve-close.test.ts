@@ -11,7 +11,7 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { VmHttpAgent, VmHttpsAgent, http2Connector, serve, type VmHttpListener } from '@vmrpc/http';
-import { activeResourceCounts, expectNoFdLeak, openFdCount, rejection, socketPath, within } from '../support/checks.js';
+import { activeResourceCounts, cleanupsWithoutFdLeaks, rejection, socketPath, within } from '../support/checks.js';
 import { makeLocalhostCertificate } from '../support/tls.js';
 import { request } from './support/http-client.js';
 
@@ -32,14 +32,7 @@ function heldServer(options: http.ServerOptions = {}) {
 }
 
 describe('serve(): listener.close()', function () {
-  let fdBaseline: number;
-  const cleanups: Array<() => unknown> = [];
-
-  beforeEach(() => (fdBaseline = openFdCount()));
-  afterEach(async function () {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    await expectNoFdLeak(fdBaseline);
-  });
+  const cleanups = cleanupsWithoutFdLeaks();
 
   async function served(server: http.Server | https.Server | http2.Http2Server): Promise<{ listener: VmHttpListener; target: string }> {
     const target = `unix:${socketPath('close')}`;

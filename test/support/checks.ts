@@ -89,3 +89,18 @@ export function describeOpenFds(): string {
     })
     .join(' ');
 }
+
+/**
+ * For a describe block: cleanups registered by its tests run after each test, last first, and
+ * then the process must hold no more fds than before the test. Returns the list to push onto.
+ */
+export function cleanupsWithoutFdLeaks(): Array<() => unknown> {
+  const cleanups: Array<() => unknown> = [];
+  let fdBaseline = 0;
+  beforeEach(() => (fdBaseline = openFdCount()));
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await expectNoFdLeak(fdBaseline);
+  });
+  return cleanups;
+}

@@ -7,7 +7,7 @@ import * as https from 'node:https';
 import { expect } from 'chai';
 import { VmHttpAgent, VmHttpsAgent, serve, type ServeOptions } from '@vmrpc/http';
 import type { VmAddress } from '@vmrpc/native';
-import { expectNoFdLeak, openFdCount, rejection, sha256, within } from '../../support/checks.js';
+import { cleanupsWithoutFdLeaks, rejection, sha256, within } from '../../support/checks.js';
 import { makeLocalhostCertificate, type TestCertificate } from '../../support/tls.js';
 import { BULK, createTestApp } from '../support/app.js';
 import type { Carrier } from '../support/carriers.js';
@@ -17,14 +17,7 @@ import { waitFor } from './http1-suite.js';
 
 export function serveSuite(carrier: Carrier, expectedPeerFamily: VmAddress['family'] | undefined): void {
   describe(`serve() over ${carrier.name}`, function () {
-    let fdBaseline: number;
-    const cleanups: Array<() => unknown> = [];
-
-    beforeEach(() => (fdBaseline = openFdCount()));
-    afterEach(async function () {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-      await expectNoFdLeak(fdBaseline);
-    });
+    const cleanups = cleanupsWithoutFdLeaks();
 
     async function start(options?: ServeOptions, serverOptions?: Parameters<typeof createTestApp>[0]) {
       const app = createTestApp(serverOptions);
