@@ -109,6 +109,13 @@ for (const engine of HTTP2_ENGINES) {
       expect(server.arrivals).to.have.length(2);
     });
 
+    it('a unary request larger than grpc.per_rpc_retry_buffer_size is not held: its refusal ends it', async () => {
+      server = await refusingServer((arrival) => (arrival.index === 0 ? refuseWhenComplete(arrival) : answerWhenComplete(arrival)));
+      const outcome = await within(10_000, 'the call', unaryCall(clientOf(server.path, { 'grpc.per_rpc_retry_buffer_size': 10 * KiB }), payload(20 * KiB).data));
+      expect(outcome.error?.code, outcome.error?.message).to.equal(grpc.status.UNAVAILABLE);
+      expect(server.arrivals).to.have.length(1);
+    });
+
     it('a call refused twice ends with UNAVAILABLE (one retry per call)', async () => {
       server = await refusingServer(refuseWhenComplete);
       const outcome = await within(10_000, 'the call', unaryCall(clientOf(server.path), Buffer.from('twice')));

@@ -3,8 +3,8 @@
  * processing it (gRPC's transparent retry, proposal A6, as grpc-js does it): the framed messages
  * it sent, until the call commits. It commits when response headers arrive, when it has retried
  * once, when it ends, or when its messages outgrow `grpc.per_rpc_retry_buffer_size`; committing
- * releases what it held. The first message is always kept (a unary or server-streaming call sends
- * only that one), so the bound limits what a client stream holds beyond it.
+ * releases what it held. The bound counts every message, the first too (as grpc-js): a unary
+ * request larger than it is not held for the call's whole life just in case.
  */
 export class RetryBuffer {
   /** The first message (every call's; most send only that one, so no array is made for them). */
@@ -19,12 +19,9 @@ export class RetryBuffer {
   record(frame: Buffer): void {
     if (this.committed) return;
     this.bytes += frame.length;
-    if (this.first === undefined) {
-      this.first = frame;
-      return;
-    }
     if (this.bytes > this.limitBytes) return this.commit();
-    (this.rest ??= []).push(frame);
+    if (this.first === undefined) this.first = frame;
+    else (this.rest ??= []).push(frame);
   }
 
   /** The call can no longer retry: what it kept is let go. */
