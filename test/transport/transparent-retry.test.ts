@@ -124,12 +124,25 @@ for (const engine of HTTP2_ENGINES) {
     });
 
     it('a stream refused after its response headers is not retried', async () => {
+      // The refusal waits until the client has the headers: a reset sent right after respond()
+      // may overtake the HEADERS frame inside node:http2, and the call would rightly retry.
+      let refuse: () => void = () => undefined;
       server = await refusingServer((arrival) => {
         // Headers out, the stream kept open for trailers (close() would otherwise end it first).
         arrival.stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-        void arrival.body.then(() => arrival.stream.close(NGHTTP2_REFUSED_STREAM));
+        refuse = () => arrival.stream.close(NGHTTP2_REFUSED_STREAM);
       });
-      const outcome = await within(10_000, 'the call', unaryCall(clientOf(server.path), Buffer.from('headers first')));
+      const c = clientOf(server.path);
+      const outcome = await within(10_000, 'the call', new Promise<Outcome>((resolve) => {
+        let metadataEvents = 0;
+        const call = c.makeUnaryRequest('/retry.Test/Echo', identity, identity, Buffer.from('headers first'), new grpc.Metadata(), {}, (error) =>
+          resolve({ error: error ?? undefined, reply: undefined, metadataEvents }),
+        );
+        call.on('metadata', () => {
+          metadataEvents++;
+          refuse();
+        });
+      }));
       expect(outcome.error?.code, outcome.error?.message).to.equal(grpc.status.UNAVAILABLE);
       expect(outcome.metadataEvents).to.equal(1);
       expect(server.arrivals).to.have.length(1);
