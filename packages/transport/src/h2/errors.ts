@@ -51,3 +51,8 @@ export class StreamError extends Error {
     super(message);
   }
 }
+
+/** The session or connection ended under a stream, a ping or a request (ERR_CLOSED, CANCEL). */
+export function closedError(what: string): H2Error {
+  return h2Error(ERR_CLOSED, H2ErrorCode.CANCEL, what);
+}

@@ -4,7 +4,7 @@
  * the stream table, GOAWAY) and dispatches incoming frames; streams own their own state.
  */
 import type { Duplex } from 'node:stream';
-import { ConnectionError, ERR_CLOSED, ERR_PROTOCOL, StreamError, h2Error } from './errors';
+import { ConnectionError, ERR_CLOSED, ERR_PROTOCOL, StreamError, closedError, h2Error } from './errors';
 import { CLIENT_MAGIC, DEFAULT_WINDOW, MAX_STREAM_ID, goawayFrame, rstStreamFrame, settingsFrame, windowUpdateFrame } from './frame';
 import { FloodGuard } from './flood-guard';
 import { FrameReader } from './frame-reader';
@@ -28,10 +28,6 @@ import { H2ErrorCode, type H2PeerSettings, type H2Session, type H2SessionOptions
 /** Starts an HTTP/2 session on a connected socket; the client role sends its preface at once. */
 export function createH2Session(socket: Duplex, options: H2SessionOptions): H2Session {
   return new Session(socket, options);
-}
-
-function closedError(what: string): Error {
-  return h2Error(ERR_CLOSED, H2ErrorCode.CANCEL, what);
 }
 
 class Session implements H2Session, SessionCore {
@@ -128,18 +124,14 @@ class Session implements H2Session, SessionCore {
 
   drain(): void {
     if (this.closed || this.goawaySent) return;
-    this.goawaySent = true;
+    this.sendGoaway(H2ErrorCode.NO_ERROR);
     this.draining = true;
-    this.writer.push(goawayFrame(this.lastPeerStreamId, H2ErrorCode.NO_ERROR));
     if (this.streams.size === 0) this.finish(undefined);
   }
 
   destroy(error?: Error, code?: number): void {
     if (this.closed) return;
-    if (!this.goawaySent) {
-      this.goawaySent = true;
-      this.writer.push(goawayFrame(this.lastPeerStreamId, code ?? (error ? H2ErrorCode.INTERNAL_ERROR : H2ErrorCode.NO_ERROR)));
-    }
+    this.sendGoaway(code ?? (error ? H2ErrorCode.INTERNAL_ERROR : H2ErrorCode.NO_ERROR));
     this.terminate(error, code ?? H2ErrorCode.CANCEL);
     this.socket.destroy();
   }
@@ -219,12 +211,15 @@ class Session implements H2Session, SessionCore {
   /** A connection error: GOAWAY with its code, every stream reset, the socket closed. */
   connectionError(error: ConnectionError): void {
     if (this.closed) return;
-    const failure = h2Error(ERR_PROTOCOL, error.h2Code, error.message);
-    if (!this.goawaySent) {
-      this.goawaySent = true;
-      this.writer.push(goawayFrame(this.lastPeerStreamId, error.h2Code, error.message));
-    }
-    this.finish(failure);
+    this.sendGoaway(error.h2Code, error.message);
+    this.finish(h2Error(ERR_PROTOCOL, error.h2Code, error.message));
+  }
+
+  /** The session's one GOAWAY (RFC 9113, 6.8): a later reason to end sends no second one. */
+  private sendGoaway(code: number, debug?: string): void {
+    if (this.goawaySent) return;
+    this.goawaySent = true;
+    this.writer.push(goawayFrame(this.lastPeerStreamId, code, debug));
   }
 
   // Socket events.
