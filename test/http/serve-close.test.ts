@@ -83,6 +83,29 @@ describe('serve(): listener.close()', function () {
     await within(2000, 'close()', closed);
   });
 
+  it('HTTP/1.1 on an HTTP/2 server with allowHTTP1: a keep-alive response in progress carries Connection: close', async function () {
+    this.timeout(30_000);
+    const cert = makeLocalhostCertificate();
+    const held: Array<http.ServerResponse | http2.Http2ServerResponse> = [];
+    let onHeld: () => void = () => undefined;
+    const server = http2.createSecureServer({ cert: cert.cert, key: cert.key, allowHTTP1: true }, (_req, res) => {
+      held.push(res);
+      onHeld();
+    });
+    // Also on TCP: close() must then end its own connections itself (the server keeps listening).
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { listener, target } = await served(server);
+    const agent = new VmHttpsAgent({ target, ca: cert.cert, keepAlive: true });
+    cleanups.push(() => agent.destroy());
+    const reply = request('https://localhost/', { agent }, undefined, 10_000);
+    await within(10_000, 'request reaching the server', new Promise<void>((resolve) => (onHeld = resolve)));
+    const closed = listener.close(20_000);
+    held[0]!.end('done');
+    expect((await reply).headers.connection).to.equal('close');
+    await within(2000, 'close()', closed);
+  });
+
   it('close(Infinity) lets a request finish however long it takes, with no timer', async function () {
     const { server, held, holding } = heldServer();
     const { listener, target } = await served(server);
@@ -126,6 +149,53 @@ describe('serve(): listener.close()', function () {
     const second = await request(`http://127.0.0.1:${port}/`, { agent: tcpAgent });
     expect(second.reused).to.equal(true);
     expect(second.socket).to.equal(first.socket);
+  });
+
+  it('HTTP/2 on an allowHTTP1 server with a request handler: a stream in progress finishes after the GOAWAY', async function () {
+    this.timeout(30_000);
+    const cert = makeLocalhostCertificate();
+    const held: Array<http.ServerResponse | http2.Http2ServerResponse> = [];
+    let onHeld: () => void = () => undefined;
+    const server = http2.createSecureServer({ cert: cert.cert, key: cert.key, allowHTTP1: true }, (_req, res) => {
+      held.push(res);
+      onHeld();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { listener, target } = await served(server);
+    const session = http2.connect('https://localhost', { createConnection: http2Connector(target, { tls: { ca: cert.cert } }) });
+    cleanups.push(() => session.destroy());
+    const stream = session.request({ ':path': '/' });
+    const body: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => body.push(chunk));
+    const ended = once(stream, 'end');
+    await within(10_000, 'request reaching the server', new Promise<void>((resolve) => (onHeld = resolve)));
+    const goaway = once(session, 'goaway');
+    const closed = listener.close(20_000);
+    await within(2000, 'GOAWAY', goaway);
+    held[0]!.end('done');
+    await within(5000, 'the response', ended);
+    expect(Buffer.concat(body).toString()).to.equal('done');
+    await within(2000, 'close()', closed);
+  });
+
+  it("a secure HTTP/2 server on the stream API stays off node's compatibility API (its trailers are its own)", async function () {
+    this.timeout(30_000);
+    const cert = makeLocalhostCertificate();
+    const server = http2.createSecureServer({ cert: cert.cert, key: cert.key });
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200 }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'x-done': 'yes' }));
+      stream.end('body');
+    });
+    const { target } = await served(server);
+    expect(server.listenerCount('request'), "serve() must not add a 'request' listener to an HTTP/2 server").to.equal(0);
+    const session = http2.connect('https://localhost', { createConnection: http2Connector(target, { tls: { ca: cert.cert } }) });
+    cleanups.push(() => session.destroy());
+    const stream = session.request({ ':path': '/' });
+    stream.resume();
+    const [trailers] = (await within(5000, 'trailers', once(stream, 'trailers'))) as [http2.IncomingHttpHeaders];
+    expect(trailers['x-done']).to.equal('yes');
   });
 
   it('HTTP/2: a session on the VM listener gets a GOAWAY while the server also listens on TCP', async function () {

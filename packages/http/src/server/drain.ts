@@ -38,9 +38,11 @@ export class ConnectionDrain {
     private readonly server: net.Server,
     private readonly sockets: ReadonlySet<VmSocket>,
   ) {
-    // A 'request' listener would switch an http2 server to its compatibility API, so HTTP/1
-    // requests are followed only on servers that have them (http.Server, https.Server).
-    if (isHttp1Server(server)) server.on('request', this.onRequest);
+    // A 'request' listener switches an http2 server to node's compatibility API (a response
+    // object per stream that also answers 'wantTrailers'), so HTTP/1 requests are followed on
+    // http.Server and https.Server, and on an http2 server (allowHTTP1) only when it already
+    // has a 'request' listener of its own.
+    if (isHttp2Server(server) ? server.listenerCount('request') > 0 : isHttp1Server(server)) server.on('request', this.onRequest);
     server.on('session', this.onSession);
   }
 
@@ -61,6 +63,8 @@ export class ConnectionDrain {
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // HTTP/2 requests of an allowHTTP1 server: their session gets the GOAWAY (onSession).
+    if (req.httpVersionMajor === 2) return;
     const vmSocket = this.ours(req.socket);
     if (vmSocket === undefined) return;
     let state = this.http1.get(vmSocket);
@@ -102,6 +106,11 @@ export class ConnectionDrain {
 /** Marks a socket serve() accepted so that it can be found under the wrappers servers put on it. */
 export function markServed(socket: VmSocket): void {
   Object.defineProperty(socket, SELF, { value: socket });
+}
+
+/** http2.Http2Server and Http2SecureServer (only they have updateSettings()). */
+function isHttp2Server(server: net.Server): boolean {
+  return typeof (server as { updateSettings?: unknown }).updateSettings === 'function';
 }
 
 function isHttp1Server(server: net.Server): boolean {
