@@ -16,18 +16,27 @@ import { makeLocalhostCertificate } from '../support/tls.js';
 import { request } from './support/http-client.js';
 
 /** An HTTP/1.1 server whose responses wait until the test releases them. */
-function heldServer(options: http.ServerOptions = {}) {
-  const held: http.ServerResponse[] = [];
+type HeldResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** A request handler that holds every response until the test ends it. */
+function holdResponses() {
+  const held: HeldResponse[] = [];
   let onHeld: () => void = () => undefined;
-  const server = http.createServer({ keepAliveTimeout: 60_000, ...options }, (_req, res) => {
+  const handler = (_req: unknown, res: HeldResponse): void => {
     held.push(res);
     onHeld();
-  });
+  };
   /** Resolves once `count` responses are held. */
-  const holding = (count: number) => within(5000, 'requests reaching the server', new Promise<void>((resolve) => {
+  const holding = (count: number) => within(10_000, 'requests reaching the server', new Promise<void>((resolve) => {
     onHeld = () => held.length >= count && resolve();
     onHeld();
   }));
+  return { handler, held, holding };
+}
+
+function heldServer(options: http.ServerOptions = {}) {
+  const { handler, held, holding } = holdResponses();
+  const server = http.createServer({ keepAliveTimeout: 60_000, ...options }, handler);
   return { server, held, holding };
 }
 
@@ -66,17 +75,13 @@ describe('serve(): listener.close()', function () {
   it('HTTPS: a keep-alive response in progress on a TLS connection carries Connection: close', async function () {
     this.timeout(30_000);
     const cert = makeLocalhostCertificate();
-    const held: http.ServerResponse[] = [];
-    let onHeld: () => void = () => undefined;
-    const server = https.createServer({ cert: cert.cert, key: cert.key, keepAliveTimeout: 60_000 }, (_req, res) => {
-      held.push(res);
-      onHeld();
-    });
+    const { handler, held, holding } = holdResponses();
+    const server = https.createServer({ cert: cert.cert, key: cert.key, keepAliveTimeout: 60_000 }, handler);
     const { listener, target } = await served(server);
     const agent = new VmHttpsAgent({ target, ca: cert.cert, keepAlive: true });
     cleanups.push(() => agent.destroy());
     const reply = request('https://localhost/', { agent }, undefined, 10_000);
-    await within(10_000, 'request reaching the server', new Promise<void>((resolve) => (onHeld = resolve)));
+    await holding(1);
     const closed = listener.close(20_000);
     held[0]!.end('done');
     expect((await reply).headers.connection).to.equal('close');
@@ -86,12 +91,8 @@ describe('serve(): listener.close()', function () {
   it('HTTP/1.1 on an HTTP/2 server with allowHTTP1: a keep-alive response in progress carries Connection: close', async function () {
     this.timeout(30_000);
     const cert = makeLocalhostCertificate();
-    const held: Array<http.ServerResponse | http2.Http2ServerResponse> = [];
-    let onHeld: () => void = () => undefined;
-    const server = http2.createSecureServer({ cert: cert.cert, key: cert.key, allowHTTP1: true }, (_req, res) => {
-      held.push(res);
-      onHeld();
-    });
+    const { handler, held, holding } = holdResponses();
+    const server = http2.createSecureServer({ cert: cert.cert, key: cert.key, allowHTTP1: true }, handler);
     // Also on TCP: close() must then end its own connections itself (the server keeps listening).
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -99,7 +100,7 @@ describe('serve(): listener.close()', function () {
     const agent = new VmHttpsAgent({ target, ca: cert.cert, keepAlive: true });
     cleanups.push(() => agent.destroy());
     const reply = request('https://localhost/', { agent }, undefined, 10_000);
-    await within(10_000, 'request reaching the server', new Promise<void>((resolve) => (onHeld = resolve)));
+    await holding(1);
     const closed = listener.close(20_000);
     held[0]!.end('done');
     expect((await reply).headers.connection).to.equal('close');
@@ -154,12 +155,8 @@ describe('serve(): listener.close()', function () {
   it('HTTP/2 on an allowHTTP1 server with a request handler: a stream in progress finishes after the GOAWAY', async function () {
     this.timeout(30_000);
     const cert = makeLocalhostCertificate();
-    const held: Array<http.ServerResponse | http2.Http2ServerResponse> = [];
-    let onHeld: () => void = () => undefined;
-    const server = http2.createSecureServer({ cert: cert.cert, key: cert.key, allowHTTP1: true }, (_req, res) => {
-      held.push(res);
-      onHeld();
-    });
+    const { handler, held, holding } = holdResponses();
+    const server = http2.createSecureServer({ cert: cert.cert, key: cert.key, allowHTTP1: true }, handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));
     const { listener, target } = await served(server);
@@ -169,7 +166,7 @@ describe('serve(): listener.close()', function () {
     const body: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => body.push(chunk));
     const ended = once(stream, 'end');
-    await within(10_000, 'request reaching the server', new Promise<void>((resolve) => (onHeld = resolve)));
+    await holding(1);
     const goaway = once(session, 'goaway');
     const closed = listener.close(20_000);
     await within(2000, 'GOAWAY', goaway);
