@@ -11,7 +11,7 @@ import { createChannel } from '@vmrpc/transport';
 import type * as ConnectionModule from '../../packages/transport/dist/client/engine-connection.js';
 import { payload, sha256, within } from '../support/checks.js';
 import { HTTP2_ENGINES } from './engines.js';
-import { answerWhenComplete, clientStreamCall, connected, framed, identity, refuseWhenComplete, refusingServer, unaryCall, waitFor, type Outcome } from './refusing-server.js';
+import { answerWhenComplete, clientStreamCall, connected, framed, identity, refuseWhenComplete, refusingServer, unaryCall, waitFor, type Arrival, type Outcome } from './refusing-server.js';
 
 const require = createRequire(import.meta.url);
 const { EngineConnection } = require(join(dirname(require.resolve('@vmrpc/transport/package.json')), 'dist/client/engine-connection.js')) as typeof ConnectionModule;
@@ -114,6 +114,37 @@ for (const engine of HTTP2_ENGINES) {
       const outcome = await within(10_000, 'the call', unaryCall(clientOf(server.path, { 'grpc.per_rpc_retry_buffer_size': 10 * KiB }), payload(20 * KiB).data));
       expect(outcome.error?.code, outcome.error?.message).to.equal(grpc.status.UNAVAILABLE);
       expect(server.arrivals).to.have.length(1);
+    });
+
+    it('a call whose call credentials are being made when GOAWAY comes starts on the next connection', async () => {
+      let holdFirst: ((arrival: Arrival) => void) | undefined;
+      const firstHeld = new Promise<Arrival>((resolve) => (holdFirst = resolve));
+      server = await refusingServer((arrival) => (arrival.connection === 0 && arrival.index === 0 ? holdFirst!(arrival) : answerWhenComplete(arrival)));
+      const c = clientOf(server.path);
+      await connected(c);
+      const first = unaryCall(c, Buffer.from('first'));
+      const held = await within(5000, 'the first call at the server', firstHeld);
+      let credentialsAsked!: () => void;
+      const asked = new Promise<void>((resolve) => (credentialsAsked = resolve));
+      let giveCredentials!: () => void;
+      const given = new Promise<void>((resolve) => (giveCredentials = resolve));
+      const credentials = grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+        credentialsAsked();
+        void given.then(() => callback(null, new grpc.Metadata()));
+      });
+      const second = unaryCall(c, Buffer.from('second'), { credentials });
+      await within(5000, 'the call credentials asked', asked);
+      // GOAWAY with the first call still open, so the connection drains but stays; the PING's
+      // answer comes after the client has read the GOAWAY before it.
+      const session = held.stream.session!;
+      session.goaway(http2.constants.NGHTTP2_NO_ERROR, held.stream.id!);
+      await within(5000, 'the PING after the GOAWAY', new Promise<void>((resolve, reject) => session.ping((error) => (error ? reject(error) : resolve()))));
+      giveCredentials();
+      const outcome = await within(5000, 'the second call', second);
+      expect(outcome.error, outcome.error?.message).to.equal(undefined);
+      answerWhenComplete(held);
+      expect((await within(5000, 'the first call', first)).error).to.equal(undefined);
+      expect(server.arrivals.map((a) => [a.connection, a.index])).to.deep.equal([[0, 0], [1, 0]]);
     });
 
     it('a call refused twice ends with UNAVAILABLE (one retry per call)', async () => {

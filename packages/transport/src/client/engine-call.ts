@@ -150,7 +150,7 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
     }
   }
 
-  onReset(code: number, error: Error | undefined): void {
+  onReset(code: number): void {
     this.releaseWrites();
     if (this.statusDelivered) return;
     if (this.receivedStatus !== undefined) {
@@ -159,7 +159,8 @@ export class EngineCall extends CallBase<EngineStreamOpener> implements H2Stream
     }
     if (code === H2ErrorCode.REFUSED_STREAM && this.retryRefusedStream()) return;
     // A session that failed or closed under the call is a lost connection: UNAVAILABLE, not CANCELLED.
-    const lost = error !== undefined || this.connection!.isClosed;
+    // A stream error on a live session (a response header list past our bound) is the stream's own.
+    const lost = this.connection!.isClosed;
     const status = statusFromRstCode(code, lost ? this.transport.peer : undefined);
     this.endWithStatus({ ...status, metadata: new Metadata() });
   }

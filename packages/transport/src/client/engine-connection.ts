@@ -103,6 +103,9 @@ export class EngineConnection extends EventEmitter<ChannelConnectionEvents> impl
   }
 
   whenStreamFree(waiter: StreamSlotWaiter): void {
+    // Handed over as a GOAWAY came (a call whose call credentials were being made): no stream can
+    // start here any more, so it starts on the next connection, as node:http2's closed session does.
+    if (this.isClosed || this.session.draining) return waiter.streamSlotLost();
     // Requests beyond the server's limit would be refused (REFUSED_STREAM): hold them, as node:http2 does.
     if (this.slotWaiters.length === 0 && this.hasFreeSlot()) return waiter.startStream();
     this.slotWaiters.push(waiter);

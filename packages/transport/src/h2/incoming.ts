@@ -136,7 +136,8 @@ export class IncomingFrames implements FrameHandler {
     }
     if (stream.remoteEnded) throw new StreamError(streamId, H2ErrorCode.STREAM_CLOSED, `HEADERS frame on stream ${streamId} after its END_STREAM`);
     if (decoded.listSize > session.local.maxHeaderListSize) {
-      throw new StreamError(streamId, H2ErrorCode.PROTOCOL_ERROR, `header list on stream ${streamId} of ${decoded.listSize} bytes exceeds SETTINGS_MAX_HEADER_LIST_SIZE (${session.local.maxHeaderListSize})`);
+      // ENHANCE_YOUR_CALM, as nghttp2 resets it: a gRPC client reads it as RESOURCE_EXHAUSTED.
+      throw new StreamError(streamId, H2ErrorCode.ENHANCE_YOUR_CALM, `header list on stream ${streamId} of ${decoded.listSize} bytes exceeds SETTINGS_MAX_HEADER_LIST_SIZE (${session.local.maxHeaderListSize})`);
     }
     if (decoded.malformed !== undefined) {
       throw new StreamError(streamId, H2ErrorCode.PROTOCOL_ERROR, `malformed header list on stream ${streamId}: ${decoded.malformed}`);
