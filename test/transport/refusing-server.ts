@@ -122,7 +122,6 @@ export async function connected(client: grpc.Client): Promise<void> {
   await within(5000, 'the connection', new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 5000, (error) => (error ? reject(error) : resolve()))));
 }
 
-
 /** Resolves when `condition` holds after a stream arrives at `server` (event-based, no polling timer). */
 export function waitFor(condition: () => boolean, server: { arrivals: Arrival[] } | undefined): Promise<void> {
   return new Promise((resolve) => {

@@ -17,7 +17,7 @@ function grpcMessage(payload: Buffer): Buffer {
 }
 
 describe('h2 engine: a read inside an end-of-read delivery', () => {
-  it('tells every call its status once, in order, when a listener starts another read', async () => {
+  it('tells every call its status once, after its message, when a listener starts another read', async () => {
     // The server's bytes go to the client only when the test says so (`held` until then).
     let holding = false;
     const held: Buffer[] = [];

@@ -5,9 +5,9 @@
  * names of grpc-* headers. Decoding each again costs a native Buffer.toString (or a Huffman
  * decode) and a new string per field per call; a hit here costs a hash and a byte comparison.
  *
- * A fixed number of slots (128: a few KiB per decoder with the strings they hold), two candidates per string (the newer kept first):
- * the memory is bounded, and a value that never repeats (a timeout) displaces at most one string
- * from its pair of slots. A raw literal is checked against its text (latin1: one char per byte);
+ * A fixed number of slots (128: a few KiB per decoder with their strings), two candidates per
+ * string (the newer kept first): the memory is bounded, and a value that never repeats (a
+ * timeout) displaces at most one string from its pair of slots. A raw literal is checked against its text (latin1: one char per byte);
  * a Huffman one keeps a copy of its bytes in an array of its own (a slice of Buffer's shared pool
  * would keep the whole 8 KiB pool chunk alive for as long as the connection lives).
  */
