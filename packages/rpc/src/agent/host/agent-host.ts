@@ -11,7 +11,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
-import { checkTimerMs, MAX_TIMER_MS, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
+import { MAX_TIMER_MS, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
+import { positive, timerMs } from './option-checks';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
 import type { ServiceDescriptor } from '../../descriptor';
@@ -291,15 +292,4 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
     await this.links.drain(Math.max(0, graceMs - (Date.now() - started)));
     this.registry.clear();
   }
-}
-
-/** A duration that one Node timer holds (1 to 2^31-1 ms; ERR_OUT_OF_RANGE otherwise). */
-function timerMs(name: string, value: number | undefined, fallback: number): number {
-  return value === undefined ? fallback : checkTimerMs(`options.${name}`, value);
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`options.${name} must be a positive number (got ${String(value)})`);
-  return value;
 }
