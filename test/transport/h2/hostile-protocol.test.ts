@@ -40,13 +40,13 @@ describe('h2 engine: a hostile client bending HPACK, windows and stream ids', ()
     });
   }
 
-  it('a header list over maxHeaderListSize is refused (RST_STREAM REFUSED_STREAM) before a handler runs; the connection goes on', async () => {
+  it('a header list over maxHeaderListSize is reset (RST_STREAM ENHANCE_YOUR_CALM, not a retry-inviting REFUSED_STREAM) before a handler runs; the connection goes on', async () => {
     const setup = await hostileConnection({ settings: { maxHeaderListSize: 1024 } });
     // A literal without indexing: new name "x", a value of 2048 bytes (127 + 1 + 15 * 128) of 'a'.
     const big = Buffer.concat([REQUEST, Buffer.from([0x00, 0x01, 0x78, 0x7f, 0x81, 0x0f]), Buffer.alloc(2048, 0x61)]);
     setup.peer.socket.write(opening([rawFrame(0x1, END_HEADERS | END_STREAM, 1, big)]));
     const reset = await setup.peer.frame('RST_STREAM', (frame) => frame.type === 0x3 && frame.streamId === 1);
-    expect(reset.payload.readUInt32BE(0)).to.equal(H2ErrorCode.REFUSED_STREAM);
+    expect(reset.payload.readUInt32BE(0)).to.equal(H2ErrorCode.ENHANCE_YOUR_CALM);
     expect(setup.observed.handlers).to.have.length(0);
     await stillServing(setup);
   });

@@ -125,8 +125,10 @@ export class IncomingFrames implements FrameHandler {
         return this.refuse(streamId, H2ErrorCode.REFUSED_STREAM);
       }
       if (decoded.listSize > session.local.maxHeaderListSize || decoded.malformed !== undefined) {
-        // Refused before the owner sees it: a request it could not have served.
-        return this.refuse(streamId, decoded.malformed === undefined ? H2ErrorCode.REFUSED_STREAM : H2ErrorCode.PROTOCOL_ERROR);
+        // Reset before the owner sees it: a request it could not have served. Not REFUSED_STREAM,
+        // which invites a retry that would be refused again: ENHANCE_YOUR_CALM reads as
+        // RESOURCE_EXHAUSTED to a gRPC client, the code of metadata over a limit.
+        return this.refuse(streamId, decoded.malformed === undefined ? H2ErrorCode.ENHANCE_YOUR_CALM : H2ErrorCode.PROTOCOL_ERROR);
       }
       stream = session.openPeerStream(streamId);
       stream.gotHeaders = true;
