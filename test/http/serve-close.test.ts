@@ -50,6 +50,19 @@ describe('serve(): listener.close()', function () {
     return { listener, target };
   }
 
+  /** A keep-alive HTTPS/1.1 request held at `server` while the listener closes: it ends with Connection: close. */
+  async function closeDuringHttpsResponse(server: https.Server | http2.Http2SecureServer, ca: string | Buffer, held: HeldResponse[], holding: (count: number) => Promise<void>): Promise<void> {
+    const { listener, target } = await served(server);
+    const agent = new VmHttpsAgent({ target, ca, keepAlive: true });
+    cleanups.push(() => agent.destroy());
+    const reply = request('https://localhost/', { agent }, undefined, 10_000);
+    await holding(1);
+    const closed = listener.close(20_000);
+    held[0]!.end('done');
+    expect((await reply).headers.connection).to.equal('close');
+    await within(2000, 'close()', closed);
+  }
+
   function agentFor(target: string): VmHttpAgent {
     const agent = new VmHttpAgent({ target, keepAlive: true });
     cleanups.push(() => agent.destroy());
@@ -77,15 +90,7 @@ describe('serve(): listener.close()', function () {
     const cert = makeLocalhostCertificate();
     const { handler, held, holding } = holdResponses();
     const server = https.createServer({ cert: cert.cert, key: cert.key, keepAliveTimeout: 60_000 }, handler);
-    const { listener, target } = await served(server);
-    const agent = new VmHttpsAgent({ target, ca: cert.cert, keepAlive: true });
-    cleanups.push(() => agent.destroy());
-    const reply = request('https://localhost/', { agent }, undefined, 10_000);
-    await holding(1);
-    const closed = listener.close(20_000);
-    held[0]!.end('done');
-    expect((await reply).headers.connection).to.equal('close');
-    await within(2000, 'close()', closed);
+    await closeDuringHttpsResponse(server, cert.cert, held, holding);
   });
 
   it('HTTP/1.1 on an HTTP/2 server with allowHTTP1: a keep-alive response in progress carries Connection: close', async function () {
@@ -96,15 +101,7 @@ describe('serve(): listener.close()', function () {
     // Also on TCP: close() must then end its own connections itself (the server keeps listening).
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const { listener, target } = await served(server);
-    const agent = new VmHttpsAgent({ target, ca: cert.cert, keepAlive: true });
-    cleanups.push(() => agent.destroy());
-    const reply = request('https://localhost/', { agent }, undefined, 10_000);
-    await holding(1);
-    const closed = listener.close(20_000);
-    held[0]!.end('done');
-    expect((await reply).headers.connection).to.equal('close');
-    await within(2000, 'close()', closed);
+    await closeDuringHttpsResponse(server, cert.cert, held, holding);
   });
 
   it('close(Infinity) lets a request finish however long it takes, with no timer', async function () {
