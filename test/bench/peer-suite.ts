@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { measureLatency, startAgentBench, type AgentJob } from './agent/agent-rows.js';
+import { measureLatency, startAgentBench, warmJit, type AgentJob } from './agent/agent-rows.js';
 import { measureMemory } from './agent/memory-rows.js';
 import { Comparisons, type ComparisonRow } from './comparison.js';
 import { buildCPeer, measureRawPeer, rawPeers, STREAM_BYTES } from './peers/raw-rows.js';
@@ -50,6 +50,15 @@ export async function runPeerSuite(options: { vsock: boolean; rounds: number; lo
     const jobs = (agents: { jobs: AgentJob[] }): AgentJob[] => agents.jobs.filter((job) => wanted(job.what));
     const agents = await startAgentBench(dir, options.vsock, !missing.includes('qemu-ga'));
     try {
+      for (const job of jobs(agents).filter((one) => one.jitCalls !== undefined)) {
+        const curve = await warmJit(job);
+        const ms = (us: number[]): string => us.map((one) => (one / 1000).toFixed(2)).join(' ');
+        options.log(`JIT warm-up, ${job.what}, p50 ms per ${curve.chunk} calls: ${OURS} ${ms(curve.oursP50Us)}${curve.qgaP50Us.length > 0 ? `; ${QGA} ${ms(curve.qgaP50Us)}` : ''}`);
+        const spec = { unit: 'ms', higherIsBetter: false, baselines: [QGA] };
+        const first = `${job.what}, p50 of the first ${curve.chunk} calls (cold)`;
+        if (curve.qgaP50Us.length > 0) comparisons.add({ what: first, ...spec }, QGA, curve.qgaP50Us[0]! / 1000);
+        comparisons.add({ what: first, ...spec }, OURS, curve.oursP50Us[0]! / 1000);
+      }
       for (let round = 1; round <= options.rounds; round++) {
         for (const peer of rotated(peers, round)) {
           const figures = await measureRawPeer(peer, dir);

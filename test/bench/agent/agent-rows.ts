@@ -29,6 +29,12 @@ export interface AgentJob {
   calls: number;
   /** Batches scaled to the job: a command takes 5-10 times as long as a ping under TCG. */
   warmUp: WarmUp;
+  /**
+   * Calls each side makes once, before the first round, in alternating chunks (warmJit): under
+   * TCG V8 is still tiering a short call's path up in both Node processes 10,000-20,000 calls in
+   * (docs/benchmarks.md, "The JIT's warm-up"), which the per-round warm-up cannot tell from noise.
+   */
+  jitCalls?: number;
   /** Absent when qemu-ga is not installed. */
   qga: (() => Promise<unknown>) | undefined;
   ours: () => Promise<unknown>;
@@ -102,11 +108,11 @@ export async function startAgentBench(dir: string, vsock: boolean, withQga: bool
   const guest = host.agent('bench-guest').client(GuestService);
 
   const jobs: AgentJob[] = [
-    // Short calls warm up in batches as long as the measurement (V8 is still tiering the call
-    // path up hundreds of calls in: tail-probe.ts), and measure enough calls that p99 is not
-    // the second-worst sample (docs/benchmarks.md, "The tiny call's tail").
-    { what: 'tiny host->guest call', calls: 600, warmUp: { batch: 150, tolerance: 0.1, maxBatches: 10 }, qga: viaQga((client) => client.execute('guest-ping')), ours: () => echo.say({ message: 'x' }, CALL_OPTIONS) },
-    { what: 'system info', calls: 200, warmUp: { batch: 50, tolerance: 0.1, maxBatches: 8 }, qga: viaQga((client) => client.execute('guest-get-osinfo')), ours: () => guest.systemInfo({}, CALL_OPTIONS) },
+    // Short calls first warm the JIT up (jitCalls), then warm up per round in batches as long as
+    // the measurement, and measure enough calls that p99 is not the second-worst sample
+    // (docs/benchmarks.md, "The JIT's warm-up" and "The tiny call's tail").
+    { what: 'tiny host->guest call', calls: 600, warmUp: { batch: 150, tolerance: 0.1, maxBatches: 10 }, jitCalls: 20_000, qga: viaQga((client) => client.execute('guest-ping')), ours: () => echo.say({ message: 'x' }, CALL_OPTIONS) },
+    { what: 'system info', calls: 200, warmUp: { batch: 50, tolerance: 0.1, maxBatches: 8 }, jitCalls: 4_000, qga: viaQga((client) => client.execute('guest-get-osinfo')), ours: () => guest.systemInfo({}, CALL_OPTIONS) },
     {
       what: 'run /bin/true to completion',
       calls: 30,
@@ -143,6 +149,26 @@ export async function startAgentBench(dir: string, vsock: boolean, withQga: bool
       for (const started of processes) started.child.kill('SIGTERM');
     },
   };
+}
+
+/** p50 in microseconds of each chunk of a side's JIT warm-up, in order. */
+export interface JitWarmUp {
+  chunk: number;
+  qgaP50Us: number[];
+  oursP50Us: number[];
+}
+
+/**
+ * Makes `job.jitCalls` calls on each side, alternating chunks of `chunk` calls so that both sides
+ * warm up under the same load; the chunks' p50s show the curve (the first chunk is the cold cost).
+ */
+export async function warmJit(job: AgentJob, chunk = 1000): Promise<JitWarmUp> {
+  const curve: JitWarmUp = { chunk, qgaP50Us: [], oursP50Us: [] };
+  for (let done = 0; done < (job.jitCalls ?? 0); done += chunk) {
+    if (job.qga !== undefined) curve.qgaP50Us.push(percentile(await timeMany(job.qga, chunk), 50));
+    curve.oursP50Us.push(percentile(await timeMany(job.ours, chunk), 50));
+  }
+  return curve;
 }
 
 /** Warm-up until steady, then `calls` sequential calls. */
