@@ -41,13 +41,22 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/**
+ * `value[key]` when it is the value's own: a field named like an Object.prototype member
+ * (`constructor`, `toString`, `valueOf`) left out of a plain object would read the prototype's.
+ */
+export const ownValue = (value: Record<string, unknown>, key: string): unknown => (hasOwn(value, key) ? value[key] : undefined);
+
+/** Whether a read of `key` from a plain object can reach Object.prototype. */
+export const isPrototypeKey = (key: string): boolean => key in Object.prototype;
+
 /** A oneof's `{ $case, <member> }` to its member field on the wire. */
 function oneofToWire(type: Type, oneof: OneofPlan, value: Record<string, unknown>, out: Record<string, unknown>): void {
-  const choice = value[oneof.group];
+  const choice = ownValue(value, oneof.group);
   if (!isRecord(choice) || typeof choice.$case !== 'string') return;
   const plan = oneof.members.find((member) => member.name === choice.$case);
   if (plan === undefined) throw new TypeError(`${type.fullName.slice(1)}.${oneof.group}: no member named ${choice.$case}`);
-  const item = choice[choice.$case];
+  const item = ownValue(choice, choice.$case);
   // A chosen member with no value is sent as its default, so the choice survives the trip.
   out[plan.name] = item === undefined || item === null ? defaultOf(type, plan.name) : plan.toWire(item);
 }
@@ -75,7 +84,8 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
   const fromWire: string[] = ['const out = {};'];
   plain.forEach((plan, index) => {
     const key = JSON.stringify(plan.name);
-    toWire.push(`item = value[${key}];`);
+    // Only names Object.prototype also has pay for the own-property check.
+    toWire.push(isPrototypeKey(plan.name) ? `item = ownValue(value, ${key});` : `item = value[${key}];`);
     const present = plan.nullable ? 'item !== undefined' : 'item !== undefined && item !== null';
     if (plan.identity) toWire.push(`if (${present}) out[${key}] = item;`);
     else toWire.push(`if (${present}) { wire = plans[${index}].toWire(item); if (wire !== undefined) out[${key}] = wire; }`);
@@ -97,7 +107,8 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     'hasOwn',
     'oneofToWire',
     'oneofFromWire',
+    'ownValue',
     `return { toWire(value) { ${toWire.join('\n')} }, fromWire(message) { ${fromWire.join('\n')} } };`,
-  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire) => Converter;
-  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire);
+  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire, ownOf: typeof ownValue) => Converter;
+  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire, ownValue);
 }
