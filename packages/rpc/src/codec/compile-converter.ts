@@ -20,6 +20,8 @@ export interface FieldPlan {
   tracked: boolean;
   /** A google.protobuf.Value field, where null is a value (JSON null), not an absence. */
   nullable: boolean;
+  /** A proto2 `required` field: encoding a value without it is an error. */
+  required?: boolean;
 }
 
 export interface Converter {
@@ -72,6 +74,10 @@ function oneofFromWire(oneof: OneofPlan, message: Record<string, unknown>, out: 
   }
 }
 
+function missingRequired(type: Type, fieldName: string): TypeError {
+  return new TypeError(`${type.fullName.slice(1)}.${fieldName} is a proto2 required field and is missing; set it (a message without it cannot be encoded)`);
+}
+
 function defaultOf(type: Type, fieldName: string): unknown {
   const field = type.fields[fieldName]!;
   if (field.resolvedType instanceof Type) return {};
@@ -87,8 +93,9 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     // Only names Object.prototype also has pay for the own-property check.
     toWire.push(isPrototypeKey(plan.name) ? `item = ownValue(value, ${key});` : `item = value[${key}];`);
     const present = plan.nullable ? 'item !== undefined' : 'item !== undefined && item !== null';
-    if (plan.identity) toWire.push(`if (${present}) out[${key}] = item;`);
-    else toWire.push(`if (${present}) { wire = plans[${index}].toWire(item); if (wire !== undefined) out[${key}] = wire; }`);
+    const absent = plan.required === true ? ` else throw missingRequired(type, ${key});` : '';
+    if (plan.identity) toWire.push(`if (${present}) out[${key}] = item;${absent}`);
+    else toWire.push(`if (${present}) { wire = plans[${index}].toWire(item); if (wire !== undefined) out[${key}] = wire; }${absent}`);
     const read = plan.identity ? `message[${key}]` : `plans[${index}].fromWire(message[${key}])`;
     if (plan.tracked) fromWire.push(`if (hasOwn(message, ${key}) && message[${key}] != null) out[${key}] = ${read};`);
     else fromWire.push(`out[${key}] = ${read};`);
@@ -108,7 +115,8 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     'oneofToWire',
     'oneofFromWire',
     'ownValue',
+    'missingRequired',
     `return { toWire(value) { ${toWire.join('\n')} }, fromWire(message) { ${fromWire.join('\n')} } };`,
-  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire, ownOf: typeof ownValue) => Converter;
-  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire, ownValue);
+  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire, ownOf: typeof ownValue, missing: typeof missingRequired) => Converter;
+  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire, ownValue, missingRequired);
 }

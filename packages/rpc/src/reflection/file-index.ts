@@ -9,7 +9,7 @@ import { Enum, Type } from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { reflectionTypeOf } from '../codec/message-type';
 import type { ServiceDescriptor } from '../descriptor';
-import { enumDescriptor, messageDescriptor, referencedTypes, type DescriptorObject } from './descriptor-proto';
+import { enumDescriptor, messageDescriptor, referencedTypes, syntaxOf, type DescriptorObject } from './descriptor-proto';
 
 /** One RPC as reflection describes it. */
 export interface ReflectedMethod {
@@ -88,6 +88,8 @@ function fileNameFor(packageName: string, topLevelName: string): string {
 interface FileContent {
   readonly name: string;
   readonly packageName: string;
+  /** The syntax of its types' source files (set by the first type; a file of services only is proto3). */
+  syntax?: 'proto2' | 'proto3';
   readonly types: Map<string, Type | Enum>;
   readonly services: ReflectedService[];
   readonly dependencies: Set<string>;
@@ -140,13 +142,21 @@ export class FileIndex {
     return this.typeNames.has(typeName);
   }
 
-  private fileFor(packageName: string, topLevelName: string): FileContent {
-    const name = fileNameFor(packageName, topLevelName);
+  /**
+   * The file of a package's services or (with `syntax`) types. A package with proto2 and proto3
+   * types (from two .proto files) gets a second file for the syntax its first file does not have,
+   * `<package>.proto2.proto` or `<package>.proto3.proto`: the syntax is per file.
+   */
+  private fileFor(packageName: string, topLevelName: string, syntax?: 'proto2' | 'proto3'): FileContent {
+    let name = fileNameFor(packageName, topLevelName);
+    const first = this.files.get(name);
+    if (syntax !== undefined && first?.syntax !== undefined && first.syntax !== syntax) name = `${name.slice(0, -'.proto'.length)}.${syntax}.proto`;
     let file = this.files.get(name);
     if (file === undefined) {
       file = { name, packageName, types: new Map(), services: [], dependencies: new Set() };
       this.files.set(name, file);
     }
+    file.syntax ??= syntax;
     return file;
   }
 
@@ -160,7 +170,7 @@ export class FileIndex {
     const fullName = top.fullName.slice(1);
     const known = this.symbols.get(fullName);
     if (known !== undefined) return known;
-    const file = this.fileFor(packageOf(fullName), top.name);
+    const file = this.fileFor(packageOf(fullName), top.name, syntaxOf(top));
     file.types.set(fullName, top);
     this.addSymbols(top, file.name);
     if (top instanceof Type) for (const referenced of referencedTypes(top)) this.dependOn(file, this.addType(referenced));
@@ -195,7 +205,7 @@ export class FileIndex {
             ...(method.serverStreaming ? { serverStreaming: true } : {}),
           })),
         })),
-        syntax: 'proto3',
+        syntax: file.syntax ?? 'proto3',
       };
       if (file.packageName !== '') proto.package = file.packageName;
       bytes = Buffer.from(FileDescriptorProto.encode(FileDescriptorProto.fromObject(proto)).finish());
