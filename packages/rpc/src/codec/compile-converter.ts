@@ -63,15 +63,33 @@ function oneofToWire(type: Type, oneof: OneofPlan, value: Record<string, unknown
   out[plan.name] = item === undefined || item === null ? defaultOf(type, plan.name) : plan.toWire(item);
 }
 
-/** The member set on the wire, as `{ $case, <member> }` (the first one present). */
+/**
+ * The member set on the wire, as `{ $case, <member> }`. Two members on the wire (a peer's merge of
+ * two messages): the last one wins, as the protobuf spec says. protobufjs keeps both; its decoder
+ * assigns fields in wire order to a fresh object, so the member whose own key comes last is the
+ * one first seen last (a member seen again after another keeps its first place).
+ */
 function oneofFromWire(oneof: OneofPlan, message: Record<string, unknown>, out: Record<string, unknown>): void {
+  let chosen: FieldPlan | undefined;
   for (const plan of oneof.members) {
-    const item = message[plan.name];
-    if (hasOwn(message, plan.name) && item != null) {
-      out[oneof.group] = { $case: plan.name, [plan.name]: plan.fromWire(item) };
-      return;
+    if (!hasOwn(message, plan.name) || message[plan.name] == null) continue;
+    if (chosen !== undefined) {
+      chosen = lastOnWire(oneof, message);
+      break;
     }
+    chosen = plan;
   }
+  if (chosen !== undefined) out[oneof.group] = { $case: chosen.name, [chosen.name]: chosen.fromWire(message[chosen.name]) };
+}
+
+/** Of two or more members present, the one last on the wire (rare: only for such messages). */
+function lastOnWire(oneof: OneofPlan, message: Record<string, unknown>): FieldPlan | undefined {
+  let last: FieldPlan | undefined;
+  for (const key of Object.keys(message)) {
+    if (message[key] == null) continue;
+    last = oneof.members.find((member) => member.name === key) ?? last;
+  }
+  return last;
 }
 
 function missingRequired(type: Type, fieldName: string): TypeError {
