@@ -50,8 +50,9 @@ describe('vmrpc-gen: names that meet in one file', function () {
     );
   });
 
-  it('the committed code generated from test/rpc/protos/vmrpc/edge is current', function () {
-    const files = generate({ inputs: [path.join(PROTOS, 'vmrpc/edge')], includeDirs: [path.join(REPO, 'protos'), PROTOS] });
+  it('the committed code generated from test/rpc/protos/vmrpc (edge, legacy) is current', function () {
+    const files = generate({ inputs: [path.join(PROTOS, 'vmrpc/edge'), path.join(PROTOS, 'vmrpc/legacy')], includeDirs: [path.join(REPO, 'protos'), PROTOS] });
+    expect(files.map((file) => file.path)).to.deep.equal(['vmrpc/edge/v1/keywords.ts', 'vmrpc/legacy/v1/legacy.ts']);
     for (const file of files) expect(fs.readFileSync(path.join(REPO, 'test/rpc/generated', file.path), 'utf8'), file.path).to.equal(file.content);
   });
 });
