@@ -13,7 +13,7 @@ const descriptorFile = defineFile({
   nested: {
     d: {
       nested: {
-        File: { fields: { name: { type: 'string', id: 1 }, messageType: { rule: 'repeated', type: 'Message', id: 4 }, syntax: { type: 'string', id: 12 } } },
+        File: { fields: { name: { type: 'string', id: 1 }, dependency: { rule: 'repeated', type: 'string', id: 3 }, messageType: { rule: 'repeated', type: 'Message', id: 4 }, syntax: { type: 'string', id: 12 } } },
         Message: {
           fields: {
             name: { type: 'string', id: 1 },
@@ -50,7 +50,7 @@ interface Message {
   nestedType: Message[];
   extensionRange: Array<{ start: number; end: number }>;
 }
-const FileDescriptor = descriptorFile.message<{ name: string; messageType: Message[]; syntax: string }>('d.File');
+const FileDescriptor = descriptorFile.message<{ name: string; dependency: string[]; messageType: Message[]; syntax: string }>('d.File');
 
 describe('server reflection of proto2 types', function () {
   let server: RpcServer;
@@ -107,5 +107,49 @@ describe('server reflection of proto2 types', function () {
     expect(result.stderr).to.equal('');
     expect(result.code).to.equal(0);
     expect(JSON.parse(result.stdout.toString())).to.deep.include({ id: 'x', count: 7, result: { url: 'u' } });
+  });
+
+  it('serves a package with proto2 and proto3 types as two files, each with its syntax', async function () {
+    // Two .proto files of one package: Old (proto2) and New (proto3).
+    const mixed = defineFile({
+      nested: {
+        mix: {
+          nested: {
+            Old: { edition: 'proto2', fields: { id: { rule: 'required', type: 'string', id: 1 } } },
+            New: { fields: { old: { type: 'Old', id: 1 } } },
+          },
+        },
+      },
+    });
+    const Old = mixed.message<{ id: string }>('mix.Old');
+    const New = mixed.message<{ old?: { id: string } }>('mix.New');
+    const mixServer = createServer();
+    mixServer.add({ get: mixed.unary('mix.Mix', 'Get', Old, New) }, { get: (request) => ({ old: request }) });
+    const mixTarget = `unix:${socketPath('reflection-mixed')}`;
+    await mixServer.listen(mixTarget);
+    const client = createClient(ServerReflectionService, mixTarget);
+    try {
+      const filesOf = async (symbol: string): Promise<Array<{ name: string; syntax: string; types: string[]; dependency: string[] }>> => {
+        for await (const response of client.serverReflectionInfo([{ messageRequest: { $case: 'fileContainingSymbol', fileContainingSymbol: symbol } }], { timeoutMs: 10_000 })) {
+          if (response.messageResponse?.$case !== 'fileDescriptorResponse') throw new Error(`unexpected answer ${JSON.stringify(response.messageResponse)}`);
+          return response.messageResponse.fileDescriptorResponse.fileDescriptorProto.map((bytes) => {
+            const file = FileDescriptor.decode(bytes);
+            return { name: file.name, syntax: file.syntax, types: file.messageType.map((message) => message.name), dependency: file.dependency };
+          });
+        }
+        throw new Error('no answer');
+      };
+      const service = await filesOf('mix.Mix');
+      // The service's file, then its imports (depth first); New imports Old, nothing imports the service's file.
+      expect(service).to.deep.equal([
+        { name: 'mix.proto', syntax: 'proto3', types: [], dependency: ['mix.proto2.proto', 'mix.proto3.proto'] },
+        { name: 'mix.proto2.proto', syntax: 'proto2', types: ['Old'], dependency: [] },
+        { name: 'mix.proto3.proto', syntax: 'proto3', types: ['New'], dependency: ['mix.proto2.proto'] },
+      ]);
+      expect(await filesOf('mix.New')).to.deep.equal([service[2], service[1]]);
+    } finally {
+      closeClient(client);
+      await mixServer.close(0);
+    }
   });
 });

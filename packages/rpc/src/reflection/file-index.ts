@@ -101,12 +101,15 @@ export class FileIndex {
   private readonly symbols = new Map<string, string>();
   private readonly encoded = new Map<string, Buffer>();
   private readonly typeNames = new Set<string>();
+  /** The syntaxes of the source files of each package's types (two: the package is served as two files). */
+  private readonly syntaxes = new Map<string, Set<'proto2' | 'proto3'>>();
   readonly serviceNames: readonly string[];
 
   constructor(services: readonly ReflectedService[]) {
     const byName = new Map<string, ReflectedService>();
     for (const service of services) if (!byName.has(service.fullName)) byName.set(service.fullName, service);
     this.serviceNames = [...byName.keys()].sort();
+    this.collectSyntaxes(byName.values());
     for (const service of byName.values()) {
       const file = this.fileFor(packageOf(service.fullName), service.fullName.slice(packageOf(service.fullName).length + 1));
       file.services.push(service);
@@ -143,14 +146,13 @@ export class FileIndex {
   }
 
   /**
-   * The file of a package's services or (with `syntax`) types. A package with proto2 and proto3
-   * types (from two .proto files) gets a second file for the syntax its first file does not have,
-   * `<package>.proto2.proto` or `<package>.proto3.proto`: the syntax is per file.
+   * The file of a package's services or (with `syntax`) types. A package with types from a proto2
+   * and a proto3 file has its types in `<package>.proto2.proto` and `<package>.proto3.proto` (the
+   * syntax is per file), its services in `<package>.proto`, importing them: no import cycle.
    */
   private fileFor(packageName: string, topLevelName: string, syntax?: 'proto2' | 'proto3'): FileContent {
     let name = fileNameFor(packageName, topLevelName);
-    const first = this.files.get(name);
-    if (syntax !== undefined && first?.syntax !== undefined && first.syntax !== syntax) name = `${name.slice(0, -'.proto'.length)}.${syntax}.proto`;
+    if (syntax !== undefined && (this.syntaxes.get(packageName)?.size ?? 0) > 1) name = `${name.slice(0, -'.proto'.length)}.${syntax}.proto`;
     let file = this.files.get(name);
     if (file === undefined) {
       file = { name, packageName, types: new Map(), services: [], dependencies: new Set() };
@@ -158,6 +160,21 @@ export class FileIndex {
     }
     file.syntax ??= syntax;
     return file;
+  }
+
+  private collectSyntaxes(services: Iterable<ReflectedService>): void {
+    const seen = new Set<Type | Enum>();
+    const visit = (type: Type | Enum): void => {
+      const top = topLevel(type);
+      if (seen.has(top)) return;
+      seen.add(top);
+      const packageName = packageOf(top.fullName.slice(1));
+      let syntaxes = this.syntaxes.get(packageName);
+      if (syntaxes === undefined) this.syntaxes.set(packageName, (syntaxes = new Set()));
+      syntaxes.add(syntaxOf(top));
+      if (top instanceof Type) for (const referenced of referencedTypes(top)) visit(referenced);
+    };
+    for (const service of services) for (const method of service.methods) for (const type of [method.requestType, method.responseType]) visit(type);
   }
 
   private dependOn(file: FileContent, dependency: string): void {
