@@ -42,9 +42,39 @@ function restoreMapFields(namespace: Namespace): void {
   }
 }
 
+const TYPE_GROUP = 10;
+
+interface MessageDescriptor {
+  name?: string;
+  field?: Array<{ name?: string; type?: number; typeName?: string }>;
+  nestedType?: MessageDescriptor[];
+}
+
+/**
+ * fromDescriptor() ignores TYPE_GROUP, and resolves each field's features (whether it is encoded
+ * delimited, as a group) before this can say so: the group is marked on its type, and on the
+ * field's resolved features, which protobufjs keeps in `_features`.
+ */
+function markGroups(root: Root, scope: string, messages: readonly MessageDescriptor[]): void {
+  for (const message of messages) {
+    const name = `${scope}.${message.name ?? ''}`;
+    for (const field of message.field ?? []) {
+      if (field.type !== TYPE_GROUP || !field.typeName || !field.name) continue;
+      (root.lookupType(field.typeName) as Type & { group?: boolean }).group = true;
+      const features = (root.lookupType(name).fields[field.name] as unknown as { _features?: Record<string, unknown> })._features;
+      if (features !== undefined) features.message_encoding = 'DELIMITED';
+    }
+    markGroups(root, name, message.nestedType ?? []);
+  }
+}
+
 /** A resolved Root of `files`, which must include every file they import. */
 export function rootFromFileDescriptors(files: readonly FileDescriptor[]): Root {
   const root = RootWithDescriptors.fromDescriptor({ file: files });
   restoreMapFields(root);
+  for (const file of files) {
+    const { package: packageName, messageType } = file as { package?: string; messageType?: MessageDescriptor[] };
+    markGroups(root, packageName ? `.${packageName}` : '', messageType ?? []);
+  }
   return root;
 }

@@ -42,9 +42,19 @@ export function mergeCallOptions(defaults: CallOptions | undefined, options: Cal
   return merged;
 }
 
+/** A RangeError (code ERR_OUT_OF_RANGE) for a deadline option that is not a time. */
+function badDeadline(what: string, value: unknown): RangeError {
+  const error = new RangeError(`${what} (got ${value instanceof Date ? 'an invalid Date' : String(value)}); leave it out for no deadline`);
+  return Object.assign(error, { code: 'ERR_OUT_OF_RANGE' });
+}
+
 function deadlineOf(options: CallOptions): number | undefined {
   const absolute = options.deadline === undefined ? undefined : options.deadline instanceof Date ? options.deadline.getTime() : options.deadline;
-  const relative = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+  // NaN (an invalid Date, a failed computation) would mean no deadline at all: refused instead.
+  if (absolute !== undefined && (typeof absolute !== 'number' || Number.isNaN(absolute))) throw badDeadline('deadline must be a valid Date or a number of ms since the epoch', options.deadline);
+  const timeoutMs = options.timeoutMs;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs))) throw badDeadline('timeoutMs must be a number of milliseconds', timeoutMs);
+  const relative = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   if (absolute === undefined) return relative;
   if (relative === undefined) return absolute;
   return Math.min(absolute, relative);

@@ -6,7 +6,8 @@
  * call's error carries the caller's stack ("for call at"), cancellation is CANCELLED "Cancelled on
  * client".
  */
-import { status, type ChannelInterface, type Metadata, type StatusObject } from '@grpc/grpc-js';
+import { Metadata, status, type ChannelInterface, type StatusObject } from '@grpc/grpc-js';
+import { RpcError } from '../errors';
 import type { CallOptions } from './call-options';
 import { prepareCall } from './call-options';
 
@@ -37,7 +38,13 @@ function isDiscarding(call: ChannelCall): call is ChannelCall & { discardRespons
 /** Creates and starts a call of `path` on `channel` with the options' deadline and metadata. */
 export function startChannelCall(channel: ChannelInterface, path: string, options: CallOptions, listener: CallListener): ChannelCall {
   const { metadata, options: grpcOptions } = prepareCall(options);
-  const call = channel.createCall(path, grpcOptions.deadline ?? Infinity, undefined, null, undefined);
+  let call: ChannelCall;
+  try {
+    call = channel.createCall(path, grpcOptions.deadline ?? Infinity, undefined, null, undefined);
+  } catch (error) {
+    // grpc-js's channels and ours throw a plain Error once closed: a call fails with a status, as any other.
+    throw new RpcError(status.CANCELLED, `${reasonOf(error)} (the client or its channel was closed)`, new Metadata(), { cause: error });
+  }
   // Our channel's calls skip response metadata nobody reads (any other call has no such method).
   if (options.onHeader === undefined && options.onTrailer === undefined && isDiscarding(call)) call.discardResponseMetadata();
   call.start(metadata, listener);

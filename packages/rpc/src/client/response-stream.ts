@@ -56,7 +56,13 @@ export class ResponseStream<Res> implements AsyncIterableIterator<Res>, CallList
         this.finished = true;
         return Promise.reject(abortedError(signal));
       }
-      this.start();
+      try {
+        this.start();
+      } catch (error) {
+        // A bad deadline option, a closed client: the first next() rejects, once.
+        this.finished = true;
+        return Promise.reject(error);
+      }
     }
     if (this.queue.length > 0) {
       const value = this.queue.shift()!;

@@ -20,6 +20,8 @@ export interface FieldPlan {
   tracked: boolean;
   /** A google.protobuf.Value field, where null is a value (JSON null), not an absence. */
   nullable: boolean;
+  /** A proto2 `required` field: encoding a value without it is an error. */
+  required?: boolean;
 }
 
 export interface Converter {
@@ -41,26 +43,57 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/**
+ * `value[key]` when it is the value's own: a field named like an Object.prototype member
+ * (`constructor`, `toString`, `valueOf`) left out of a plain object would read the prototype's.
+ */
+export const ownValue = (value: Record<string, unknown>, key: string): unknown => (hasOwn(value, key) ? value[key] : undefined);
+
+/** Whether a read of `key` from a plain object can reach Object.prototype. */
+export const isPrototypeKey = (key: string): boolean => key in Object.prototype;
+
 /** A oneof's `{ $case, <member> }` to its member field on the wire. */
 function oneofToWire(type: Type, oneof: OneofPlan, value: Record<string, unknown>, out: Record<string, unknown>): void {
-  const choice = value[oneof.group];
+  const choice = ownValue(value, oneof.group);
   if (!isRecord(choice) || typeof choice.$case !== 'string') return;
   const plan = oneof.members.find((member) => member.name === choice.$case);
   if (plan === undefined) throw new TypeError(`${type.fullName.slice(1)}.${oneof.group}: no member named ${choice.$case}`);
-  const item = choice[choice.$case];
+  const item = ownValue(choice, choice.$case);
   // A chosen member with no value is sent as its default, so the choice survives the trip.
   out[plan.name] = item === undefined || item === null ? defaultOf(type, plan.name) : plan.toWire(item);
 }
 
-/** The member set on the wire, as `{ $case, <member> }` (the first one present). */
+/**
+ * The member set on the wire, as `{ $case, <member> }`. Two members on the wire (a peer's merge of
+ * two messages): the last one wins, as the protobuf spec says. protobufjs keeps both; its decoder
+ * assigns fields in wire order to a fresh object, so the member whose own key comes last is the
+ * one first seen last (a member seen again after another keeps its first place).
+ */
 function oneofFromWire(oneof: OneofPlan, message: Record<string, unknown>, out: Record<string, unknown>): void {
+  let chosen: FieldPlan | undefined;
   for (const plan of oneof.members) {
-    const item = message[plan.name];
-    if (hasOwn(message, plan.name) && item != null) {
-      out[oneof.group] = { $case: plan.name, [plan.name]: plan.fromWire(item) };
-      return;
+    if (!hasOwn(message, plan.name) || message[plan.name] == null) continue;
+    if (chosen !== undefined) {
+      chosen = lastOnWire(oneof, message);
+      break;
     }
+    chosen = plan;
   }
+  if (chosen !== undefined) out[oneof.group] = { $case: chosen.name, [chosen.name]: chosen.fromWire(message[chosen.name]) };
+}
+
+/** Of two or more members present, the one last on the wire (rare: only for such messages). */
+function lastOnWire(oneof: OneofPlan, message: Record<string, unknown>): FieldPlan | undefined {
+  let last: FieldPlan | undefined;
+  for (const key of Object.keys(message)) {
+    if (message[key] == null) continue;
+    last = oneof.members.find((member) => member.name === key) ?? last;
+  }
+  return last;
+}
+
+function missingRequired(type: Type, fieldName: string): TypeError {
+  return new TypeError(`${type.fullName.slice(1)}.${fieldName} is a proto2 required field and is missing; set it (a message without it cannot be encoded)`);
 }
 
 function defaultOf(type: Type, fieldName: string): unknown {
@@ -75,10 +108,12 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
   const fromWire: string[] = ['const out = {};'];
   plain.forEach((plan, index) => {
     const key = JSON.stringify(plan.name);
-    toWire.push(`item = value[${key}];`);
+    // Only names Object.prototype also has pay for the own-property check.
+    toWire.push(isPrototypeKey(plan.name) ? `item = ownValue(value, ${key});` : `item = value[${key}];`);
     const present = plan.nullable ? 'item !== undefined' : 'item !== undefined && item !== null';
-    if (plan.identity) toWire.push(`if (${present}) out[${key}] = item;`);
-    else toWire.push(`if (${present}) { wire = plans[${index}].toWire(item); if (wire !== undefined) out[${key}] = wire; }`);
+    const absent = plan.required === true ? ` else throw missingRequired(type, ${key});` : '';
+    if (plan.identity) toWire.push(`if (${present}) out[${key}] = item;${absent}`);
+    else toWire.push(`if (${present}) { wire = plans[${index}].toWire(item); if (wire !== undefined) out[${key}] = wire; }${absent}`);
     const read = plan.identity ? `message[${key}]` : `plans[${index}].fromWire(message[${key}])`;
     if (plan.tracked) fromWire.push(`if (hasOwn(message, ${key}) && message[${key}] != null) out[${key}] = ${read};`);
     else fromWire.push(`out[${key}] = ${read};`);
@@ -97,7 +132,9 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     'hasOwn',
     'oneofToWire',
     'oneofFromWire',
+    'ownValue',
+    'missingRequired',
     `return { toWire(value) { ${toWire.join('\n')} }, fromWire(message) { ${fromWire.join('\n')} } };`,
-  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire) => Converter;
-  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire);
+  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire, ownOf: typeof ownValue, missing: typeof missingRequired) => Converter;
+  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire, ownValue, missingRequired);
 }

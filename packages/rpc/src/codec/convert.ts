@@ -176,7 +176,7 @@ function planField(field: Field): FieldPlan {
     };
   }
   const tracked = field.resolvedType instanceof Type || field.partOf !== null;
-  return { name, tracked, toWire, fromWire, identity, nullable: field.resolvedType?.fullName === '.google.protobuf.Value' };
+  return { name, tracked, toWire, fromWire, identity, nullable: field.resolvedType?.fullName === '.google.protobuf.Value', required: field.required };
 }
 
 /** A oneof that is a real choice (not the synthetic one behind a proto3 `optional`). */

@@ -92,8 +92,14 @@ export function timestampToDate(timestamp: Partial<Timestamp>): Date {
 
 /** A Duration of a number of milliseconds. */
 export function durationFromMillis(ms: number): Duration {
-  const seconds = Math.trunc(ms / 1000);
-  return { seconds: BigInt(seconds), nanos: Math.round((ms - seconds * 1000) * 1_000_000) };
+  let seconds = Math.trunc(ms / 1000);
+  let nanos = Math.round((ms - seconds * 1000) * 1_000_000);
+  // Rounding can reach a whole second (999.9999999 ms): carried, so nanos stays within ±999,999,999.
+  if (Math.abs(nanos) >= 1_000_000_000) {
+    seconds += Math.sign(nanos);
+    nanos -= Math.sign(nanos) * 1_000_000_000;
+  }
+  return { seconds: BigInt(seconds), nanos: nanos === 0 ? 0 : nanos };
 }
 
 /** The milliseconds of a Duration (sub-millisecond parts are kept as a fraction). */

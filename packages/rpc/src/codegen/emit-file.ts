@@ -33,11 +33,21 @@ function declareNames(type: Type | Enum, scope: FileScope): void {
   if (type instanceof Type) for (const nested of type.nestedArray) if ((nested instanceof Type && nested.options?.map_entry !== true) || nested instanceof Enum) declareNames(nested, scope);
 }
 
+// JSON has no Infinity or NaN (a proto2 `[default = inf]` would become null): they are written as
+// JavaScript literals, through a marker string no descriptor holds.
+const NON_FINITE = '\u0000vmrpc-non-finite:';
+
+/** JSON, but with Infinity, -Infinity and NaN as those literals. */
+function stringify(value: unknown): string {
+  const json = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? `${NON_FINITE}${item}` : item));
+  return json.replace(/"\\u0000vmrpc-non-finite:(-?Infinity|NaN)"/g, '$1');
+}
+
 /** Namespaces one level per line, each message or enum on one line: readable, diffable. */
 function formatDescriptor(value: unknown, indent: string): string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return JSON.stringify(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return stringify(value);
   const record = value as Record<string, unknown>;
-  if ('fields' in record || 'values' in record) return JSON.stringify(value);
+  if ('fields' in record || 'values' in record) return stringify(value);
   const inner = `${indent}  `;
   const entries = Object.keys(record).map((key) => `${inner}${JSON.stringify(key)}: ${formatDescriptor(record[key], inner)}`);
   return entries.length === 0 ? '{}' : `{\n${entries.join(',\n')}\n${indent}}`;

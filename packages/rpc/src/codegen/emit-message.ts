@@ -18,6 +18,8 @@ function emitFields(type: Type, scope: FileScope): string[] {
   const lines: string[] = [];
   const oneofsDone = new Set<string>();
   for (const field of type.fieldsArray) {
+    // An extension's field (`extend Foo { ... }`) is not in the embedded descriptor: never decoded, so not declared.
+    if (field.declaringField !== null) continue;
     if (isRealOneof(field)) {
       const oneof = field.partOf!;
       if (oneofsDone.has(oneof.name)) continue;

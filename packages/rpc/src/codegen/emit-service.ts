@@ -21,7 +21,13 @@ function kindOf(method: Method): string {
 export function emitService(service: Service, scope: FileScope, consts: MessageConsts): string[] {
   const name = serviceConstName(service);
   const lines = [...docComment(service.comment ?? `The ${protoName(service)} service: one descriptor per method.`), `export const ${name} = {`];
+  // A key's method, to refuse two methods with one key (GetFoo and getFoo): the object literal would not compile.
+  const keys = new Map<string, string>();
   for (const method of service.methodsArray) {
+    const key = methodKey(method.name);
+    const other = keys.get(key);
+    if (other !== undefined) throw new Error(`${protoName(service)}: the methods ${other} and ${method.name} both generate the key ${key}; rename one of them`);
+    keys.set(key, method.name);
     method.resolve();
     const request = method.resolvedRequestType;
     const response = method.resolvedResponseType;
@@ -33,7 +39,7 @@ export function emitService(service: Service, scope: FileScope, consts: MessageC
     const responseType = namedType(response, scope);
     lines.push(
       ...docComment(method.comment, '  '),
-      `  ${methodKey(method.name)}: file.${kindOf(method)}<${requestType}, ${responseType}>(${quote(protoName(service))}, ${quote(method.name)}, ${consts.constFor(request)}, ${consts.constFor(response)}),`,
+      `  ${key}: file.${kindOf(method)}<${requestType}, ${responseType}>(${quote(protoName(service))}, ${quote(method.name)}, ${consts.constFor(request)}, ${consts.constFor(response)}),`,
     );
   }
   lines.push(

@@ -7,7 +7,8 @@ import { qualifiedTypeName, quote, relativeImport, typeName } from './naming';
 
 export class FileScope {
   private readonly local = new Set<string>();
-  private readonly runtime = new Map<string, 'type' | 'value'>();
+  /** runtime export -> how it is imported and the local name it goes by */
+  private readonly runtime = new Map<string, { kind: 'type' | 'value'; alias: string }>();
   /** module -> (exported name -> local alias) */
   private readonly siblings = new Map<string, Map<string, string>>();
   private readonly taken = new Set<string>();
@@ -24,10 +25,21 @@ export class FileScope {
     this.taken.add(name);
   }
 
-  /** A runtime export, as a type or as a value. */
+  /**
+   * A runtime export, as a type or as a value, under the name it goes by here: aliased when a
+   * definition of this file (a message `Empty` or `Timestamp`) or an import has its name.
+   */
   useRuntime(name: string, kind: 'type' | 'value' = 'type'): string {
-    if (this.runtime.get(name) !== 'value') this.runtime.set(name, kind);
-    return name;
+    const used = this.runtime.get(name);
+    if (used !== undefined) {
+      if (kind === 'value') used.kind = 'value';
+      return used.alias;
+    }
+    let alias = name;
+    while (this.taken.has(alias)) alias = `$${alias}`;
+    this.taken.add(alias);
+    this.runtime.set(name, { kind, alias });
+    return alias;
   }
 
   /** The name a message or enum goes by in this file, importing it when it lives elsewhere. */
@@ -55,7 +67,9 @@ export class FileScope {
 
   importLines(): string[] {
     const lines: string[] = [];
-    const runtimeNames = [...this.runtime.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, kind]) => (kind === 'type' ? `type ${name}` : name));
+    const runtimeNames = [...this.runtime.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, { kind, alias }]) => `${kind === 'type' ? 'type ' : ''}${name}${alias === name ? '' : ` as ${alias}`}`);
     if (runtimeNames.length > 0) lines.push(`import { ${runtimeNames.join(', ')} } from ${quote(this.runtimeModule)};`);
     for (const specifier of [...this.siblings.keys()].sort()) {
       const names = [...this.siblings.get(specifier)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, alias]) => (name === alias ? name : `${name} as ${alias}`));

@@ -31,10 +31,42 @@ const SCALAR_TYPES: { readonly [name: string]: number } = {
   sint32: 17,
   sint64: 18,
 };
+const TYPE_GROUP = 10;
 const TYPE_MESSAGE = 11;
 const TYPE_ENUM = 14;
 const LABEL_OPTIONAL = 1;
+const LABEL_REQUIRED = 2;
 const LABEL_REPEATED = 3;
+
+/** The syntax of the file `type` came from: protobufjs keeps the edition on the top-level definition. */
+export function syntaxOf(type: Type | Enum): 'proto2' | 'proto3' {
+  let top: Type | Enum = type;
+  while (top.parent instanceof Type) top = top.parent;
+  return (top as unknown as { _edition?: string })._edition === 'proto2' ? 'proto2' : 'proto3';
+}
+
+/** protoc's C escaping of a bytes default: printable ASCII as itself, the rest as octal. */
+function escapeBytes(value: string): string {
+  return [...Buffer.from(value, 'latin1')]
+    .map((byte) => {
+      if (byte === 0x5c || byte === 0x22 || byte === 0x27) return `\\${String.fromCharCode(byte)}`;
+      if (byte >= 0x20 && byte < 0x7f) return String.fromCharCode(byte);
+      return `\\${byte.toString(8).padStart(3, '0')}`;
+    })
+    .join('');
+}
+
+/** FieldDescriptorProto.default_value of a proto2 `[default = ...]`, as protoc writes it; undefined if none. */
+function defaultValue(field: Field): string | undefined {
+  const value: unknown = field.options?.default;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'nan';
+    if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  }
+  if (field.type === 'bytes' && typeof value === 'string') return escapeBytes(value);
+  return String(value);
+}
 
 /** `failCode` -> `fail_code`; names that are not lowerCamelCase stay as they are. */
 export function protoName(name: string): string {
@@ -66,7 +98,7 @@ function scalarType(typeName: string, where: string): number {
 /** type and type_name of a value of `field` (a map field's value). */
 function valueType(field: Field | MapField): { type: number; typeName?: string } {
   const resolved = field.resolvedType;
-  if (resolved instanceof Type) return { type: TYPE_MESSAGE, typeName: resolved.fullName };
+  if (resolved instanceof Type) return { type: (resolved as Type & { group?: boolean }).group === true ? TYPE_GROUP : TYPE_MESSAGE, typeName: resolved.fullName };
   if (resolved instanceof Enum) return { type: TYPE_ENUM, typeName: resolved.fullName };
   return { type: scalarType(field.type, field.fullName) };
 }
@@ -96,8 +128,11 @@ export function messageDescriptor(type: Type): DescriptorObject {
       Object.assign(descriptor, { label: LABEL_REPEATED, type: TYPE_MESSAGE, typeName: `${type.fullName}.${entry}` });
       nestedTypes.push(mapEntry(field, entry));
     } else {
-      Object.assign(descriptor, { label: field.repeated ? LABEL_REPEATED : LABEL_OPTIONAL, ...valueType(field) });
-      if (field.options?.packed === false) descriptor.options = { packed: false };
+      Object.assign(descriptor, { label: field.repeated ? LABEL_REPEATED : field.required ? LABEL_REQUIRED : LABEL_OPTIONAL, ...valueType(field) });
+      const packed: unknown = field.options?.packed;
+      if (typeof packed === 'boolean') descriptor.options = { packed };
+      const value = defaultValue(field);
+      if (value !== undefined) descriptor.defaultValue = value;
     }
     if (field.partOf !== null) descriptor.oneofIndex = oneofs.indexOf(field.partOf);
     if (field.options?.proto3_optional === true) descriptor.proto3Optional = true;
@@ -114,6 +149,8 @@ export function messageDescriptor(type: Type): DescriptorObject {
     field: fields,
     nestedType: nestedTypes,
     enumType: enums,
+    // ExtensionRange ends are exclusive too.
+    extensionRange: (type.extensions ?? []).map(([start, end]) => ({ start, end: end! + 1 })),
     oneofDecl: oneofs.map((oneof) => ({ name: protoName(oneof.name) })),
     // DescriptorProto.ReservedRange ends are exclusive; protobufjs keeps them inclusive.
     reservedRange: reserved.filter((entry): entry is number[] => Array.isArray(entry)).map(([start, end]) => ({ start, end: end! + 1 })),

@@ -9,7 +9,7 @@ import { Enum, Type } from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { reflectionTypeOf } from '../codec/message-type';
 import type { ServiceDescriptor } from '../descriptor';
-import { enumDescriptor, messageDescriptor, referencedTypes, type DescriptorObject } from './descriptor-proto';
+import { enumDescriptor, messageDescriptor, referencedTypes, syntaxOf, type DescriptorObject } from './descriptor-proto';
 
 /** One RPC as reflection describes it. */
 export interface ReflectedMethod {
@@ -88,6 +88,8 @@ function fileNameFor(packageName: string, topLevelName: string): string {
 interface FileContent {
   readonly name: string;
   readonly packageName: string;
+  /** The syntax of its types' source files (set by the first type; a file of services only is proto3). */
+  syntax?: 'proto2' | 'proto3';
   readonly types: Map<string, Type | Enum>;
   readonly services: ReflectedService[];
   readonly dependencies: Set<string>;
@@ -99,12 +101,15 @@ export class FileIndex {
   private readonly symbols = new Map<string, string>();
   private readonly encoded = new Map<string, Buffer>();
   private readonly typeNames = new Set<string>();
+  /** The syntaxes of the source files of each package's types (two: the package is served as two files). */
+  private readonly syntaxes = new Map<string, Set<'proto2' | 'proto3'>>();
   readonly serviceNames: readonly string[];
 
   constructor(services: readonly ReflectedService[]) {
     const byName = new Map<string, ReflectedService>();
     for (const service of services) if (!byName.has(service.fullName)) byName.set(service.fullName, service);
     this.serviceNames = [...byName.keys()].sort();
+    this.collectSyntaxes(byName.values());
     for (const service of byName.values()) {
       const file = this.fileFor(packageOf(service.fullName), service.fullName.slice(packageOf(service.fullName).length + 1));
       file.services.push(service);
@@ -140,14 +145,36 @@ export class FileIndex {
     return this.typeNames.has(typeName);
   }
 
-  private fileFor(packageName: string, topLevelName: string): FileContent {
-    const name = fileNameFor(packageName, topLevelName);
+  /**
+   * The file of a package's services or (with `syntax`) types. A package with types from a proto2
+   * and a proto3 file has its types in `<package>.proto2.proto` and `<package>.proto3.proto` (the
+   * syntax is per file), its services in `<package>.proto`, importing them: no import cycle.
+   */
+  private fileFor(packageName: string, topLevelName: string, syntax?: 'proto2' | 'proto3'): FileContent {
+    let name = fileNameFor(packageName, topLevelName);
+    if (syntax !== undefined && (this.syntaxes.get(packageName)?.size ?? 0) > 1) name = `${name.slice(0, -'.proto'.length)}.${syntax}.proto`;
     let file = this.files.get(name);
     if (file === undefined) {
       file = { name, packageName, types: new Map(), services: [], dependencies: new Set() };
       this.files.set(name, file);
     }
+    file.syntax ??= syntax;
     return file;
+  }
+
+  private collectSyntaxes(services: Iterable<ReflectedService>): void {
+    const seen = new Set<Type | Enum>();
+    const visit = (type: Type | Enum): void => {
+      const top = topLevel(type);
+      if (seen.has(top)) return;
+      seen.add(top);
+      const packageName = packageOf(top.fullName.slice(1));
+      let syntaxes = this.syntaxes.get(packageName);
+      if (syntaxes === undefined) this.syntaxes.set(packageName, (syntaxes = new Set()));
+      syntaxes.add(syntaxOf(top));
+      if (top instanceof Type) for (const referenced of referencedTypes(top)) visit(referenced);
+    };
+    for (const service of services) for (const method of service.methods) for (const type of [method.requestType, method.responseType]) visit(type);
   }
 
   private dependOn(file: FileContent, dependency: string): void {
@@ -160,7 +187,7 @@ export class FileIndex {
     const fullName = top.fullName.slice(1);
     const known = this.symbols.get(fullName);
     if (known !== undefined) return known;
-    const file = this.fileFor(packageOf(fullName), top.name);
+    const file = this.fileFor(packageOf(fullName), top.name, syntaxOf(top));
     file.types.set(fullName, top);
     this.addSymbols(top, file.name);
     if (top instanceof Type) for (const referenced of referencedTypes(top)) this.dependOn(file, this.addType(referenced));
@@ -195,7 +222,7 @@ export class FileIndex {
             ...(method.serverStreaming ? { serverStreaming: true } : {}),
           })),
         })),
-        syntax: 'proto3',
+        syntax: file.syntax ?? 'proto3',
       };
       if (file.packageName !== '') proto.package = file.packageName;
       bytes = Buffer.from(FileDescriptorProto.encode(FileDescriptorProto.fromObject(proto)).finish());

@@ -9,7 +9,7 @@ import { listen, type ListenOptions, type VmGrpcListener } from '@vmrpc/transpor
 import type { ServiceDescriptor } from '../descriptor';
 import { ReflectionRegistry } from '../reflection/registry';
 import { serverDefaults } from './defaults';
-import { grpcHandler } from './grpc-calls';
+import { grpcHandler, grpcServiceDefinition } from './grpc-calls';
 import { MethodTable } from './method-table';
 import type { ServiceImplementation } from './implementation';
 
@@ -93,7 +93,7 @@ export function createServingServer(options: ServerOptions = {}): ServingRpcServ
       const handlers: Record<string, UntypedHandleCall> = {};
       for (const [name, entry] of entries) handlers[name] = grpcHandler(entry);
       // grpc-js refuses a path served twice: the table takes the entries only once it agreed.
-      grpcServer.addService(service, handlers);
+      grpcServer.addService(grpcServiceDefinition(service, options.onError), handlers);
       methods.commit(entries);
       reflection?.record(service);
       return server;

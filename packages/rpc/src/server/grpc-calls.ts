@@ -14,10 +14,12 @@ import type {
   sendUnaryData,
 } from '@grpc/grpc-js';
 import type { Readable, Writable } from 'node:stream';
+import type { AnyMethodDescriptor, ServiceDescriptor } from '../descriptor';
 import type { ResponseWriter, UnaryResponder } from './call-ports';
 import { createContext, type HandlerContext } from './context';
 import { answerMany, answerOnce, requestsOf } from './handlers';
 import type { MethodEntry } from './method-table';
+import type { ServerErrorListener } from './status';
 
 /** A grpc-js unary or client-streaming call with its callback. */
 class GrpcResponder implements UnaryResponder<unknown> {
@@ -105,4 +107,27 @@ export function grpcHandler(entry: MethodEntry): UntypedHandleCall {
         void answerMany(entry.implementation, requestsOfCall(call, context), new GrpcWriter(call), context, onError);
       };
   }
+}
+
+/**
+ * `service` as grpc-js's Server gets it: with `onError`, each response serializer tells it of a
+ * response that does not serialize (grpc-js answers INTERNAL "Error serializing response" and
+ * tells no one; the engine server tells onError too). Without onError, the service itself.
+ */
+export function grpcServiceDefinition(service: ServiceDescriptor, onError: ServerErrorListener | undefined): ServiceDescriptor {
+  if (onError === undefined) return service;
+  const reporting: Record<string, AnyMethodDescriptor> = {};
+  for (const [name, method] of Object.entries(service)) {
+    const serialize = method.responseSerialize;
+    const responseSerialize = (value: unknown): Buffer => {
+      try {
+        return serialize(value);
+      } catch (error) {
+        onError(error, method.path);
+        throw error;
+      }
+    };
+    reporting[name] = { ...method, responseSerialize };
+  }
+  return reporting;
 }

@@ -82,6 +82,8 @@ export async function answerMany<In, Res>(
     for await (const response of implementation(input, context)) {
       // Leaving the loop returns the implementation's generator, so its finally blocks run.
       if (writer.cancelled) break;
+      // Refused here, so both servers answer alike (grpc-js's stream refuses null, the engine would send {}).
+      if (response === null || response === undefined) throw notAMessage(context.method, response);
       context.flushHeader();
       if (!writer.write(response)) await writer.drained();
     }
@@ -95,6 +97,11 @@ export async function answerMany<In, Res>(
   } finally {
     context.dispose();
   }
+}
+
+/** A streaming handler yielded null or undefined: a fault of the handler (INTERNAL, told to onError). */
+function notAMessage(method: string, value: unknown): TypeError {
+  return new TypeError(`the handler of ${method} yielded ${String(value)}, not a message; yield {} for a message of defaults`);
 }
 
 /** The error a handler gets when asked for a method kind it does not implement. */

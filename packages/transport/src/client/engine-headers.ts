@@ -8,8 +8,7 @@
 import type * as http2 from 'node:http2';
 import type { Metadata } from '@grpc/grpc-js';
 import type { HeaderList } from '../h2/types';
-import { formatGrpcTimeout } from '../protocol/deadline';
-import type { RequestTarget } from '../protocol/request-headers';
+import { grpcTimeoutHeader, type RequestTarget } from '../protocol/request-headers';
 
 /** Headers the protocol sets; metadata of the same name is left out (the protocol's wins). */
 const PROTOCOL_HEADERS = new Set(['content-type', 'te', 'user-agent', 'grpc-accept-encoding', 'grpc-timeout']);
@@ -47,7 +46,7 @@ export class RequestHeaderLists {
       if (Array.isArray(value)) for (const item of value) list.push(name, item);
       else list.push(name, String(value));
     }
-    if (Number.isFinite(target.deadline)) (list ??= fixed.slice()).push('grpc-timeout', formatGrpcTimeout(target.deadline - Date.now()));
+    if (Number.isFinite(target.deadline)) (list ??= fixed.slice()).push('grpc-timeout', grpcTimeoutHeader(target.deadline));
     return list ?? fixed;
   }
 

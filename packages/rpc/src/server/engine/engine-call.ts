@@ -208,7 +208,9 @@ export class EngineCall implements DeadlineHolder, H2StreamListener, UnaryRespon
     let frame: Buffer;
     try {
       frame = this.entry.serializeFramed(response);
-    } catch {
+    } catch (error) {
+      // A fault of the handler's response: onError is told, the peer gets what grpc-js's server sends.
+      this.entry.onError?.(error, this.entry.path);
       this.fail(new RpcError(status.INTERNAL, 'Error serializing response'));
       return undefined;
     }

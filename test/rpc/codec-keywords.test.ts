@@ -1,0 +1,45 @@
+// Field and oneof names that Object.prototype also has (constructor, toString, valueOf, ...):
+// a field the sender leaves out is absent on the wire, never read from the prototype.
+import type { DeepPartial } from '@vmrpc/rpc';
+import { expect } from 'chai';
+import { Keywords, type Keywords as KeywordsMessage } from './generated/vmrpc/edge/v1/keywords.js';
+
+// An object literal's `constructor` is typed as Function, so TypeScript wants the literals cast.
+const partial = (value: object): DeepPartial<KeywordsMessage> => value as DeepPartial<KeywordsMessage>;
+const own = (value: object, key: string): boolean => Object.prototype.hasOwnProperty.call(value, key);
+
+describe('rpc codec: field names of Object.prototype members', function () {
+  it('sends only the fields that are set (a left-out bool `constructor` is false, a message `valueOf` absent)', function () {
+    const bytes = Keywords.encode(partial({ x: 1 }));
+    // Field 3 (x) only: tag 0x18, value 1.
+    expect(bytes.toString('hex')).to.equal('1801');
+    const decoded = Keywords.decode(bytes);
+    expect(decoded.constructor).to.equal(false);
+    expect(own(decoded, 'valueOf')).to.equal(false);
+    expect(decoded.toString).to.deep.equal([]);
+    expect(decoded.hasOwnProperty).to.equal('');
+    expect(decoded.isPrototypeOf).to.equal('');
+    expect(own(decoded, 'toLocaleString')).to.equal(false);
+  });
+
+  it('encodes {} and create() without throwing, all defaults', function () {
+    expect(Keywords.encode({}).length).to.equal(0);
+    const created = Keywords.create();
+    expect(created).to.deep.equal({ constructor: false, x: 0, toString: [], hasOwnProperty: '', isPrototypeOf: '' });
+  });
+
+  it('round-trips the same fields when they are set', function () {
+    const value = {
+      constructor: true,
+      valueOf: { s: 'v' },
+      x: 2,
+      toString: ['a', 'b'],
+      hasOwnProperty: 'h',
+      isPrototypeOf: 'i',
+      toLocaleString: { $case: 'propertyIsEnumerable' as const, propertyIsEnumerable: 7 },
+    };
+    expect(Keywords.decode(Keywords.encode(value))).to.deep.equal(value);
+    const text = { toLocaleString: { $case: 'constructorText' as const, constructorText: 'c' } };
+    expect(Keywords.decode(Keywords.encode(partial(text))).toLocaleString).to.deep.equal(text.toLocaleString);
+  });
+});
