@@ -59,7 +59,10 @@ function scalarFromJson(field: Field | MapField, value: Json, path: string): unk
   if (INT64.has(type)) {
     const text = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
     if (typeof text !== 'string' || !/^-?\d+$/.test(text)) invalid(path, `a 64-bit integer (number or decimal string)`, value);
-    if (UNSIGNED.has(type) && text.startsWith('-')) invalid(path, 'an unsigned integer', value);
+    // protobufjs would wrap a value beyond the type's range (2^64 arrives as 0): refuse it.
+    const [min, max] = UNSIGNED.has(type) ? [0n, 2n ** 64n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+    const number = BigInt(text);
+    if (number < min || number > max) invalid(path, `a 64-bit integer from ${min} to ${max} (${type})`, value);
     return text;
   }
   if (INT32.has(type)) {
