@@ -113,7 +113,7 @@ export const command = defineCommand({
     const { target } = targetArgument(positionals);
     atMost(positionals, 1);
     const count = values.count === undefined ? Infinity : parseCount(values.count, '--count');
-    const intervalMs = values.interval === undefined ? 1000 : parseDuration(values.interval, '--interval');
+    const intervalMs = values.interval === undefined ? 1000 : parseDuration(values.interval, '--interval', { zero: true });
     const timeoutMs = values.timeout === undefined ? 5000 : parseDuration(values.timeout, '--timeout');
     const connectTimeout = values['connect-timeout'] === undefined ? 10_000 : parseDuration(values['connect-timeout'], '--connect-timeout');
     const socket = await connect(target, { connectTimeout });
