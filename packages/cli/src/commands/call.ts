@@ -104,7 +104,8 @@ export const command = defineCommand({
     const agent = agentMetadata(values);
     metadata.merge(agent);
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, '--timeout');
-    const callOptions = { ...(timeoutMs === undefined ? {} : { timeoutMs }), metadata: agent };
+    // A closed stdout (io.signal) cancels the call.
+    const callOptions = { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(io.signal === undefined ? {} : { signal: io.signal }), metadata: agent };
     const channel = openChannel(target, values['connect-timeout']);
     try {
       const root = await schemaFor(values, new ReflectionClient(channel, callOptions), service);

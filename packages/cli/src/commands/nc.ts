@@ -44,7 +44,21 @@ interface Session {
 async function serveConnection(socket: VmSocket, session: Session, input: CommandIo['stdin'] | undefined, what: string): Promise<void> {
   if (session.verbose) session.io.stderr.write(`vmrpc nc: ${what}\n`);
   socket.resume();
-  await relay(socket, input, session.io.stdout, session.counts);
+  const closedOutput = session.io.signal;
+  if (closedOutput === undefined) return relay(socket, input, session.io.stdout, session.counts);
+  // stdout's reader gone (`vmrpc nc ... | head -c 5`): nowhere to put what arrives, so close.
+  let onClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    if (closedOutput.aborted) resolve();
+    else closedOutput.addEventListener('abort', (onClosed = () => resolve()), { once: true });
+  });
+  const relayed = relay(socket, input, session.io.stdout, session.counts);
+  try {
+    await Promise.race([relayed, closed]);
+  } finally {
+    closedOutput.removeEventListener('abort', onClosed);
+    if (closedOutput.aborted) socket.destroy();
+  }
 }
 
 async function listenMode(target: string, keepOpen: boolean, session: Session): Promise<number> {
@@ -82,7 +96,7 @@ async function listenMode(target: string, keepOpen: boolean, session: Session): 
         return 130;
       }
       input = undefined;
-      if (!keepOpen) return EXIT_OK;
+      if (!keepOpen || session.io.signal?.aborted === true) return EXIT_OK;
     }
   } finally {
     process.removeListener('SIGINT', stop).removeListener('SIGTERM', stop);

@@ -125,6 +125,8 @@ export const command = defineCommand({
     const stopping = new AbortController();
     const stop = (): void => stopping.abort();
     process.once('SIGINT', stop);
+    // A closed stdout stops too (and nothing more is printed).
+    io.signal?.addEventListener('abort', stop, { once: true });
     let lost: Error | undefined;
     connection.once('close', () => {
       lost = new CliError(`${target} closed the connection`);
@@ -154,9 +156,11 @@ export const command = defineCommand({
       }
     } finally {
       process.removeListener('SIGINT', stop);
+      io.signal?.removeEventListener('abort', stop);
       connection.removeAllListeners('close');
       connection.destroy();
     }
+    if (io.signal?.aborted === true) return EXIT_FAILURE;
     io.stdout.write(summary(target, stats, Date.now() - started));
     if (lost !== undefined) throw lost;
     return stats.received === stats.sent ? EXIT_OK : EXIT_FAILURE;
