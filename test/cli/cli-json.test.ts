@@ -5,6 +5,8 @@ import { runCli } from './run-cli.js';
 import { startTestServer, type TestServer } from './grpc-server.js';
 
 const STREAMING = 'vmrpc.testing.v1.Streaming';
+const PROTO_ARGS = ['--proto', 'vmrpc/testing/v1/streaming.proto', '-I', 'protos'];
+const COLORS = 'COLOR_UNSPECIFIED, COLOR_RED, COLOR_GREEN, COLOR_BLUE';
 
 describe('vmrpc call: JSON edges', function () {
   this.timeout(30_000);
@@ -47,4 +49,53 @@ describe('vmrpc call: JSON edges', function () {
       expect(JSON.parse(result.stdout.toString())).to.deep.equal(json);
     });
   });
+
+  for (const [schema, extra] of [['reflection', []], ['--proto', PROTO_ARGS]] as const) {
+    describe(`enums, map keys, oneofs, method names (schema from ${schema})`, () => {
+      const echo = (json: unknown): Promise<{ code: number | null; stdout: Buffer; stderr: string }> => runCli(['call', ...extra, served.target, `${STREAMING}/Echo`, JSON.stringify(json)]);
+
+      it('an open (proto3) enum takes numbers it does not name, and they come back as numbers', async () => {
+        const json = { repeated: { colors: [7, 'COLOR_RED', -1] }, color: 7, choice: { color: 99 } };
+        const result = await echo(json);
+        expect(result.stderr).to.equal('');
+        expect(result.code).to.equal(0);
+        expect(JSON.parse(result.stdout.toString())).to.deep.equal({ repeated: { colors: [7, 'COLOR_RED', -1] }, color: 7, choice: { color: 99 } });
+      });
+
+      it('enum names that are Object.prototype members, and numbers beyond int32, are refused (exit 2)', async () => {
+        for (const [value, shown] of [['toString', '"toString"'], ['constructor', '"constructor"'], [2 ** 31, '2147483648'], [1.5, '1.5']] as const) {
+          const result = await echo({ color: value });
+          expect(result.stderr).to.equal(`vmrpc call: the JSON argument: Everything.color: expected one of ${COLORS} (or an int32 number), got ${shown}\n`);
+          expect(result.code).to.equal(2);
+        }
+      });
+
+      it('map keys are checked against the key type', async () => {
+        const cases: Array<[unknown, string]> = [
+          [{ int32ToInt64: { x: '1' } }, 'Everything.maps.int32ToInt64.x: expected an integer map key (int32), got "x"'],
+          [{ int32ToInt64: { '2147483648': '1' } }, 'Everything.maps.int32ToInt64.2147483648: expected a int32, got "2147483648"'],
+          [{ uint64ToColor: { '18446744073709551616': 'COLOR_RED' } }, 'Everything.maps.uint64ToColor.18446744073709551616: expected a 64-bit integer from 0 to 18446744073709551615 (uint64), got "18446744073709551616"'],
+        ];
+        for (const [maps, message] of cases) {
+          const result = await echo({ maps });
+          expect(result.stderr).to.equal(`vmrpc call: the JSON argument: ${message}\n`);
+          expect(result.code).to.equal(2);
+        }
+      });
+
+      it('two members of one oneof are refused (exit 2)', async () => {
+        const result = await echo({ choice: { text: 'a', number: '1' } });
+        expect(result.stderr).to.equal('vmrpc call: the JSON argument: Everything.choice: "text" and "number" are members of oneof value: set one\n');
+        expect(result.code).to.equal(2);
+      });
+
+      it('method names toString and constructor: no such method, exit 1, naming the ones there are', async () => {
+        for (const name of ['toString', 'constructor', 'hasOwnProperty']) {
+          const result = await runCli(['call', ...extra, served.target, `${STREAMING}/${name}`, '{}']);
+          expect(result.stderr).to.equal(`vmrpc call: service ${STREAMING} has no method ${name} (it has: Echo, Act, Count, Sum, Chat, Ping)\n`);
+          expect(result.code).to.equal(1);
+        }
+      });
+    });
+  }
 });

@@ -46,10 +46,42 @@ function scalarFromJson(field: Field | MapField, value: Json, path: string): unk
   }
 }
 
+// protobufjs keeps the resolved features (editions) in a field its typings leave out.
+function isClosed(enumType: Enum): boolean {
+  return (enumType as unknown as { _features?: { enum_type?: string } })._features?.enum_type === 'CLOSED';
+}
+
+/**
+ * A value's name (own names only: "toString" is no value) or number. An open enum (proto3)
+ * takes any int32, as protoc's parser does; a closed one (proto2) only the numbers it names.
+ */
 function enumFromJson(enumType: Enum, value: Json, path: string): number {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && enumType.values[value] !== undefined) return enumType.values[value]!;
-  return invalid(path, `one of ${Object.keys(enumType.values).join(', ')}`, value);
+  if (typeof value === 'string' && hasOwn(enumType.values, value)) return enumType.values[value]!;
+  const closed = isClosed(enumType);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff && (!closed || hasOwn(enumType.valuesById, String(value)))) return value;
+  return invalid(path, `one of ${Object.keys(enumType.values).join(', ')}${closed ? '' : ' (or an int32 number)'}`, value);
+}
+
+/** A map key as JSON writes it (always a string), checked against the key type. */
+function mapKeyFromJson(field: MapField, key: string, path: string): string {
+  if (field.keyType === 'bool') {
+    if (key !== 'true' && key !== 'false') invalid(path, 'a map key true or false', key);
+  } else if (field.keyType !== 'string') {
+    if (!/^-?\d+$/.test(key)) invalid(path, `an integer map key (${field.keyType})`, key);
+    scalarFromJson({ type: field.keyType } as Field, key, path);
+  }
+  return key;
+}
+
+/** What protoc's parser refuses beyond single values: two members of one oneof, a required field left out. */
+function checkFields(type: Type, message: PlainMessage, path: string): void {
+  for (const oneof of type.oneofsArray) {
+    const set = oneof.fieldsArray.filter((field) => hasOwn(message, field.name));
+    if (set.length > 1) throw new Error(`${path}: ${set.map((field) => `"${jsonNameOf(field.name)}"`).join(' and ')} are members of oneof ${oneof.name}: set one`);
+  }
+  for (const field of type.fieldsArray) {
+    if (field.required && !hasOwn(message, field.name)) throw new Error(`${path}: the required field "${jsonNameOf(field.name)}" is missing`);
+  }
 }
 
 function valueFromJson(field: Field | MapField, value: Json, path: string): unknown {
@@ -121,7 +153,8 @@ export function messageFromJson(type: Type, json: Json, path = type.name): Plain
     if (value === null && !(field.resolvedType instanceof Type && wellKnown(field.resolvedType) === 'Value')) continue;
     if (field.map) {
       if (!isObject(value)) invalid(where, 'an object', value);
-      message[field.name] = Object.fromEntries(Object.entries(value).map(([mapKey, item]) => [mapKey, valueFromJson(field, item, `${where}.${mapKey}`)]));
+      const mapField = field as unknown as MapField;
+      message[field.name] = Object.fromEntries(Object.entries(value).map(([mapKey, item]) => [mapKeyFromJson(mapField, mapKey, `${where}.${mapKey}`), valueFromJson(field, item, `${where}.${mapKey}`)]));
     } else if (field.repeated) {
       if (!Array.isArray(value)) invalid(where, 'an array', value);
       message[field.name] = value.map((item, index) => valueFromJson(field, item, `${where}[${index}]`));
@@ -129,13 +162,14 @@ export function messageFromJson(type: Type, json: Json, path = type.name): Plain
       message[field.name] = valueFromJson(field, value, where);
     }
   }
+  checkFields(type, message, path);
   return message;
 }
 
-/** The wire encoding of a JSON value of message `type`. */
+/**
+ * The wire encoding of a JSON value of message `type`. messageFromJson() checked every value
+ * (protobufjs's verify() would refuse the numbers an open enum does not name).
+ */
 export function encodeJson(type: Type, json: Json, path = type.name): Buffer {
-  const message = type.fromObject(messageFromJson(type, json, path));
-  const problem = type.verify(message);
-  if (problem !== null) throw new Error(`${path}: ${problem}`);
-  return Buffer.from(type.encode(message).finish());
+  return Buffer.from(type.encode(type.fromObject(messageFromJson(type, json, path))).finish());
 }

@@ -46,7 +46,9 @@ export function findService(root: Root, name: string): Service {
 
 /** The method `method` of service `service`, resolved. */
 export function findMethod(root: Root, service: string, method: string): ResolvedMethod {
-  const found: Method | undefined = findService(root, service).methods[method];
+  const methods = findService(root, service).methods;
+  // Own entries only: "toString" or "constructor" is no method of the service.
+  const found: Method | undefined = Object.prototype.hasOwnProperty.call(methods, method) ? methods[method] : undefined;
   if (found === undefined) {
     const known = Object.keys(findService(root, service).methods).join(', ');
     throw new CliError(`service ${service} has no method ${method} (it has: ${known})`);
