@@ -39,7 +39,8 @@ ${CHANNEL_HELP}
   -v, --verbose               print response headers and trailers on stderr
 `;
 
-const FOOTER = `exit codes: 0 OK; 1 failure outside the call (e.g. a .proto file not found); 2 usage error
+const FOOTER = `exit codes: 0 OK; 1 failure outside the call (a .proto file not found, an unknown service or
+method); 2 usage error
 or malformed request JSON; 64+N the call ended with gRPC status N, printed as
 "ERROR: <CODE>: <details>" (68 DEADLINE_EXCEEDED, 69 NOT_FOUND, 76 UNIMPLEMENTED,
 78 UNAVAILABLE: nothing listening, the connection failed, or the agent is offline;

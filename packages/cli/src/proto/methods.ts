@@ -36,12 +36,16 @@ export function servicesOf(root: Root): Service[] {
   return found.sort((a, b) => (a.fullName < b.fullName ? -1 : 1));
 }
 
+/** The error for service `name` missing where `known` are (exit 1, whatever the schema's source). */
+export function serviceNotFound(name: string, known: readonly string[]): CliError {
+  return new CliError(`service ${name} not found (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+}
+
 /** The service `name` (full name) in `root`, or a CliError naming those that exist. */
 export function findService(root: Root, name: string): Service {
   const found = root.lookup(name);
   if (found instanceof Service) return found;
-  const known = servicesOf(root).map((service) => service.fullName.slice(1));
-  throw new CliError(`service ${name} not found (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+  throw serviceNotFound(name, servicesOf(root).map((service) => service.fullName.slice(1)));
 }
 
 /** The method `method` of service `service`, resolved. */
