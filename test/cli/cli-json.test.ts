@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { runCli } from './run-cli.js';
 import { startTestServer, type TestServer } from './grpc-server.js';
+import { bytesField, rawServer, varintField } from './raw-server.js';
 
 const STREAMING = 'vmrpc.testing.v1.Streaming';
 const PROTO_ARGS = ['--proto', 'vmrpc/testing/v1/streaming.proto', '-I', 'protos'];
@@ -98,4 +99,44 @@ describe('vmrpc call: JSON edges', function () {
       });
     });
   }
+
+  describe('Timestamp and Duration beyond their ranges (a server answering raw bytes)', () => {
+    // Everything.well_known (6) = WellKnown with timestamp (1) and duration (2).
+    const everything = (timestamp: Buffer, duration: Buffer): Buffer => bytesField(6, Buffer.concat([bytesField(1, timestamp), bytesField(2, duration)]));
+    const call = async (response: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: string }> => {
+      const raw = await rawServer(`/${STREAMING}/Echo`, response);
+      try {
+        return await runCli(['call', ...PROTO_ARGS, raw.target, `${STREAMING}/Echo`, '{}']);
+      } finally {
+        raw.close();
+      }
+    };
+
+    it('the ends of the ranges print in their JSON forms', async () => {
+      const result = await call(everything(Buffer.concat([varintField(1, 253402300799n), varintField(2, 999999999)]), varintField(1, -315576000000n)));
+      expect(result.stderr).to.equal('');
+      expect(JSON.parse(result.stdout.toString())).to.deep.equal({ wellKnown: { timestamp: '9999-12-31T23:59:59.999999999Z', duration: '-315576000000s' } });
+      const first = await call(everything(varintField(1, -62135596800n), varintField(1, 315576000000n)));
+      expect(JSON.parse(first.stdout.toString())).to.deep.equal({ wellKnown: { timestamp: '0001-01-01T00:00:00Z', duration: '315576000000s' } });
+    });
+
+    it('beyond them: the fields as for any message, every digit kept, exit 0', async () => {
+      for (const [timestamp, duration, printed] of [
+        [varintField(1, 253402300800n), varintField(1, 315576000001n), { timestamp: { seconds: '253402300800' }, duration: { seconds: '315576000001' } }],
+        [Buffer.concat([varintField(1, 9000000000000n), varintField(2, 5)]), Buffer.concat([varintField(1, 1n), varintField(2, -1)]), { timestamp: { seconds: '9000000000000', nanos: 5 }, duration: { seconds: '1', nanos: -1 } }],
+        [varintField(1, -62135596801n), varintField(2, 1000000000), { timestamp: { seconds: '-62135596801' }, duration: { nanos: 1000000000 } }],
+      ] as const) {
+        const result = await call(everything(timestamp, duration));
+        expect(result.stderr).to.equal('');
+        expect(result.code).to.equal(0);
+        expect(JSON.parse(result.stdout.toString())).to.deep.equal({ wellKnown: printed });
+      }
+    });
+
+    it('a Timestamp outside 0001..9999 in a request is a usage error (exit 2)', async () => {
+      const result = await runCli(['call', served.target, `${STREAMING}/Echo`, '{"wellKnown": {"timestamp": "0000-12-31T23:59:59Z"}}']);
+      expect(result.stderr).to.equal('vmrpc call: the JSON argument: Everything.wellKnown.timestamp: expected an RFC 3339 time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z such as 2024-01-02T03:04:05Z, got "0000-12-31T23:59:59Z"\n');
+      expect(result.code).to.equal(2);
+    });
+  });
 });

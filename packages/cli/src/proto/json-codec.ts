@@ -69,6 +69,7 @@ function wellKnownToJson(name: string, type: Type, message: PlainMessage, option
   const get = (id: number): unknown => message[fieldName(type, id)];
   if (WRAPPERS.has(name)) return valueToJson(type.fieldsById[1]!, get(1) ?? type.fieldsById[1]!.defaultValue, options);
   switch (name) {
+    // Out of the type's range: undefined, so the fields print as those of any message.
     case 'Timestamp':
       return timestampToJson(String(get(1) ?? 0), Number(get(2) ?? 0));
     case 'Duration':
