@@ -139,4 +139,47 @@ describe('vmrpc call: JSON edges', function () {
       expect(result.code).to.equal(2);
     });
   });
+
+  describe('proto2: presence, defaults, closed enums, required fields (--proto, a server answering raw bytes)', () => {
+    const LEGACY_ARGS = ['--proto', 'legacy/v1/legacy.proto', '-I', 'test/cli/fixtures'];
+    const GET = '/legacy.v1.Old/Get';
+    const get = async (response: Buffer, ...options: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> => {
+      const raw = await rawServer(GET, response);
+      try {
+        return await runCli(['call', ...LEGACY_ARGS, ...options, raw.target, GET, '{"id": "q"}']);
+      } finally {
+        raw.close();
+      }
+    };
+
+    it('prints the fields that are present, a present 0 included, and no default of an unset field', async () => {
+      // id = "r", count = 0 (present), flag = false (present); label, kind, big unset.
+      const result = await get(Buffer.concat([bytesField(1, 'r'), varintField(2, 0), varintField(5, 0)]));
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(0);
+      expect(JSON.parse(result.stdout.toString())).to.deep.equal({ id: 'r', count: 0, flag: false });
+    });
+
+    it('--emit-defaults: unset fields with their declared defaults', async () => {
+      const result = await get(bytesField(1, 'r'), '--emit-defaults');
+      expect(result.stderr).to.equal('');
+      expect(JSON.parse(result.stdout.toString())).to.deep.equal({ id: 'r', count: 42, label: 'none', kind: 'KIND_B', flag: false, big: '-5', items: [], part: null });
+    });
+
+    it('a closed enum takes only its numbers; a required field left out is named (exit 2)', async () => {
+      const raw = await rawServer(GET, bytesField(1, 'r'));
+      try {
+        const call = (json: string): Promise<{ code: number | null; stderr: string }> => runCli(['call', ...LEGACY_ARGS, raw.target, GET, json]);
+        expect((await call('{"id": "q", "kind": 1}')).code).to.equal(0);
+        const unnamed = await call('{"id": "q", "kind": 7}');
+        expect(unnamed.stderr).to.equal('vmrpc call: the JSON argument: Legacy.kind: expected one of KIND_A, KIND_B, got 7\n');
+        expect(unnamed.code).to.equal(2);
+        const missing = await call('{"part": {"name": "p"}}');
+        expect(missing.stderr).to.equal('vmrpc call: the JSON argument: Legacy: the required field "id" is missing\n');
+        expect(missing.code).to.equal(2);
+      } finally {
+        raw.close();
+      }
+    });
+  });
 });

@@ -119,10 +119,12 @@ export function messageToJson(type: Type, message: Message | PlainMessage, optio
     } else if (field.repeated) {
       const items = (value as unknown[] | undefined) ?? [];
       if (items.length > 0 || options.emitDefaults === true) json[key] = items.map((item) => valueToJson(field, item, options));
-    } else if (field.partOf !== null || field.resolvedType instanceof Type) {
-      // Fields with presence: printed when set (a message field unset prints null with emitDefaults).
+    } else if (field.hasPresence) {
+      // Fields with presence (messages, oneof members, proto3 optional, every proto2 field) print
+      // when set, whatever the value; an unset one not at all (decode leaves only its default on
+      // the prototype), or with emitDefaults its default (null for a message; oneofs none).
       if (hasOwn(plain, field.name) && value !== null && value !== undefined) json[key] = valueToJson(field, value, options);
-      else if (options.emitDefaults === true && field.partOf === null) json[key] = null;
+      else if (options.emitDefaults === true && field.partOf === null) json[key] = field.resolvedType instanceof Type ? null : valueToJson(field, field.defaultValue, options);
     } else if (!isDefault(value) || options.emitDefaults === true) {
       json[key] = valueToJson(field, value ?? field.defaultValue, options);
     }
