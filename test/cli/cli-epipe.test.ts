@@ -3,9 +3,11 @@
 // socket, instead of Node's "Unhandled 'error' event" stack. The test closes the read end of
 // the child's stdout once the first output arrived, as head does.
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { socketPath, within } from '../support/checks.js';
-import { startCli, type CliProcess } from './run-cli.js';
+import { repoRoot, startCli, vmrpcBin, type CliProcess } from './run-cli.js';
 import { startTestServer } from './grpc-server.js';
 
 const COUNT = '/vmrpc.testing.v1.Streaming/Count';
@@ -95,6 +97,20 @@ describe('vmrpc: stdout closed by its reader', function () {
       }
     } finally {
       await served.server.close(0);
+    }
+  });
+
+  it('another stdout error (ENOSPC, /dev/full): one line naming it, exit 1', async function () {
+    if (!fs.existsSync('/dev/full')) this.skip();
+    for (const [args, prefix] of [[['list', '--proto', 'vmrpc/testing/v1/streaming.proto', '-I', 'protos', 'unix-abstract:unused'], 'vmrpc list'], [['--help'], 'vmrpc']] as const) {
+      const full = fs.openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [vmrpcBin, ...args], { cwd: repoRoot, stdio: ['ignore', full, 'pipe'] });
+      fs.closeSync(full);
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await within(10_000, 'vmrpc exits', new Promise<number | null>((resolve) => child.once('close', resolve)));
+      expect(stderr).to.equal(`${prefix}: cannot write to stdout: ENOSPC: no space left on device, write\n`);
+      expect(code).to.equal(1);
     }
   });
 });

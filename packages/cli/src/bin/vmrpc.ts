@@ -3,12 +3,15 @@
 import { main } from '../main';
 import { EXIT_OUTPUT_CLOSED, readerGone } from '../output';
 
-// A write that fails after a command returned (its error comes a tick later): the reader went
-// away (`vmrpc list | head -0`) is a quiet 141, anything else one line; never Node's stack.
-process.stdout.on('error', (error: Error) => {
-  if (!readerGone(error)) process.stderr.write(`vmrpc: cannot write to stdout: ${error.message}\n`);
+// A write that fails outside a command's run (its error can come a tick after the command
+// returned): the reader went away (`vmrpc list | head -0`) is a quiet 141, anything else one
+// line; never Node's stack. While a command runs, its own watch reports (command.ts).
+const onOutputError = (error: Error): void => {
   process.exitCode = readerGone(error) ? EXIT_OUTPUT_CLOSED : 1;
-});
+  const commandWatching = process.stdout.listeners('error').some((listener) => listener !== onOutputError);
+  if (!readerGone(error) && !commandWatching) process.stderr.write(`vmrpc: cannot write to stdout: ${error.message}\n`);
+};
+process.stdout.on('error', onOutputError);
 
 main(process.argv.slice(2)).then(
   (code) => {
