@@ -59,27 +59,30 @@ async function openConnection(socket: Duplex, target: string, timeoutMs: number)
 /** The round trip in ms; undefined when not answered within `timeoutMs`; null once `stop` aborts first. */
 function ping(session: http2.ClientHttp2Session, timeoutMs: number, stop: AbortSignal): Promise<number | undefined | null> {
   return new Promise((resolve, reject) => {
-    const settle = (result: number | undefined | null): void => {
+    const done = (): void => {
       clearTimeout(timer);
       stop.removeEventListener('abort', onStop);
-      resolve(result);
     };
-    const onStop = (): void => settle(null);
-    const timer = setTimeout(settle, timeoutMs, undefined);
+    const onStop = (): void => {
+      done();
+      resolve(null);
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve(undefined);
+    }, timeoutMs);
     stop.addEventListener('abort', onStop, { once: true });
     const started = process.hrtime.bigint();
     const sent = session.ping((error) => {
+      // Stopped already: the session's end fails the ping, which is no news.
+      if (stop.aborted) return;
+      done();
       // The callback's own duration has millisecond granularity; measure in nanoseconds instead.
-      if (error === null) settle(Number(process.hrtime.bigint() - started) / 1e6);
-      else if (!stop.aborted) {
-        clearTimeout(timer);
-        stop.removeEventListener('abort', onStop);
-        reject(error);
-      }
+      if (error === null) resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      else reject(error);
     });
     if (!sent) {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
+      done();
       reject(new CliError('too many unanswered pings'));
     }
   });
