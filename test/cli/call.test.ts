@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { ServerReflectionService } from '@vmrpc/rpc';
 import { runCli } from './run-cli.js';
-import { startTestServer, type TestServer } from './grpc-server.js';
+import { startTestServer, useTestServer } from './grpc-server.js';
 
 const STREAMING = 'vmrpc.testing.v1.Streaming';
 const PROTO_ARGS = ['--proto', 'vmrpc/testing/v1/streaming.proto', '-I', 'protos'];
@@ -55,15 +55,7 @@ function lines(text: Buffer): unknown[] {
 
 describe('vmrpc call and list', function () {
   this.timeout(30_000);
-  let served: TestServer;
-
-  before(async () => {
-    served = await startTestServer();
-  });
-
-  after(async () => {
-    await served?.server.close(0);
-  });
+  const served = useTestServer();
 
   for (const [schema, extra] of [['reflection', []], ['--proto', PROTO_ARGS]] as const) {
     describe(`schema from ${schema}`, () => {

@@ -2,7 +2,7 @@
 // Object.prototype members, and what it prints (against the real test server over a Unix socket).
 import { expect } from 'chai';
 import { runCli } from './run-cli.js';
-import { startTestServer, type TestServer } from './grpc-server.js';
+import { useTestServer } from './grpc-server.js';
 import { bytesField, rawServer, varintField } from './raw-server.js';
 
 const STREAMING = 'vmrpc.testing.v1.Streaming';
@@ -11,15 +11,7 @@ const COLORS = 'COLOR_UNSPECIFIED, COLOR_RED, COLOR_GREEN, COLOR_BLUE';
 
 describe('vmrpc call: JSON edges', function () {
   this.timeout(30_000);
-  let served: TestServer;
-
-  before(async () => {
-    served = await startTestServer();
-  });
-
-  after(async () => {
-    await served?.server.close(0);
-  });
+  const served = useTestServer();
 
   describe('64-bit integers beyond their range: usage error, exit 2, nothing sent', () => {
     for (const [field, value, range] of [

@@ -26,3 +26,18 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
   await server.listen(target);
   return { target, server, log };
 }
+
+/**
+ * The test server for the enclosing describe(): started before its tests, closed after them.
+ * The object returned is filled in by the before() hook.
+ */
+export function useTestServer(options: ServerOptions = {}): TestServer {
+  const served = {} as TestServer;
+  before(async () => {
+    Object.assign(served, await startTestServer(options));
+  });
+  after(async () => {
+    await served.server?.close(0);
+  });
+  return served;
+}
