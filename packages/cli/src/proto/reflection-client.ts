@@ -35,7 +35,7 @@ export class ReflectionClient {
   /** The names of the services the server lists. */
   async listServices(): Promise<string[]> {
     const answer = await this.ask({ messageRequest: { $case: 'listServices', listServices: '' } });
-    if (answer.$case === 'errorResponse') throw new RpcError(answer.errorResponse.errorCode, answer.errorResponse.errorMessage);
+    if (answer.$case === 'errorResponse') throw refused(answer);
     if (answer.$case !== 'listServicesResponse') throw unexpected(answer);
     return answer.listServicesResponse.service.map((service) => service.name);
   }
@@ -58,7 +58,7 @@ export class ReflectionClient {
   }
 
   private add(files: Map<string, FileDescriptor>, answer: Answer): void {
-    if (answer.$case === 'errorResponse') throw new RpcError(answer.errorResponse.errorCode, answer.errorResponse.errorMessage);
+    if (answer.$case === 'errorResponse') throw refused(answer);
     if (answer.$case !== 'fileDescriptorResponse') throw unexpected(answer);
     for (const bytes of answer.fileDescriptorResponse.fileDescriptorProto) {
       const file = decodeFileDescriptor(bytes);
@@ -89,6 +89,11 @@ function missingImports(files: ReadonlyMap<string, FileDescriptor>): string[] {
   const missing = new Set<string>();
   for (const file of files.values()) for (const name of file.dependency) if (!files.has(name)) missing.add(name);
   return [...missing];
+}
+
+/** An error the reflection service answered in-band (the stream itself ended OK). */
+function refused(answer: Extract<Answer, { $case: 'errorResponse' }>): RpcError {
+  return new RpcError(answer.errorResponse.errorCode, answer.errorResponse.errorMessage);
 }
 
 function unexpected(answer: Answer): RpcError {
