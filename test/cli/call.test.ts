@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { ServerReflectionService } from '@vmrpc/rpc';
 import { runCli } from './run-cli.js';
-import { startTestServer, type TestServer } from './grpc-server.js';
+import { startTestServer, useTestServer } from './grpc-server.js';
 
 const STREAMING = 'vmrpc.testing.v1.Streaming';
 const PROTO_ARGS = ['--proto', 'vmrpc/testing/v1/streaming.proto', '-I', 'protos'];
@@ -55,15 +55,7 @@ function lines(text: Buffer): unknown[] {
 
 describe('vmrpc call and list', function () {
   this.timeout(30_000);
-  let served: TestServer;
-
-  before(async () => {
-    served = await startTestServer();
-  });
-
-  after(async () => {
-    await served?.server.close(0);
-  });
+  const served = useTestServer();
 
   for (const [schema, extra] of [['reflection', []], ['--proto', PROTO_ARGS]] as const) {
     describe(`schema from ${schema}`, () => {
@@ -158,10 +150,21 @@ describe('vmrpc call and list', function () {
     expect(notJson.stderr).to.match(/^vmrpc call: stdin: /);
   });
 
-  it('an unknown service is NOT_FOUND (reflection); an unknown method names the ones that exist', async () => {
-    const service = await runCli(['call', served.target, 'vmrpc.testing.v1.Nope/Act', '{}']);
-    expect(service.stderr).to.equal('ERROR: NOT_FOUND: symbol vmrpc.testing.v1.Nope not found\n');
-    expect(service.code).to.equal(69);
+  it('an unknown service: exit 1 naming the services there are, from reflection and --proto alike, for call and list', async () => {
+    const listed = 'grpc.reflection.v1.ServerReflection, grpc.reflection.v1alpha.ServerReflection, vmrpc.echo.v1.Echo, vmrpc.testing.v1.Streaming';
+    for (const [args, known] of [
+      [['call', served.target, 'vmrpc.testing.v1.Nope/Act', '{}'], listed],
+      [['list', served.target, 'vmrpc.testing.v1.Nope'], listed],
+      [['call', ...PROTO_ARGS, served.target, 'vmrpc.testing.v1.Nope/Act', '{}'], STREAMING],
+      [['list', ...PROTO_ARGS, served.target, 'vmrpc.testing.v1.Nope'], STREAMING],
+    ] as const) {
+      const result = await runCli(args);
+      expect(result.stderr).to.equal(`vmrpc ${args[0]}: service vmrpc.testing.v1.Nope not found (known: ${known})\n`);
+      expect(result.code).to.equal(1);
+    }
+  });
+
+  it('an unknown method names the ones that exist', async () => {
     const method = await runCli(['call', served.target, `${STREAMING}/Nope`, '{}']);
     expect(method.code).to.equal(1);
     expect(method.stderr).to.equal(`vmrpc call: service ${STREAMING} has no method Nope (it has: Echo, Act, Count, Sum, Chat, Ping)\n`);

@@ -3,17 +3,20 @@ import { createServer, type RpcServer, type ServerOptions } from '@vmrpc/rpc';
 import { socketPath } from '../support/checks.js';
 import { EchoService } from '../rpc/generated/vmrpc/echo/v1/echo.js';
 import { StreamingService } from '../rpc/generated/vmrpc/testing/v1/streaming.js';
-import { newLog, streamingImplementation } from '../rpc/streaming-service.js';
+import { newLog, streamingImplementation, type ServerLog } from '../rpc/streaming-service.js';
 
 export interface TestServer {
   target: string;
   server: RpcServer;
+  /** What the Streaming service saw (cancelled calls...). */
+  log: ServerLog;
 }
 
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
   const target = `unix:${socketPath('cli-grpc')}`;
   const server = createServer(options);
-  server.add(StreamingService, streamingImplementation(newLog()));
+  const log = newLog();
+  server.add(StreamingService, streamingImplementation(log));
   server.add(EchoService, {
     say: (request, context) => ({ message: request.message, peer: context.peer }),
     async *repeat(request) {
@@ -21,5 +24,20 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     },
   });
   await server.listen(target);
-  return { target, server };
+  return { target, server, log };
+}
+
+/**
+ * The test server for the enclosing describe(): started before its tests, closed after them.
+ * The object returned is filled in by the before() hook.
+ */
+export function useTestServer(options: ServerOptions = {}): TestServer {
+  const served = {} as TestServer;
+  before(async () => {
+    Object.assign(served, await startTestServer(options));
+  });
+  after(async () => {
+    await served.server?.close(0);
+  });
+  return served;
 }

@@ -7,6 +7,9 @@ import { GATEWAY_AGENT_METADATA, GATEWAY_WAIT_METADATA } from '@vmrpc/rpc';
 import { parseDuration } from './durations';
 import { UsageError } from './errors';
 
+// The gateway takes a wait of at most 9 digits of milliseconds.
+const GATEWAY_MAX_WAIT = { ms: 999_999_999, why: 'about 11.5 days, the longest the gateway waits' };
+
 export const AGENT_OPTIONS = {
   agent: { type: 'string' },
   wait: { type: 'string' },
@@ -25,6 +28,6 @@ export function agentMetadata(values: { agent?: string | undefined; wait?: strin
   }
   if (values.agent === '') throw new UsageError('--agent wants an agent id (see vmrpc agents TARGET)');
   metadata.set(GATEWAY_AGENT_METADATA, values.agent);
-  if (values.wait !== undefined) metadata.set(GATEWAY_WAIT_METADATA, String(Math.round(parseDuration(values.wait, '--wait'))));
+  if (values.wait !== undefined) metadata.set(GATEWAY_WAIT_METADATA, String(parseDuration(values.wait, '--wait', { zero: true, max: GATEWAY_MAX_WAIT })));
   return metadata;
 }

@@ -5,7 +5,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
-import { EXIT_OK, EXIT_USAGE, exitCodeOf, reportError } from './errors';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf, reportError } from './errors';
+import { EXIT_OUTPUT_CLOSED, readerGone, watchOutput } from './output';
 
 /** The streams a command reads and writes (the process's own, or a test's). */
 export interface CommandIo {
@@ -14,6 +15,11 @@ export interface CommandIo {
   readonly stderr: Writable;
   /** Print stack traces with errors. */
   readonly debug: boolean;
+  /**
+   * Aborted when stdout can no longer be written (its reader went away): stop, cancel what is
+   * in flight and return. defineCommand() sets it for every command.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** parseArgs option declarations. */
@@ -57,6 +63,13 @@ const COMMON_HELP = `
   -h, --help     this text
       --debug    print stack traces with errors`;
 
+/** The exit code once stdout failed: quiet for a reader gone, else the error reported. */
+function outputFailed(command: string, error: unknown, io: CommandIo): number {
+  if (readerGone(error)) return EXIT_OUTPUT_CLOSED;
+  io.stderr.write(`vmrpc ${command}: cannot write to stdout: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT_FAILURE;
+}
+
 /** Makes a Command from its spec. */
 export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Command {
   const help = `${spec.help.trimEnd()}${COMMON_HELP}\n${spec.footer === undefined ? '' : `\n${spec.footer.trimEnd()}\n`}`;
@@ -78,13 +91,20 @@ export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Comm
         io.stdout.write(help);
         return EXIT_OK;
       }
-      const commandIo: CommandIo = { ...io, debug: io.debug || values.debug === true };
+      const output = watchOutput(io.stdout);
+      const commandIo: CommandIo = { ...io, debug: io.debug || values.debug === true, signal: output.signal };
+      let code: number;
       try {
-        return await spec.run(values, parsed.positionals, commandIo);
+        code = await spec.run(values, parsed.positionals, commandIo);
       } catch (error) {
+        // Once stdout failed, what the command throws (a cancelled call...) follows from that.
+        if (output.signal.aborted) return outputFailed(spec.name, output.signal.reason, commandIo);
         reportError(spec.name, error, commandIo);
         return exitCodeOf(error);
+      } finally {
+        output.dispose();
       }
+      return output.signal.aborted ? outputFailed(spec.name, output.signal.reason, commandIo) : code;
     },
   };
 }

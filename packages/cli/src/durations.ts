@@ -3,11 +3,26 @@ import { UsageError } from './errors';
 
 const UNITS: { readonly [unit: string]: number } = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** Milliseconds in `text`; throws a UsageError naming `option` when it is not a duration. */
-export function parseDuration(text: string, option: string): number {
+/** The longest wait one Node timer holds (2^31-1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_DURATION_MS = 0x7fffffff;
+
+/** Bounds of a duration option. */
+export interface DurationBounds {
+  /** 0 is allowed (default: the least is 1 ms). */
+  readonly zero?: boolean;
+  /** The most in ms (default MAX_DURATION_MS), and why, for the error. */
+  readonly max?: { readonly ms: number; readonly why: string };
+}
+
+/** Milliseconds in `text`; throws a UsageError naming `option` when it is not a duration within bounds. */
+export function parseDuration(text: string, option: string, bounds: DurationBounds = {}): number {
   const match = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
   if (match === null) throw new UsageError(`${option} wants a duration such as 500ms, 2s or 1m (got '${text}')`);
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
+  const ms = Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
+  const max = bounds.max ?? { ms: MAX_DURATION_MS, why: 'about 24.8 days, the longest a Node timer holds' };
+  if (ms > max.ms) throw new UsageError(`${option} must be at most ${max.ms}ms (${max.why}; got '${text}')`);
+  if (ms < 1 && bounds.zero !== true) throw new UsageError(`${option} must be at least 1ms (got '${text}')`);
+  return ms;
 }
 
 /** A positive whole number in `text`, or a UsageError naming `option`. */

@@ -20,7 +20,8 @@ ${lines.join('\n')}
   -V, --version  the version
       --debug    print stack traces with errors
 
-exit codes: 0 success, 1 failure, 2 usage error, 64+N a call ended with gRPC status N
+exit codes: 0 success, 1 failure, 2 usage error, 64+N a call ended with gRPC status N,
+141 stdout's reader went away (vmrpc ... | head)
 `;
 }
 

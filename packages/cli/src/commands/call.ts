@@ -8,7 +8,8 @@ import { CliError, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
 import { CHANNEL_HELP, CHANNEL_OPTIONS, SCHEMA_HELP, SCHEMA_OPTIONS, openChannel, schemaFor } from '../grpc-options';
 import { metadataFromHeaders, metadataLines } from '../metadata-args';
 import { callWithJson } from '../proto/json-call';
-import { encodeJson, type Json } from '../proto/json-codec';
+import { type Json } from '../proto/json-codec';
+import { encodeJson } from '../proto/json-parse';
 import { findMethod, splitMethodName, type ResolvedMethod } from '../proto/methods';
 import { ReflectionClient } from '../proto/reflection-client';
 import { atMost, targetArgument } from '../targets';
@@ -38,7 +39,8 @@ ${CHANNEL_HELP}
   -v, --verbose               print response headers and trailers on stderr
 `;
 
-const FOOTER = `exit codes: 0 OK; 1 failure outside the call (e.g. a .proto file not found); 2 usage error
+const FOOTER = `exit codes: 0 OK; 1 failure outside the call (a .proto file not found, an unknown service or
+method); 2 usage error
 or malformed request JSON; 64+N the call ended with gRPC status N, printed as
 "ERROR: <CODE>: <details>" (68 DEADLINE_EXCEEDED, 69 NOT_FOUND, 76 UNIMPLEMENTED,
 78 UNAVAILABLE: nothing listening, the connection failed, or the agent is offline;
@@ -104,7 +106,8 @@ export const command = defineCommand({
     const agent = agentMetadata(values);
     metadata.merge(agent);
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, '--timeout');
-    const callOptions = { ...(timeoutMs === undefined ? {} : { timeoutMs }), metadata: agent };
+    // A closed stdout (io.signal) cancels the call.
+    const callOptions = { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(io.signal === undefined ? {} : { signal: io.signal }), metadata: agent };
     const channel = openChannel(target, values['connect-timeout']);
     try {
       const root = await schemaFor(values, new ReflectionClient(channel, callOptions), service);

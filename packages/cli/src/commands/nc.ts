@@ -44,7 +44,21 @@ interface Session {
 async function serveConnection(socket: VmSocket, session: Session, input: CommandIo['stdin'] | undefined, what: string): Promise<void> {
   if (session.verbose) session.io.stderr.write(`vmrpc nc: ${what}\n`);
   socket.resume();
-  await relay(socket, input, session.io.stdout, session.counts);
+  const closedOutput = session.io.signal;
+  if (closedOutput === undefined) return relay(socket, input, session.io.stdout, session.counts);
+  // stdout's reader gone (`vmrpc nc ... | head -c 5`): nowhere to put what arrives, so close.
+  let onClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    if (closedOutput.aborted) resolve();
+    else closedOutput.addEventListener('abort', (onClosed = () => resolve()), { once: true });
+  });
+  const relayed = relay(socket, input, session.io.stdout, session.counts);
+  try {
+    await Promise.race([relayed, closed]);
+  } finally {
+    closedOutput.removeEventListener('abort', onClosed);
+    if (closedOutput.aborted) socket.destroy();
+  }
 }
 
 async function listenMode(target: string, keepOpen: boolean, session: Session): Promise<number> {
@@ -56,29 +70,36 @@ async function listenMode(target: string, keepOpen: boolean, session: Session): 
     wake?.();
   });
   await server.listen(target);
-  // Ctrl-C or SIGTERM while waiting for a connection closes the server (removing a unix: socket file).
+  // Ctrl-C or SIGTERM, while waiting for a connection or serving one, ends the connection and
+  // closes the server (removing a unix: socket file). Our handlers replace Node's default, so
+  // every wait below races against them.
   let stop: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const stopped = new Promise<true>((resolve) => (stop = () => resolve(true)));
   process.once('SIGINT', stop).once('SIGTERM', stop);
-  server.once('close', () => process.removeListener('SIGINT', stop).removeListener('SIGTERM', stop));
   const address = server.address();
   if (session.verbose) session.io.stderr.write(`vmrpc nc: listening on ${address === null ? target : formatTarget(address)}\n`);
   let input: CommandIo['stdin'] | undefined = session.io.stdin;
   try {
     for (;;) {
       if (waiting.length === 0) {
-        const arrived = new Promise<void>((resolve) => (wake = resolve));
-        const interrupted = await Promise.race([arrived.then(() => false), stopped.then(() => true)]);
-        if (interrupted) return 130;
+        const arrived = new Promise<false>((resolve) => (wake = () => resolve(false)));
+        if (await Promise.race([arrived, stopped])) return 130;
       }
       const socket = waiting.shift()!;
       // Without -k, one connection: stop accepting (later peers are refused).
       if (!keepOpen) server.close();
-      await serveConnection(socket, session, input, `connection from ${socket.remoteAddress ?? 'an unnamed peer'}`);
+      const served = serveConnection(socket, session, input, `connection from ${socket.remoteAddress ?? 'an unnamed peer'}`);
+      if (await Promise.race([served.then(() => false as const), stopped])) {
+        // Destroyed without an error: the relay settles no more and reports nothing.
+        served.catch(() => undefined);
+        socket.destroy();
+        return 130;
+      }
       input = undefined;
-      if (!keepOpen) return EXIT_OK;
+      if (!keepOpen || session.io.signal?.aborted === true) return EXIT_OK;
     }
   } finally {
+    process.removeListener('SIGINT', stop).removeListener('SIGTERM', stop);
     for (const socket of waiting) socket.destroy();
     if (server.address() !== null) server.close();
     // Unread stdin must not keep the process alive.

@@ -56,18 +56,33 @@ async function openConnection(socket: Duplex, target: string, timeoutMs: number)
   }
 }
 
-function ping(session: http2.ClientHttp2Session, timeoutMs: number): Promise<number | undefined> {
+/** The round trip in ms; undefined when not answered within `timeoutMs`; null once `stop` aborts first. */
+function ping(session: http2.ClientHttp2Session, timeoutMs: number, stop: AbortSignal): Promise<number | undefined | null> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+    };
+    const onStop = (): void => {
+      done();
+      resolve(null);
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve(undefined);
+    }, timeoutMs);
+    stop.addEventListener('abort', onStop, { once: true });
     const started = process.hrtime.bigint();
     const sent = session.ping((error) => {
-      clearTimeout(timer);
+      // Stopped already: the session's end fails the ping, which is no news.
+      if (stop.aborted) return;
+      done();
       // The callback's own duration has millisecond granularity; measure in nanoseconds instead.
       if (error === null) resolve(Number(process.hrtime.bigint() - started) / 1e6);
       else reject(error);
     });
     if (!sent) {
-      clearTimeout(timer);
+      done();
       reject(new CliError('too many unanswered pings'));
     }
   });
@@ -101,7 +116,7 @@ export const command = defineCommand({
     const { target } = targetArgument(positionals);
     atMost(positionals, 1);
     const count = values.count === undefined ? Infinity : parseCount(values.count, '--count');
-    const intervalMs = values.interval === undefined ? 1000 : parseDuration(values.interval, '--interval');
+    const intervalMs = values.interval === undefined ? 1000 : parseDuration(values.interval, '--interval', { zero: true });
     const timeoutMs = values.timeout === undefined ? 5000 : parseDuration(values.timeout, '--timeout');
     const connectTimeout = values['connect-timeout'] === undefined ? 10_000 : parseDuration(values['connect-timeout'], '--connect-timeout');
     const socket = await connect(target, { connectTimeout });
@@ -109,19 +124,25 @@ export const command = defineCommand({
     const session = connection.session;
     const stats: Stats = { sent: 0, received: 0, times: [] };
     const started = Date.now();
-    let stop: () => void = () => undefined;
-    const interrupted = new Promise<void>((resolve) => (stop = resolve));
+    // Ctrl-C (or the connection's end) stops at once, even while a ping is outstanding.
+    const stopping = new AbortController();
+    const stop = (): void => stopping.abort();
     process.once('SIGINT', stop);
+    // A closed stdout stops too (and nothing more is printed).
+    io.signal?.addEventListener('abort', stop, { once: true });
     let lost: Error | undefined;
     connection.once('close', () => {
       lost = new CliError(`${target} closed the connection`);
       stop();
     });
+    const interrupted = new Promise<true>((resolve) => stopping.signal.addEventListener('abort', () => resolve(true), { once: true }));
     try {
       if (values.quiet !== true) io.stdout.write(`PING ${target} (HTTP/2 PING frames)\n`);
-      for (let sequence = 1; sequence <= count && lost === undefined; sequence++) {
+      for (let sequence = 1; sequence <= count && !stopping.signal.aborted; sequence++) {
         stats.sent++;
-        const time = await ping(session, timeoutMs);
+        // As ping(8): a ping outstanding when stopped counts as sent and not answered.
+        const time = await ping(session, timeoutMs, stopping.signal);
+        if (time === null) break;
         if (time === undefined) {
           if (values.quiet !== true) io.stdout.write(`no reply from ${target}: seq=${sequence} (timeout ${timeoutMs} ms)\n`);
         } else {
@@ -130,14 +151,19 @@ export const command = defineCommand({
           if (values.quiet !== true) io.stdout.write(`reply from ${target}: seq=${sequence} time=${time.toFixed(3)} ms\n`);
         }
         if (sequence >= count) break;
-        const pause = new Promise<boolean>((resolve) => setTimeout(resolve, intervalMs, false).unref());
-        if (await Promise.race([pause, interrupted.then(() => true)])) break;
+        let timer: NodeJS.Timeout | undefined;
+        const pause = new Promise<false>((resolve) => (timer = setTimeout(resolve, intervalMs, false)));
+        const stopped = await Promise.race([pause, interrupted]);
+        clearTimeout(timer);
+        if (stopped) break;
       }
     } finally {
       process.removeListener('SIGINT', stop);
+      io.signal?.removeEventListener('abort', stop);
       connection.removeAllListeners('close');
       connection.destroy();
     }
+    if (io.signal?.aborted === true) return EXIT_FAILURE;
     io.stdout.write(summary(target, stats, Date.now() - started));
     if (lost !== undefined) throw lost;
     return stats.received === stats.sent ? EXIT_OK : EXIT_FAILURE;

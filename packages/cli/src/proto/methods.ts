@@ -36,17 +36,23 @@ export function servicesOf(root: Root): Service[] {
   return found.sort((a, b) => (a.fullName < b.fullName ? -1 : 1));
 }
 
+/** The error for service `name` missing where `known` are (exit 1, whatever the schema's source). */
+export function serviceNotFound(name: string, known: readonly string[]): CliError {
+  return new CliError(`service ${name} not found (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+}
+
 /** The service `name` (full name) in `root`, or a CliError naming those that exist. */
 export function findService(root: Root, name: string): Service {
   const found = root.lookup(name);
   if (found instanceof Service) return found;
-  const known = servicesOf(root).map((service) => service.fullName.slice(1));
-  throw new CliError(`service ${name} not found (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+  throw serviceNotFound(name, servicesOf(root).map((service) => service.fullName.slice(1)));
 }
 
 /** The method `method` of service `service`, resolved. */
 export function findMethod(root: Root, service: string, method: string): ResolvedMethod {
-  const found: Method | undefined = findService(root, service).methods[method];
+  const methods = findService(root, service).methods;
+  // Own entries only: "toString" or "constructor" is no method of the service.
+  const found: Method | undefined = Object.prototype.hasOwnProperty.call(methods, method) ? methods[method] : undefined;
   if (found === undefined) {
     const known = Object.keys(findService(root, service).methods).join(', ');
     throw new CliError(`service ${service} has no method ${method} (it has: ${known})`);

@@ -18,6 +18,7 @@ import {
 } from '@vmrpc/rpc';
 import type { Root } from 'protobufjs';
 import { decodeFileDescriptor, rootFromFileDescriptors, type FileDescriptor } from './descriptor-root';
+import { serviceNotFound } from './methods';
 
 type Answer = NonNullable<ServerReflectionResponse['messageResponse']>;
 
@@ -34,14 +35,21 @@ export class ReflectionClient {
   /** The names of the services the server lists. */
   async listServices(): Promise<string[]> {
     const answer = await this.ask({ messageRequest: { $case: 'listServices', listServices: '' } });
+    if (answer.$case === 'errorResponse') throw refused(answer);
     if (answer.$case !== 'listServicesResponse') throw unexpected(answer);
     return answer.listServicesResponse.service.map((service) => service.name);
   }
 
-  /** A Root with the file that defines `symbol` and every file it imports. */
+  /**
+   * A Root with the file that defines service `symbol` and every file it imports. A symbol the
+   * server does not know is a CliError naming the services it lists (exit 1, as with --proto):
+   * the reflection stream's answer, not a status the call ended with.
+   */
   async rootForSymbol(symbol: string): Promise<Root> {
     const files = new Map<string, FileDescriptor>();
-    this.add(files, await this.ask({ messageRequest: { $case: 'fileContainingSymbol', fileContainingSymbol: symbol } }));
+    const first = await this.ask({ messageRequest: { $case: 'fileContainingSymbol', fileContainingSymbol: symbol } });
+    if (first.$case === 'errorResponse' && first.errorResponse.errorCode === Status.NOT_FOUND) throw serviceNotFound(symbol, await this.listServices());
+    this.add(files, first);
     // Servers may leave out imports they sent earlier on the same stream: ask for what is missing.
     for (let missing = missingImports(files); missing.length > 0; missing = missingImports(files)) {
       for (const name of missing) this.add(files, await this.ask({ messageRequest: { $case: 'fileByFilename', fileByFilename: name } }));
@@ -50,6 +58,7 @@ export class ReflectionClient {
   }
 
   private add(files: Map<string, FileDescriptor>, answer: Answer): void {
+    if (answer.$case === 'errorResponse') throw refused(answer);
     if (answer.$case !== 'fileDescriptorResponse') throw unexpected(answer);
     for (const bytes of answer.fileDescriptorResponse.fileDescriptorProto) {
       const file = decodeFileDescriptor(bytes);
@@ -65,7 +74,6 @@ export class ReflectionClient {
         for await (const response of client.serverReflectionInfo([request], this.callOptions)) answer ??= response.messageResponse;
         this.service = service;
         if (answer === undefined) throw new RpcError(Status.INTERNAL, 'the reflection service answered nothing');
-        if (answer.$case === 'errorResponse') throw new RpcError(answer.errorResponse.errorCode, answer.errorResponse.errorMessage);
         return answer;
       } catch (error) {
         if (!(RpcError.is(error) && error.code === Status.UNIMPLEMENTED && this.service === undefined)) throw error;
@@ -81,6 +89,11 @@ function missingImports(files: ReadonlyMap<string, FileDescriptor>): string[] {
   const missing = new Set<string>();
   for (const file of files.values()) for (const name of file.dependency) if (!files.has(name)) missing.add(name);
   return [...missing];
+}
+
+/** An error the reflection service answered in-band (the stream itself ended OK). */
+function refused(answer: Extract<Answer, { $case: 'errorResponse' }>): RpcError {
+  return new RpcError(answer.errorResponse.errorCode, answer.errorResponse.errorMessage);
 }
 
 function unexpected(answer: Answer): RpcError {

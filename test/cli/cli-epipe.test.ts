@@ -1,0 +1,116 @@
+// stdout's reader going away (`vmrpc ... | head -1`): the command stops quietly with exit 141
+// (128 + SIGPIPE, what the shell shows for `cat` or `yes`), cancelling the call or closing the
+// socket, instead of Node's "Unhandled 'error' event" stack. The test closes the read end of
+// the child's stdout once the first output arrived, as head does.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { socketPath, within } from '../support/checks.js';
+import { repoRoot, startCli, vmrpcBin, type CliProcess } from './run-cli.js';
+import { startTestServer } from './grpc-server.js';
+
+const COUNT = '/vmrpc.testing.v1.Streaming/Count';
+
+/** Closes the child's stdout (the pipe's read end) once `first` arrived on it. */
+async function closeStdoutAfter(cli: CliProcess, first: string): Promise<void> {
+  await cli.stdoutIncludes(first);
+  cli.child.stdout!.destroy();
+}
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('vmrpc: stdout closed by its reader', function () {
+  this.timeout(30_000);
+
+  it('call | head -1: exit 141, nothing on stderr, and the server sees the call cancelled', async () => {
+    const served = await startTestServer();
+    try {
+      // A million responses, one a millisecond: the call is still running when the pipe closes.
+      const cli = startCli(['call', served.target, 'vmrpc.testing.v1.Streaming/Count', '{"count": 1000000, "delayMs": 1}'], '', 15_000);
+      await closeStdoutAfter(cli, '\n');
+      const result = await cli.done;
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(141);
+      await until('the server saw the call cancelled', () => served.log.cancelled.includes(COUNT));
+    } finally {
+      await served.server.close(0);
+    }
+  });
+
+  it('ping | head -1: exit 141, nothing on stderr', async () => {
+    const served = await startTestServer();
+    try {
+      const cli = startCli(['ping', '-i', '1ms', served.target], '', 15_000);
+      await closeStdoutAfter(cli, '\n');
+      const result = await cli.done;
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(141);
+    } finally {
+      await served.server.close(0);
+    }
+  });
+
+  it('nc | head -c 5: exit 141, nothing on stderr, and the peer sees the connection close', async () => {
+    const path = socketPath('nc-epipe');
+    let closed: Promise<void> | undefined;
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => undefined);
+      // Sends until the connection goes.
+      const chunk = Buffer.alloc(64 * 1024, 97);
+      const send = (): void => {
+        while (!socket.destroyed && socket.write(chunk));
+        if (!socket.destroyed) socket.once('drain', send);
+      };
+      send();
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const cli = startCli(['nc', `unix:${path}`], '', 15_000);
+      await closeStdoutAfter(cli, 'aaaaa');
+      const result = await cli.done;
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(141);
+      await within(5000, 'the peer sees the connection close', closed!);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('list and --help with stdout closed before they write: exit 141, nothing on stderr', async () => {
+    const served = await startTestServer();
+    try {
+      for (const args of [['list', served.target], ['--help']]) {
+        const cli = startCli(args, '', 15_000);
+        // Closed at once: the child has not even started, so its first write meets EPIPE.
+        cli.child.stdout!.destroy();
+        const result = await cli.done;
+        expect(result.stderr).to.equal('');
+        expect(result.code).to.equal(141);
+      }
+    } finally {
+      await served.server.close(0);
+    }
+  });
+
+  it('another stdout error (ENOSPC, /dev/full): one line naming it, exit 1', async function () {
+    if (!fs.existsSync('/dev/full')) this.skip();
+    for (const [args, prefix] of [[['list', '--proto', 'vmrpc/testing/v1/streaming.proto', '-I', 'protos', 'unix-abstract:unused'], 'vmrpc list'], [['--help'], 'vmrpc']] as const) {
+      const full = fs.openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [vmrpcBin, ...args], { cwd: repoRoot, stdio: ['ignore', full, 'pipe'] });
+      fs.closeSync(full);
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await within(10_000, 'vmrpc exits', new Promise<number | null>((resolve) => child.once('close', resolve)));
+      expect(stderr).to.equal(`${prefix}: cannot write to stdout: ENOSPC: no space left on device, write\n`);
+      expect(code).to.equal(1);
+    }
+  });
+});
