@@ -21,6 +21,7 @@ import { logTo } from '../util/logger';
 import { delay } from '../util/timers';
 import { CallLinkServer } from './call-link-server';
 import { channelReady } from './channel-ready';
+import { checkGraceMs } from './grace';
 import { GuestSession } from './guest-session';
 import { registerMessage, type AgentRegistration } from './registration';
 import { dialingRoute, listeningRoute, type RouteOptions, type SessionRoute } from './session-route';
@@ -164,11 +165,19 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
 
   /**
    * Drains and stops: tells the host (no new calls), lets the host's calls in progress finish
-   * for up to `graceMs` (default 5000), ends the session (the host reports `shutdown`), closes.
-   * Idempotent: later calls return the same promise.
+   * for up to `graceMs` (default 5000; Infinity: as long as they take), ends the session (the
+   * host reports `shutdown`), closes. Idempotent: later calls return the same promise. A graceMs
+   * that is not 0 or more (NaN, negative) rejects with a RangeError and changes nothing.
    */
   close(graceMs = 5000): Promise<void> {
-    this.closing ??= this.drainAndStop(graceMs);
+    if (this.closing !== undefined) return this.closing;
+    try {
+      // Checked before anything changes: a bad grace leaves the agent running, not half-closed.
+      checkGraceMs('GuestAgent#close: graceMs', graceMs);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    this.closing = this.drainAndStop(graceMs);
     return this.closing;
   }
 

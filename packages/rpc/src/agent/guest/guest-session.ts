@@ -17,6 +17,7 @@ import { AsyncQueue } from '../util/async-queue';
 import type { LogLevel } from '../util/logger';
 import { withTimeout } from '../util/timers';
 import type { CallLinkServer } from './call-link-server';
+import { boundedGraceMs } from './grace';
 import { Heartbeat } from './heartbeat';
 import { toRegistration, type AgentRegistration } from './registration';
 
@@ -110,7 +111,7 @@ export class GuestSession {
     }
     if (this.registration === undefined) return this.end();
     this.options.log('info', `draining (grace ${graceMs} ms)`);
-    this.outgoing.push({ kind: { $case: 'drain', drain: { reason: 'shutdown', grace: durationFromMillis(graceMs) } } });
+    this.outgoing.push({ kind: { $case: 'drain', drain: { reason: 'shutdown', grace: durationFromMillis(boundedGraceMs(graceMs)) } } });
     // The agent is closing: every link its server holds drains (direct calls too).
     await this.options.callLinks.drain(graceMs);
     this.outgoing.end();
