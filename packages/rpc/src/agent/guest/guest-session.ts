@@ -119,11 +119,16 @@ export class GuestSession {
     this.end();
   }
 
-  /** Ends the session now (idempotent): the stream is cancelled, the heartbeat stops. */
+  /**
+   * Ends the session now (idempotent): the stream is cancelled, the heartbeat stops, and the
+   * session's call links close (the host cannot use them once the session is gone, and a host
+   * that stopped answering would otherwise keep them open).
+   */
   end(reason?: Error): void {
     this.heartbeat?.stop();
     if (!this.abort.signal.aborted) this.abort.abort(reason);
     this.outgoing.end();
+    for (const socket of this.links) socket.destroy();
   }
 
   /** A call link the host dialed for this session (listening agents): checked, then served. */
@@ -134,6 +139,7 @@ export class GuestSession {
     }
     if (this.options.linkIdentity !== link.identity) return refuse(link.socket, 'call link from another peer than the session');
     if (this.draining) return refuse(link.socket, 'the agent is draining');
+    if (this.abort.signal.aborted) return refuse(link.socket, 'the session has ended');
     link.socket.write('OK\n');
     this.serve(link.socket, link.peer);
   }
