@@ -77,11 +77,20 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
 
   // One request message on its way to the channel at a time: the rest of a DATA chunk's
   // messages wait in `queue`, still compressed, and the caller's stream is paused meanwhile.
-  const queue: DecodedFrame[] = [];
+  let queue: Array<DecodedFrame | undefined> = [];
+  let head = 0;
   let busy = false;
   let callerEnded = false;
   let halfClosed = false;
+  let inflating = false;
   let inflater: Inflater | undefined;
+  // The half-close goes right after the last message is handed on (a unary request's DATA and
+  // END_STREAM can travel together), not after it was written.
+  const halfCloseAfterLast = (): void => {
+    if (ended || halfClosed || !callerEnded || inflating || head < queue.length) return;
+    halfClosed = true;
+    call.halfClose();
+  };
   const sent = (): void => {
     releaseHeld();
     busy = false;
@@ -89,8 +98,9 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   };
   const sendNext = (): void => {
     if (busy || ended) return;
-    const frame = queue.shift();
+    const frame = queue[head];
     if (frame !== undefined) {
+      queue[head++] = undefined;
       busy = true;
       if (!frame.compressed) return call.sendMessageWithContext({ callback: sent }, frame.message);
       return void inflateAndSend(frame.message).catch((error: unknown) => {
@@ -99,13 +109,13 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
         else fail(Status.INTERNAL, `the gateway failed on a request message: ${String(error)}`);
       });
     }
+    queue = [];
+    head = 0;
     if (!callerEnded) stream.resume();
-    else if (!halfClosed) {
-      halfClosed = true;
-      call.halfClose();
-    }
+    else halfCloseAfterLast();
   };
   const inflateAndSend = async (message: Buffer): Promise<void> => {
+    inflating = true;
     inflater ??= inflaterFor(forwarded.encoding, forwarded.maxMessageBytes);
     // Room for the worst case first: the message may inflate to the limit.
     const worst = Math.min(forwarded.maxMessageBytes, budget.limit);
@@ -116,26 +126,28 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
     if (ended) return releaseHeld();
     budget.release(held - inflated.length);
     held = inflated.length;
+    inflating = false;
     call.sendMessageWithContext({ callback: sent }, inflated);
+    halfCloseAfterLast();
   };
 
   stream.on('data', (chunk: Buffer) => {
     if (ended) return;
     try {
-      queue.push(...decoder.push(chunk));
+      for (const frame of decoder.push(chunk)) queue.push(frame);
     } catch (error) {
       const tooLarge = error instanceof FrameError && error.tooLarge;
       return fail(tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, (error as Error).message);
     }
-    if (queue.length === 0) return;
+    if (queue.length === head) return;
     stream.pause();
     sendNext();
   });
   stream.once('end', () => {
     if (decoder.midMessage) return fail(Status.INTERNAL, 'the request ended in the middle of a message');
-    // Half-close after the last message, which may still be on its way.
+    // Half-close after the last message, which may still be inflating or waiting its turn.
     callerEnded = true;
-    sendNext();
+    halfCloseAfterLast();
   });
   // The caller reset the stream or went away before the status: cancel the call upstream.
   stream.once('close', () => {
