@@ -6,6 +6,7 @@
 // every message inflated. Once the agent reads, every byte arrives, in order.
 import { createHash } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -16,6 +17,10 @@ import { GuestAgent } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { socketPath, within } from '../../support/checks.js';
 import { ConformanceService, Request, Response } from '../generated/vmrpc/testing/v1/conformance.js';
+
+// InflateBudget is not public API: loaded from the built package by file (as host-internals.ts does).
+const require = createRequire(import.meta.url);
+const { InflateBudget } = require(path.join(path.dirname(require.resolve('@vmrpc/rpc/package.json')), 'dist/agent/gateway/inflate-budget.js')) as typeof import('../../../packages/rpc/dist/agent/gateway/inflate-budget.js');
 
 const HOST_PROCESS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gateway-host-process.js');
 const STREAMS = 8;
@@ -128,3 +133,35 @@ describe('agent gateway: compressed bombs stay small on the host (unix:)', funct
     }
   });
 });
+
+describe('agent gateway: the budget of inflated bytes of a caller connection', function () {
+  it('grants in the order asked, within the limit; a wait that is given up holds nothing and lets the next through', async function () {
+    const budget = new InflateBudget(8);
+    const granted: string[] = [];
+    const ask = (name: string, bytes: number, signal = new AbortController().signal): Promise<boolean> =>
+      budget.acquire(bytes, signal).then((ok) => {
+        if (ok) granted.push(name);
+        return ok;
+      });
+    await ask('a', 4);
+    await ask('b', 4);
+    const cut = new AbortController();
+    const c = ask('c', 8, cut.signal);
+    const d = ask('d', 2);
+    // Full: c waits, and d (small enough for nothing now) waits behind it, in order.
+    await Promise.resolve();
+    expect(granted).to.deep.equal(['a', 'b']);
+    budget.release(4);
+    await Promise.resolve();
+    expect(granted, 'c is first in line and does not fit yet; d waits behind it').to.deep.equal(['a', 'b']);
+    cut.abort();
+    expect(await c).to.equal(false);
+    expect(await d).to.equal(true);
+    expect(granted).to.deep.equal(['a', 'b', 'd']);
+    expect(await budget.acquire(1, AbortSignal.abort())).to.equal(false);
+    budget.release(4);
+    budget.release(2);
+    expect(await ask('e', 8)).to.equal(true);
+  });
+});
+

@@ -46,6 +46,8 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   // Inflated bytes this stream holds of its connection's budget (inflate-budget.ts).
   const budget = inflateBudgetOf(stream.session, forwarded.maxMessageBytes);
   let held = 0;
+  // Aborted when the call ends: a wait for the budget stops (and holds nothing).
+  const over = new AbortController();
   const releaseHeld = (): void => {
     budget.release(held);
     held = 0;
@@ -54,6 +56,7 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   const finish = (status: StatusObject): void => {
     if (ended) return;
     ended = true;
+    over.abort();
     releaseHeld();
     sendStatus(stream, status);
     // Whatever the caller still sends is read and dropped, so its side can end too.
@@ -119,7 +122,7 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
     inflater ??= inflaterFor(forwarded.encoding, forwarded.maxMessageBytes);
     // Room for the worst case first: the message may inflate to the limit.
     const worst = Math.min(forwarded.maxMessageBytes, budget.limit);
-    await budget.acquire(worst);
+    if (!(await budget.acquire(worst, over.signal))) return;
     held = worst;
     if (ended) return releaseHeld();
     const inflated = await inflater(message);
@@ -155,6 +158,7 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
       ended = true;
       call.cancelWithStatus(Status.CANCELLED, 'cancelled by the caller');
     }
+    over.abort();
     releaseHeld();
   });
 }

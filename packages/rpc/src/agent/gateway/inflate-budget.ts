@@ -14,10 +14,29 @@ export class InflateBudget {
 
   constructor(readonly limit: number) {}
 
-  /** Resolves once `bytes` (at most the limit) are held for the caller. */
-  acquire(bytes: number): Promise<void> {
-    return new Promise((grant) => {
-      this.waiting.push({ bytes, grant });
+  /**
+   * Resolves true once `bytes` (at most the limit) are held for the caller, or false when
+   * `signal` aborts first (the call ended: it stops waiting, and holds nothing).
+   */
+  acquire(bytes: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        bytes,
+        grant: (): void => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        },
+      };
+      const onAbort = (): void => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        resolve(false);
+        // A large waiter leaving may let smaller ones behind it through.
+        this.grantWaiting();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
       this.grantWaiting();
     });
   }
