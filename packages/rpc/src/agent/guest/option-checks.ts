@@ -3,10 +3,10 @@
  * naming the option, not later at connect() (a host refusing the registration for good) or in a
  * timer (a wait past 2^31-1 ms fires after 1 ms, NaN at once, 0 redials in a tight loop).
  */
+import { hostname as osHostname } from 'node:os';
 import { checkBackoff, checkTimerMs, type BackoffOptions } from '@vmrpc/transport';
 import { RpcError } from '../../errors';
 import { checkRegister } from '../protocol/registration';
-import { registerMessage } from './registration';
 import type { GuestAgentOptions } from './options';
 
 export interface CheckedGuestOptions {
@@ -35,7 +35,8 @@ export function checkRegistrationFields(options: GuestAgentOptions, name: string
     if (value !== undefined && typeof value !== 'string') throw new TypeError(`GuestAgent options.${key} must be a string (got ${typeof value})`);
   }
   try {
-    checkRegister(registerMessage({ id: options.id, name, labels, version: options.version ?? '', services: [], hostname: options.hostname }));
+    // What registerMessage() will send, without asking the kernel for the CID (informational).
+    checkRegister({ agentId: options.id, name, labels, version: options.version ?? '', services: [], localCid: 0, hostname: options.hostname ?? osHostname() });
   } catch (error) {
     if (!(error instanceof RpcError)) throw error;
     throw new TypeError(`GuestAgent options: ${error.details.replace(/^invalid registration: /, '')}`);
