@@ -28,7 +28,7 @@ export {
   type ConnectionAuthorizer,
   type Handshake,
 } from './server/admission';
-export { Backoff, type BackoffOptions } from './protocol/backoff';
+export { Backoff, checkBackoff, type BackoffOptions } from './protocol/backoff';
 /** gRPC's wire values for code that speaks gRPC on the HTTP/2 engine (the agent's own server): grpc-timeout, grpc-message, timer bounds. */
 export { checkTimerMs, formatGrpcTimeout, parseGrpcTimeout, MAX_TIMER_MS } from './protocol/deadline';
 /** One Node timer for the deadlines of many calls (a channel's; a server connection's may share it). */

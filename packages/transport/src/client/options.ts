@@ -93,6 +93,11 @@ function numberOption(options: ChannelOptions, key: string, fallback: number): n
   return value;
 }
 
+/** A reconnect backoff bound: 0 would redial in a tight loop, past 2^31-1 ms a timer fires after 1 ms. */
+function backoffMs(options: ChannelOptions, key: string, fallback: number): number {
+  return checkTimerMs(`channel option ${key}`, numberOption(options, key, fallback));
+}
+
 function sizeLimit(options: ChannelOptions, key: string, fallback: number): number {
   const value = numberOption(options, key, fallback);
   return value < 0 ? UNLIMITED : value;
@@ -109,8 +114,8 @@ export function resolveOptions(grpcOptions: ChannelOptions = {}): ResolvedChanne
     keepaliveTimeMs: numberOption(grpcOptions, 'grpc.keepalive_time_ms', 0),
     keepaliveTimeoutMs: numberOption(grpcOptions, 'grpc.keepalive_timeout_ms', 20_000),
     keepalivePermitWithoutCalls: numberOption(grpcOptions, 'grpc.keepalive_permit_without_calls', 0) === 1,
-    initialBackoffMs: numberOption(grpcOptions, 'grpc.initial_reconnect_backoff_ms', 1000),
-    maxBackoffMs: numberOption(grpcOptions, 'grpc.max_reconnect_backoff_ms', 120_000),
+    initialBackoffMs: backoffMs(grpcOptions, 'grpc.initial_reconnect_backoff_ms', 1000),
+    maxBackoffMs: backoffMs(grpcOptions, 'grpc.max_reconnect_backoff_ms', 120_000),
     authority: typeof authority === 'string' ? authority : 'localhost',
     userAgent: agent,
     maxSessionMemory: numberOption(grpcOptions, 'grpc-node.max_session_memory', Number.MAX_SAFE_INTEGER),

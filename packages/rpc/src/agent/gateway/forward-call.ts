@@ -7,13 +7,16 @@
  * stops reading holds the agent back instead of filling the host's memory. Cancellation runs
  * both ways (a caller's reset cancels the call; the call's status, CANCELLED included, ends the
  * caller's stream) and the deadline travels as the call's own (the channel sends grpc-timeout).
- * Compressed request messages are inflated (inflate.ts) and forwarded uncompressed, in order.
+ * Compressed request messages are inflated (inflate.ts) one at a time, when the one before was
+ * taken and the connection's budget of inflated bytes has room (inflate-budget.ts), and forwarded
+ * uncompressed, in order.
  */
 import type { ServerHttp2Stream } from 'node:http2';
 import { status as Status, type ChannelInterface, type Metadata, type StatusObject } from '@grpc/grpc-js';
-import { FRAME_HEADER_BYTES, FrameDecoder, FrameError } from '@vmrpc/transport';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameError, type DecodedFrame } from '@vmrpc/transport';
 import { sendHeaders, sendStatus } from './grpc-reply';
 import { InflateError, inflaterFor, type Inflater } from './inflate';
+import { inflateBudgetOf } from './inflate-budget';
 
 export interface ForwardedCall {
   /** The method path, `/package.Service/Method`. */
@@ -40,11 +43,21 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   }
   const decoder = new FrameDecoder(forwarded.maxMessageBytes);
   let ended = false;
-  let unsent = 0;
+  // Inflated bytes this stream holds of its connection's budget (inflate-budget.ts).
+  const budget = inflateBudgetOf(stream.session, forwarded.maxMessageBytes);
+  let held = 0;
+  // Aborted when the call ends: a wait for the budget stops (and holds nothing).
+  const over = new AbortController();
+  const releaseHeld = (): void => {
+    budget.release(held);
+    held = 0;
+  };
 
   const finish = (status: StatusObject): void => {
     if (ended) return;
     ended = true;
+    over.abort();
+    releaseHeld();
     sendStatus(stream, status);
     // Whatever the caller still sends is read and dropped, so its side can end too.
     stream.resume();
@@ -65,48 +78,79 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
   });
   call.startRead();
 
-  // Messages in order: while one is being inflated, the ones after it wait in `inflating`'s chain.
+  // One request message on its way to the channel at a time: the rest of a DATA chunk's
+  // messages wait in `queue`, still compressed, and the caller's stream is paused meanwhile.
+  let queue: Array<DecodedFrame | undefined> = [];
+  let head = 0;
+  let busy = false;
+  let callerEnded = false;
+  let halfClosed = false;
+  let inflating = false;
   let inflater: Inflater | undefined;
-  let inflating: Promise<void> | undefined;
-  const send = (message: Buffer): void => {
-    if (ended) return;
-    call.sendMessageWithContext({ callback: () => {
-      // Read on from the caller once the channel took everything handed to it.
-      if (--unsent === 0 && !ended) stream.resume();
-    } }, message);
+  // The half-close goes right after the last message is handed on (a unary request's DATA and
+  // END_STREAM can travel together), not after it was written.
+  const halfCloseAfterLast = (): void => {
+    if (ended || halfClosed || !callerEnded || inflating || head < queue.length) return;
+    halfClosed = true;
+    call.halfClose();
   };
-  const sendInOrder = (message: Buffer, compressed: boolean): void => {
-    unsent++;
-    if (!compressed && inflating === undefined) return send(message);
+  const sent = (): void => {
+    releaseHeld();
+    busy = false;
+    sendNext();
+  };
+  const sendNext = (): void => {
+    if (busy || ended) return;
+    const frame = queue[head];
+    if (frame !== undefined) {
+      queue[head++] = undefined;
+      busy = true;
+      if (!frame.compressed) return call.sendMessageWithContext({ callback: sent }, frame.message);
+      return void inflateAndSend(frame.message).catch((error: unknown) => {
+        releaseHeld();
+        if (error instanceof InflateError) fail(error.code, error.message);
+        else fail(Status.INTERNAL, `the gateway failed on a request message: ${String(error)}`);
+      });
+    }
+    queue = [];
+    head = 0;
+    if (!callerEnded) stream.resume();
+    else halfCloseAfterLast();
+  };
+  const inflateAndSend = async (message: Buffer): Promise<void> => {
+    inflating = true;
     inflater ??= inflaterFor(forwarded.encoding, forwarded.maxMessageBytes);
-    const inflated = compressed ? inflater(message) : Promise.resolve(message);
-    const next: Promise<void> = (inflating ?? Promise.resolve()).then(async () => send(await inflated)).finally(() => {
-      if (inflating === next) inflating = undefined;
-    });
-    inflating = next;
-    next.catch((error: unknown) => {
-      if (error instanceof InflateError) fail(error.code, error.message);
-      else fail(Status.INTERNAL, `the gateway failed on a request message: ${String(error)}`);
-    });
+    // Room for the worst case first: the message may inflate to the limit.
+    const worst = Math.min(forwarded.maxMessageBytes, budget.limit);
+    if (!(await budget.acquire(worst, over.signal))) return;
+    held = worst;
+    if (ended) return releaseHeld();
+    const inflated = await inflater(message);
+    if (ended) return releaseHeld();
+    budget.release(held - inflated.length);
+    held = inflated.length;
+    inflating = false;
+    call.sendMessageWithContext({ callback: sent }, inflated);
+    halfCloseAfterLast();
   };
 
   stream.on('data', (chunk: Buffer) => {
     if (ended) return;
-    let frames;
     try {
-      frames = decoder.push(chunk);
+      for (const frame of decoder.push(chunk)) queue.push(frame);
     } catch (error) {
       const tooLarge = error instanceof FrameError && error.tooLarge;
       return fail(tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, (error as Error).message);
     }
-    for (const frame of frames) sendInOrder(frame.message, frame.compressed);
-    if (unsent > 0) stream.pause();
+    if (queue.length === head) return;
+    stream.pause();
+    sendNext();
   });
   stream.once('end', () => {
     if (decoder.midMessage) return fail(Status.INTERNAL, 'the request ended in the middle of a message');
-    // Half-close after the last message, which may still be inflating.
-    if (inflating === undefined) call.halfClose();
-    else inflating.then(() => !ended && call.halfClose(), () => undefined);
+    // Half-close after the last message, which may still be inflating or waiting its turn.
+    callerEnded = true;
+    halfCloseAfterLast();
   });
   // The caller reset the stream or went away before the status: cancel the call upstream.
   stream.once('close', () => {
@@ -114,6 +158,8 @@ export function forwardCall(stream: ServerHttp2Stream, channel: ChannelInterface
       ended = true;
       call.cancelWithStatus(Status.CANCELLED, 'cancelled by the caller');
     }
+    over.abort();
+    releaseHeld();
   });
 }
 

@@ -14,6 +14,7 @@ import type { Link } from '../link/link-table';
 import { agentIdOf, deadlineOf, encodingOf, forwardedMetadata } from './call-headers';
 import { AgentGateway, type AgentGatewayOptions } from './agent-gateway';
 import { forwardCall } from './forward-call';
+import { setInflateBudget } from './inflate-budget';
 import { status as Status } from '@grpc/grpc-js';
 import { sendStatus } from './grpc-reply';
 import type { GatewayLimits } from './limits';
@@ -64,7 +65,10 @@ export class GatewayRouter {
     if (session === undefined) return void link.socket.destroy();
     const opened = session;
     this.sessions.add(opened);
-    opened.setLocalWindowSize(this.options.limits.connectionWindowBytes);
+    const { connectionWindowBytes, maxMessageBytes } = this.options.limits;
+    opened.setLocalWindowSize(connectionWindowBytes);
+    // Inflated request messages in flight are bounded like what the caller may send: its window.
+    setInflateBudget(opened, Math.max(connectionWindowBytes, maxMessageBytes));
     let hostChannel: VmChannel | undefined;
     opened.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
       if (stream.destroyed) return;

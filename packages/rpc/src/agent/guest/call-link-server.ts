@@ -15,6 +15,7 @@ import { injectConnection } from '@vmrpc/transport';
 import type { ServingRpcServer } from '../../server/create-server';
 import { EngineServer } from '../../server/engine/engine-server';
 import { engineOptionsOf } from '../../server/engine/engine-options';
+import { boundedGraceMs, graceTimerMs } from './grace';
 
 /** What serves the links' HTTP/2: the engine server, or grpc-js's Server. */
 interface LinkServer {
@@ -58,7 +59,7 @@ class GrpcLinks implements LinkServer {
   }
 
   drain(graceMs: number): void {
-    this.injector.drain(graceMs);
+    this.injector.drain(boundedGraceMs(graceMs));
   }
 
   destroy(): void {
@@ -109,8 +110,9 @@ export class CallLinkServer {
     this.links.drain(graceMs);
     const closed = [...this.sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.all(closed), grace]);
+    const timerMs = graceTimerMs(graceMs);
+    const grace = timerMs === undefined ? [] : [new Promise<void>((resolve) => (timer = setTimeout(resolve, timerMs)))];
+    await Promise.race([Promise.all(closed), ...grace]);
     clearTimeout(timer);
     this.links.destroy();
     for (const socket of this.sockets) socket.destroy();

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { formatTarget, parseTarget, type VmAddress } from '@vmrpc/native';
-import { Backoff, type BackoffOptions, type SocketFactory } from '@vmrpc/transport';
+import { Backoff, type SocketFactory } from '@vmrpc/transport';
 import { RpcError, Status } from '../../errors';
 import { toMetadata } from '../../metadata';
 import { createClient, type Client, type ClientOptions } from '../../client/create-client';
@@ -21,7 +21,10 @@ import { logTo } from '../util/logger';
 import { delay } from '../util/timers';
 import { CallLinkServer } from './call-link-server';
 import { channelReady } from './channel-ready';
+import { FirstRegistration } from './first-registration';
+import { checkGraceMs } from './grace';
 import { GuestSession } from './guest-session';
+import { checkGuestOptions, checkRegistrationFields, type CheckedGuestOptions } from './option-checks';
 import { registerMessage, type AgentRegistration } from './registration';
 import { dialingRoute, listeningRoute, type RouteOptions, type SessionRoute } from './session-route';
 import type { AgentConnectOptions, AgentListenOptions, GuestAgentEvents, GuestAgentOptions, GuestAgentState } from './options';
@@ -32,15 +35,8 @@ export type { AgentConnectOptions, AgentListenOptions, GuestAgentEvents, GuestAg
 // Answers that will not change by trying again: the agent stops. ALREADY_EXISTS: another agent
 // process with the same id took this agent's session over (docs/agents.md, "One id, one agent").
 const FINAL_CODES = new Set<number>([Status.INVALID_ARGUMENT, Status.FAILED_PRECONDITION, Status.PERMISSION_DENIED, Status.UNIMPLEMENTED, Status.UNAUTHENTICATED, Status.ALREADY_EXISTS]);
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5000 };
 /** A host needs one call link per channel; a few more cover reconnects that overlap. */
 const MAX_CALL_LINKS = 16;
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
 
 /**
  * The guest side of agents: registers with a host, serves its services to the host over links
@@ -62,7 +58,8 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   private currentState: GuestAgentState = 'idle';
   private loop: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private firstRegistration: Deferred<AgentRegistration> | undefined;
+  private firstRegistration: FirstRegistration | undefined;
+  private readonly checked: CheckedGuestOptions;
 
   constructor(private readonly options: GuestAgentOptions) {
     super();
@@ -71,6 +68,8 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     this.labels = { ...options.labels };
     const problem = descriptionProblem({ name: this.name, labels: this.labels, services: [] });
     if (problem !== undefined) throw new TypeError(`GuestAgent options: ${problem}`);
+    checkRegistrationFields(options, this.name, this.labels);
+    this.checked = checkGuestOptions(options);
     const server = createServingServer(options.server);
     this.server = server;
     this.callLinks = new CallLinkServer(server);
@@ -164,11 +163,19 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
 
   /**
    * Drains and stops: tells the host (no new calls), lets the host's calls in progress finish
-   * for up to `graceMs` (default 5000), ends the session (the host reports `shutdown`), closes.
-   * Idempotent: later calls return the same promise.
+   * for up to `graceMs` (default 5000; Infinity: as long as they take), ends the session (the
+   * host reports `shutdown`), closes. Idempotent: later calls return the same promise. A graceMs
+   * that is not 0 or more (NaN, negative) rejects with a RangeError and changes nothing.
    */
   close(graceMs = 5000): Promise<void> {
-    this.closing ??= this.drainAndStop(graceMs);
+    if (this.closing !== undefined) return this.closing;
+    try {
+      // Checked before anything changes: a bad grace leaves the agent running, not half-closed.
+      checkGraceMs('GuestAgent#close: graceMs', graceMs);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    this.closing = this.drainAndStop(graceMs);
     return this.closing;
   }
 
@@ -194,31 +201,24 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
   }
 
   private routeOptions(): RouteOptions {
-    const backoff = this.options.reconnect ?? DEFAULT_BACKOFF;
+    const backoff = this.checked.reconnect;
     return {
       channel: this.options.channel,
       connect: this.options.connect,
-      handshakeTimeoutMs: this.options.registrationTimeoutMs ?? 10_000,
+      handshakeTimeoutMs: this.checked.registrationTimeoutMs,
       grpcBackoff: { 'grpc.initial_reconnect_backoff_ms': backoff.initialMs ?? 250, 'grpc.max_reconnect_backoff_ms': backoff.maxMs ?? 5000 },
     };
   }
 
   private start(route: SessionRoute, signal: AbortSignal | undefined): Promise<AgentRegistration> {
     this.route = route;
-    let resolve!: (registration: AgentRegistration) => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<AgentRegistration>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.firstRegistration = { promise, resolve, reject };
-    signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    this.firstRegistration = new FirstRegistration(signal);
     this.loop = this.runSessions(route);
-    return promise;
+    return this.firstRegistration.promise;
   }
 
   private async runSessions(route: SessionRoute): Promise<void> {
-    const backoff = new Backoff(this.options.reconnect ?? DEFAULT_BACKOFF);
+    const backoff = new Backoff(this.checked.reconnect, 'GuestAgent options.reconnect');
     let attempt = 0;
     while (!this.stopping) {
       this.currentState = 'connecting';
@@ -258,7 +258,7 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
       // The link the channel is connected over now is the one this session runs on.
       linkIdentity: route.linkIdentity(),
       register: registerMessage({ id: this.id, name: this.name, labels: this.labels, version: this.options.version ?? '', services: [...this.services], hostname: this.options.hostname }),
-      registrationTimeoutMs: this.options.registrationTimeoutMs ?? 10_000,
+      registrationTimeoutMs: this.checked.registrationTimeoutMs,
       callLinks: this.callLinks,
       dialCallLink: route.dialCallLink,
       maxCallLinks: MAX_CALL_LINKS,

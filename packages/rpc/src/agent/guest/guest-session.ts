@@ -17,6 +17,7 @@ import { AsyncQueue } from '../util/async-queue';
 import type { LogLevel } from '../util/logger';
 import { withTimeout } from '../util/timers';
 import type { CallLinkServer } from './call-link-server';
+import { boundedGraceMs } from './grace';
 import { Heartbeat } from './heartbeat';
 import { toRegistration, type AgentRegistration } from './registration';
 
@@ -110,7 +111,7 @@ export class GuestSession {
     }
     if (this.registration === undefined) return this.end();
     this.options.log('info', `draining (grace ${graceMs} ms)`);
-    this.outgoing.push({ kind: { $case: 'drain', drain: { reason: 'shutdown', grace: durationFromMillis(graceMs) } } });
+    this.outgoing.push({ kind: { $case: 'drain', drain: { reason: 'shutdown', grace: durationFromMillis(boundedGraceMs(graceMs)) } } });
     // The agent is closing: every link its server holds drains (direct calls too).
     await this.options.callLinks.drain(graceMs);
     this.outgoing.end();
@@ -118,11 +119,16 @@ export class GuestSession {
     this.end();
   }
 
-  /** Ends the session now (idempotent): the stream is cancelled, the heartbeat stops. */
+  /**
+   * Ends the session now (idempotent): the stream is cancelled, the heartbeat stops, and the
+   * session's call links close (the host cannot use them once the session is gone, and a host
+   * that stopped answering would otherwise keep them open).
+   */
   end(reason?: Error): void {
     this.heartbeat?.stop();
     if (!this.abort.signal.aborted) this.abort.abort(reason);
     this.outgoing.end();
+    for (const socket of this.links) socket.destroy();
   }
 
   /** A call link the host dialed for this session (listening agents): checked, then served. */
@@ -133,6 +139,7 @@ export class GuestSession {
     }
     if (this.options.linkIdentity !== link.identity) return refuse(link.socket, 'call link from another peer than the session');
     if (this.draining) return refuse(link.socket, 'the agent is draining');
+    if (this.abort.signal.aborted) return refuse(link.socket, 'the session has ended');
     link.socket.write('OK\n');
     this.serve(link.socket, link.peer);
   }

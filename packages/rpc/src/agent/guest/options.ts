@@ -12,13 +12,16 @@ export interface GuestAgentOptions {
   id: string;
   name?: string;
   labels?: Record<string, string>;
-  /** The agent software's version. */
+  /** The agent software's version (at most 128 bytes, no control characters). */
   version?: string;
-  /** Reported to the host; default os.hostname(). */
+  /** Reported to the host (at most 256 bytes, no control characters); default os.hostname(). */
   hostname?: string;
-  /** Backoff between session attempts. Default 250 ms growing to 5000 ms, +/-20% jitter. */
+  /**
+   * Backoff between session attempts. Default 250 ms growing to 5000 ms, +/-20% jitter.
+   * initialMs and maxMs from 1 to 2^31-1, multiplier 1 or more, jitter 0 to 1 (RangeError otherwise).
+   */
   reconnect?: BackoffOptions;
-  /** How long the host may take to answer a registration, and a link its preface. Default 10000 ms. */
+  /** How long the host may take to answer a registration, and a link its preface. 1 to 2^31-1 ms; default 10000. */
   registrationTimeoutMs?: number;
   /** How the agent dials the host (connectTimeout, toHost, dataPath, ...). */
   connect?: Omit<ConnectOptions, 'signal'>;

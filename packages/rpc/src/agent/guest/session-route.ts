@@ -47,7 +47,9 @@ function sessionChannel(factory: SocketFactory, options: RouteOptions): VmChanne
 export function dialingRoute(target: VmAddress | SocketFactory, options: RouteOptions): SessionRoute {
   let lastError: Error | undefined;
   const channel = sessionChannel((signal) => {
-    const opening = typeof target === 'function' ? target(signal) : connect(target, { ...options.connect, signal });
+    // A factory that throws synchronously, or returns a socket rather than a promise of one, is
+    // taken as if it had returned a promise: its error is the one connect() reports.
+    const opening = Promise.resolve().then(() => (typeof target === 'function' ? target(signal) : connect(target, { ...options.connect, signal })));
     return opening.catch((error: Error) => {
       lastError = error;
       throw error;

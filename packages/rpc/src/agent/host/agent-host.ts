@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
-import { MAX_TIMER_MS, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
+import { MAX_TIMER_MS, checkBackoff, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
 import { positive, timerMs } from './option-checks';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
@@ -158,7 +158,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       maxConnectionsPerPeer: positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32),
       handshakeTimeoutMs: this.options.registrationTimeoutMs,
       connect: options.connect,
-      reconnect: options.reconnect ?? DEFAULT_BACKOFF,
+      reconnect: options.reconnect === undefined ? DEFAULT_BACKOFF : checkBackoff('AgentHost options.reconnect', options.reconnect),
       onCallLink: (link, preface) => this.callLinks.accept(link, preface),
       onGatewayLink: (link, admin, authorize, tls) => this.router.serve(link, gatewayCaller(link, admin), authorize, tls),
       log: this.log,
