@@ -5,6 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { MAX_TIMER_MS } from '@vmrpc/transport';
 import { RpcError, Status } from '../../errors';
 import { durationFromMillis } from '../../codec/well-known';
 import type { HostMessage } from '../protocol/generated/vmrpc/agent/v1/agent';
@@ -103,6 +104,11 @@ export class AgentSession {
     return token.length === this.token.length && timingSafeEqual(token, this.token);
   }
 
+  /** True while a call link request waits for its link. */
+  get awaitsCallLink(): boolean {
+    return this.pendingLinks.size > 0;
+  }
+
   /** Hands an arriving call link to the oldest request; false when none waits (unsolicited). */
   deliverCallLink(socket: Duplex): boolean {
     const first = this.pendingLinks.values().next();
@@ -113,7 +119,8 @@ export class AgentSession {
 
   /** Tells the agent the host is going away (it reconnects after its backoff). */
   drain(reason: string, graceMs: number): void {
-    this.outgoing.push({ kind: { $case: 'drain', drain: { reason, grace: durationFromMillis(graceMs) } } });
+    // An infinite grace (no timer) is sent as the longest one a Node timer holds.
+    this.outgoing.push({ kind: { $case: 'drain', drain: { reason, grace: durationFromMillis(Math.min(graceMs, MAX_TIMER_MS)) } } });
   }
 
   /**

@@ -12,3 +12,16 @@ export function positive(name: string, value: number | undefined, fallback: numb
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`options.${name} must be a positive number (got ${String(value)})`);
   return value;
 }
+
+/** Heartbeats: an agent is dropped after heartbeatTimeoutMs of silence, so it must exceed the interval. */
+export function checkHeartbeats(intervalMs: number, timeoutMs: number | undefined): void {
+  if (timeoutMs === undefined || timerMs('heartbeatTimeoutMs', timeoutMs, 0) > intervalMs) return;
+  const message = `options.heartbeatTimeoutMs (${timeoutMs}) must be above options.heartbeatIntervalMs (${intervalMs}), or every agent goes offline between two heartbeats; the default is 3 x the interval`;
+  throw Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+}
+
+/** What is wrong with a close() grace (a number >= 0; Infinity for no limit), or undefined. */
+export function graceProblem(graceMs: unknown): RangeError | undefined {
+  if (typeof graceMs === 'number' && graceMs >= 0) return undefined;
+  return Object.assign(new RangeError(`graceMs must be a number of milliseconds >= 0, or Infinity for no limit (got ${String(graceMs)})`), { code: 'ERR_OUT_OF_RANGE' });
+}
