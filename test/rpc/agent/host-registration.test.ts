@@ -2,6 +2,8 @@
 // dies meanwhile, a host that closes meanwhile, and an authorize that fails rather than refuses.
 // Real AgentHost and GuestAgent over Unix sockets; `authorize` is the test's hand on the timing.
 import { once } from 'node:events';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import { AgentHost, GuestAgent, RpcError, Status, type AgentHostOptions, type AgentInfo } from '@vmrpc/rpc';
 import { connect, parseTarget, type VmSocket } from '@vmrpc/native';
 import { expect } from 'chai';
@@ -116,6 +118,37 @@ describe('AgentHost: a registration in progress', function () {
     await nextTurn();
     expect(online).to.deep.equal([]);
     expect(h.list()).to.deep.equal([]);
+  });
+
+  it('close() does not wait for a Session call that never sends its registration: it ends UNAVAILABLE at once', async function () {
+    const h = newHost({ registrationTimeoutMs: 20_000 });
+    const path = target.slice('unix:'.length);
+    await h.listen(target);
+    const client = http2.connect('http://agent-host', { createConnection: () => net.connect(path) });
+    client.on('error', () => undefined);
+    try {
+      const stream = client.request({ ':method': 'POST', ':path': '/vmrpc.agent.v1.AgentRegistry/Session', 'content-type': 'application/grpc', te: 'trailers' });
+      stream.on('error', () => undefined);
+      const status = new Promise<http2.IncomingHttpHeaders>((resolve) => {
+        const check = (headers: http2.IncomingHttpHeaders): void => {
+          if (headers['grpc-status'] !== undefined) resolve(headers);
+        };
+        stream.on('response', check);
+        stream.on('trailers', check);
+      });
+      stream.resume();
+      await within(5000, 'connect', once(client, 'connect'));
+      // The host answers a PING after the frames before it: the Session call has begun.
+      await within(5000, 'ping', new Promise<void>((resolve, reject) => client.ping((error) => (error ? reject(error) : resolve()))));
+      const closing = h.close(30_000);
+      const headers = await within(5000, 'the call\'s status', status);
+      expect(headers['grpc-status']).to.equal(String(Status.UNAVAILABLE));
+      expect(decodeURIComponent(String(headers['grpc-message']))).to.equal('the agent host is closing');
+      client.destroy();
+      await within(5000, 'close(30000) once the caller hung up', closing);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('an authorize that throws is UNAVAILABLE: the agent retries and registers', async function () {

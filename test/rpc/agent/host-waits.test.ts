@@ -51,6 +51,14 @@ describe('AgentHost waits and their durations', function () {
     expect(() => new AgentHost({ heartbeatIntervalMs: 200, heartbeatTimeoutMs: 201 })).not.to.throw();
   });
 
+  it('reconnect.initialMs and reconnect.maxMs must be timer durations (0 redialled hundreds of times a second)', function () {
+    for (const [field, value] of [['initialMs', 0], ['initialMs', -1], ['initialMs', Number.NaN], ['maxMs', 3e9]] as const) {
+      expect(() => new AgentHost({ reconnect: { [field]: value } }), `${field} ${value}`)
+        .to.throw(RangeError, `options.reconnect.${field} must be a number of milliseconds from 1 to 2147483647 (got ${value})`)
+        .with.property('code', 'ERR_OUT_OF_RANGE');
+    }
+  });
+
   it('twenty waits share one online listener (no MaxListenersExceededWarning), and all of them resolve', async function () {
     const host = new AgentHost(FAST);
     const warnings: Error[] = [];

@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
 import { MAX_TIMER_MS, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
-import { checkHeartbeats, graceProblem, positive, timerMs } from './option-checks';
+import { backoff, checkHeartbeats, graceProblem, positive, timerMs } from './option-checks';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
 import type { ServiceDescriptor } from '../../descriptor';
@@ -163,7 +163,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       maxConnectionsPerPeer: positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32),
       handshakeTimeoutMs: this.options.registrationTimeoutMs,
       connect: options.connect,
-      reconnect: options.reconnect ?? DEFAULT_BACKOFF,
+      reconnect: backoff('reconnect', options.reconnect, DEFAULT_BACKOFF),
       onCallLink: (link, preface) => this.callLinks.accept(link, preface),
       onGatewayLink: (link, admin, authorize, tls) => this.router.serve(link, gatewayCaller(link, admin), authorize, tls),
       log: this.log,

@@ -1,5 +1,5 @@
 /** Checks of AgentHost's numeric options: each error names the option and the range it takes. */
-import { checkTimerMs } from '@vmrpc/transport';
+import { checkTimerMs, type BackoffOptions } from '@vmrpc/transport';
 
 /** A duration that one Node timer holds (1 to 2^31-1 ms; ERR_OUT_OF_RANGE otherwise). */
 export function timerMs(name: string, value: number | undefined, fallback: number): number {
@@ -24,4 +24,12 @@ export function checkHeartbeats(intervalMs: number, timeoutMs: number | undefine
 export function graceProblem(graceMs: unknown): RangeError | undefined {
   if (typeof graceMs === 'number' && graceMs >= 0) return undefined;
   return Object.assign(new RangeError(`graceMs must be a number of milliseconds >= 0, or Infinity for no limit (got ${String(graceMs)})`), { code: 'ERR_OUT_OF_RANGE' });
+}
+
+/** The backoff between dials: its waits are Node timers (0 or NaN redialled hundreds of times a second). */
+export function backoff(name: string, value: BackoffOptions | undefined, fallback: BackoffOptions): BackoffOptions {
+  if (value === undefined) return fallback;
+  if (value.initialMs !== undefined) checkTimerMs(`options.${name}.initialMs`, value.initialMs);
+  if (value.maxMs !== undefined) checkTimerMs(`options.${name}.maxMs`, value.maxMs);
+  return value;
 }
