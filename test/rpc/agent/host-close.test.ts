@@ -7,7 +7,9 @@ import { AgentHost, GuestAgent, type AgentInfo } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { rejection, socketPath, within } from '../../support/checks.js';
 import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
+import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { FAST } from './agent-suite.js';
+import { gatewayFixture } from './gateway-fixture.js';
 import { echoImplementation } from './echo-agent.js';
 
 describe('AgentHost: close(graceMs)', function () {
@@ -74,6 +76,28 @@ describe('AgentHost: close(graceMs)', function () {
     const [, reason] = await within(5000, 'offline', offline);
     expect(reason).to.equal('host-closed');
     expect(host.list()).to.deep.equal([]);
+  });
+});
+
+describe('AgentHost: close(graceMs) and the gateway', function () {
+  this.timeout(20_000);
+
+  it('gives a call forwarded by the gateway the grace: all its messages arrive', async function () {
+    const fx = await gatewayFixture();
+    try {
+      const stream = fx.through(StreamingService).count({ count: 8, delayMs: 30 })[Symbol.asyncIterator]();
+      const indexes = [(await within(5000, 'the first message', stream.next())).value!.index];
+      const closing = fx.host.close(10_000);
+      for (;;) {
+        const next = await within(5000, 'the next message', stream.next());
+        if (next.done === true) break;
+        indexes.push(next.value.index);
+      }
+      expect(indexes).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+      await within(5000, 'close', closing);
+    } finally {
+      await fx.close();
+    }
   });
 });
 
