@@ -61,9 +61,17 @@ export class AgentSession {
     this.lastSeen = Date.now();
   }
 
-  onEnd(listener: (reason: OfflineReason) => void): void {
-    if (this.ended !== undefined) listener(this.ended);
-    else this.endListeners.push(listener);
+  /** Calls `listener` when the session ends (at once if it has); returns a function that unsubscribes it. */
+  onEnd(listener: (reason: OfflineReason) => void): () => void {
+    if (this.ended !== undefined) {
+      listener(this.ended);
+      return () => undefined;
+    }
+    this.endListeners.push(listener);
+    return () => {
+      const index = this.endListeners.indexOf(listener);
+      if (index >= 0) this.endListeners.splice(index, 1);
+    };
   }
 
   /** Asks the agent to dial a call link; resolves with it, bounded by `timeoutMs` and `signal`. */

@@ -87,7 +87,9 @@ export class CallLinks {
       socket.destroy();
       throw new Error(`too many connections to agent ${agentId} (maxConnectionsPerPeer)`);
     }
-    session.onEnd(() => socket.destroy());
+    // One listener per call link while it is open, not one per call link for the whole session.
+    const unsubscribe = session.onEnd(() => socket.destroy());
+    socket.once('close', unsubscribe);
     this.track(socket);
     return socket;
   }
