@@ -19,9 +19,9 @@ describe('reconnect backoff', () => {
   });
 
   it('refuses values a timer cannot hold or that would redial in a tight loop, naming the field', () => {
-    expect(() => new Backoff({ initialMs: 0 })).to.throw(RangeError, 'backoff options.initialMs must be a number from 1 to 2147483647 (ms); got 0');
-    expect(() => new Backoff({ maxMs: 2 ** 31 }, 'options.reconnect')).to.throw(RangeError, 'options.reconnect.maxMs must be a number from 1 to 2147483647 (ms); got 2147483648');
-    expect(() => checkBackoff('x', { multiplier: NaN })).to.throw(RangeError, 'x.multiplier must be a number 1 or more; got NaN');
+    expect(() => new Backoff({ initialMs: 0 })).to.throw(RangeError, 'backoff options.initialMs must be a number of milliseconds from 1 to 2147483647 (got 0)');
+    expect(() => new Backoff({ maxMs: 2 ** 31 }, 'options.reconnect')).to.throw(RangeError, 'options.reconnect.maxMs must be a number of milliseconds from 1 to 2147483647 (got 2147483648)');
+    expect(() => checkBackoff('x', { multiplier: NaN })).to.throw(RangeError, 'x.multiplier must be a number 1 or more (got NaN)');
   });
 
   it('never waits longer than one Node timer holds, jitter included', () => {

@@ -25,13 +25,13 @@ describe('GuestAgent options are checked in the constructor', function () {
   }
 
   const badBackoffs: Array<[Record<string, number>, string]> = [
-    [{ initialMs: 0 }, 'initialMs must be a number from 1 to 2147483647 (ms); got 0'],
-    [{ initialMs: -100 }, 'initialMs must be a number from 1 to 2147483647 (ms); got -100'],
-    [{ initialMs: NaN }, 'initialMs must be a number from 1 to 2147483647 (ms); got NaN'],
-    [{ maxMs: 5_000_000_000 }, 'maxMs must be a number from 1 to 2147483647 (ms); got 5000000000'],
-    [{ multiplier: 0.5 }, 'multiplier must be a number 1 or more; got 0.5'],
-    [{ multiplier: Infinity }, 'multiplier must be a number 1 or more; got Infinity'],
-    [{ jitter: 2 }, 'jitter must be a number from 0 to 1; got 2'],
+    [{ initialMs: 0 }, 'initialMs must be a number of milliseconds from 1 to 2147483647 (got 0)'],
+    [{ initialMs: -100 }, 'initialMs must be a number of milliseconds from 1 to 2147483647 (got -100)'],
+    [{ initialMs: NaN }, 'initialMs must be a number of milliseconds from 1 to 2147483647 (got NaN)'],
+    [{ maxMs: 5_000_000_000 }, 'maxMs must be a number of milliseconds from 1 to 2147483647 (got 5000000000)'],
+    [{ multiplier: 0.5 }, 'multiplier must be a number 1 or more (got 0.5)'],
+    [{ multiplier: Infinity }, 'multiplier must be a number 1 or more (got Infinity)'],
+    [{ jitter: 2 }, 'jitter must be a number from 0 to 1 (got 2)'],
   ];
   for (const [reconnect, message] of badBackoffs) {
     it(`reconnect ${JSON.stringify(reconnect, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))} is a RangeError naming the field, on both sides`, function () {

@@ -142,7 +142,7 @@ describe('agent host pieces: CallLinks', function () {
 
     const unsolicited = await acceptedPair(table, 3);
     callLinks.accept(unsolicited.link, preface);
-    expect(await allOf(unsolicited.peer), 'the preface is right, but no call link was asked for').to.equal('OK\nERR no call link was requested\n');
+    expect(await allOf(unsolicited.peer), 'the preface is right, but no call link was asked for: one line, never OK then ERR').to.equal('ERR no call link was requested\n');
 
     const wrongToken = await acceptedPair(table, 3);
     callLinks.accept(wrongToken.link, { ...preface, token: Buffer.alloc(32) });

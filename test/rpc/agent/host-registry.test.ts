@@ -89,7 +89,7 @@ describe('agent host pieces: Registry', function () {
     registry.clear();
   });
 
-  it('maxAgentsPerPeer and maxAgents: RESOURCE_EXHAUSTED naming the limit; the oldest offline agent makes room', function () {
+  it('maxAgentsPerPeer and maxAgents: RESOURCE_EXHAUSTED naming the limit; only the peer\'s own oldest offline agent makes room', function () {
     const table = new LinkTable(8);
     const { registry } = registryWithLog({ maxAgents: 2, maxAgentsPerPeer: 1 });
     registry.open(register('vm-a'), linkFrom(table, 3));
@@ -99,10 +99,11 @@ describe('agent host pieces: Registry', function () {
     const other = registry.open(register('vm-c'), linkFrom(table, 4));
     const total = thrown(() => registry.open(register('vm-d'), linkFrom(table, 5)));
     expect(total.code).to.equal(Status.RESOURCE_EXHAUSTED);
-    expect(total.details).to.equal('the host has 2 agents (maxAgents)');
+    expect(total.details).to.equal('the host has 2 agents (maxAgents) and peer vsock:5 has no offline agent to forget');
     other.end('shutdown');
-    registry.open(register('vm-d'), linkFrom(table, 5));
-    expect(registry.list().map((agent) => agent.id)).to.deep.equal(['vm-a', 'vm-d']);
+    expect(thrown(() => registry.open(register('vm-d'), linkFrom(table, 5))).code, 'another peer\'s offline agent stays bound').to.equal(Status.RESOURCE_EXHAUSTED);
+    registry.open(register('vm-e'), linkFrom(table, 4));
+    expect(registry.list().map((agent) => agent.id)).to.deep.equal(['vm-a', 'vm-e']);
     registry.clear();
   });
 });

@@ -37,7 +37,8 @@ export function checkBackoff(name: string, options: BackoffOptions | undefined):
     const [min, max] = RANGES[key];
     if (typeof value !== 'number' || !(value >= min && value <= max)) {
       const range = max === Number.MAX_VALUE ? `${min} or more` : `from ${min} to ${max}`;
-      const error = new RangeError(`${name}.${key} must be a number ${range}${key.endsWith('Ms') ? ' (ms)' : ''}; got ${String(value)}`);
+      // Worded as checkTimerMs words the other durations.
+      const error = new RangeError(`${name}.${key} must be a number${key.endsWith('Ms') ? ' of milliseconds' : ''} ${range} (got ${String(value)})`);
       throw Object.assign(error, { code: 'ERR_OUT_OF_RANGE' });
     }
   }

@@ -50,11 +50,13 @@ export class AgentGateway {
     const wait = waitOf(headers);
     if (wait === undefined) return refuse(Status.INVALID_ARGUMENT, `${GATEWAY_WAIT_METADATA} must be a number of milliseconds (got ${JSON.stringify(headers[GATEWAY_WAIT_METADATA])})`);
     const agent = this.options.lookup(id);
-    if (agent === undefined) return refuse(Status.NOT_FOUND, whereIs(id, agent));
-    if (agent.state !== 'online') {
-      if (wait === 0) return refuse(Status.UNAVAILABLE, whereIs(id, agent));
-      if (!(await this.waitFor(stream, id, Math.min(wait, deadline - Date.now())))) {
-        return refuse(Status.UNAVAILABLE, `${whereIs(id, this.options.lookup(id))}; waited ${wait} ms`);
+    // With a wait, an agent not registered yet (a booting VM's) is waited for like an offline one.
+    if (agent?.state !== 'online') {
+      const budget = Math.max(1, Math.min(wait, deadline - Date.now()));
+      const failure = wait === 0 ? whereIs(id, agent) : await this.waitFor(stream, id, budget);
+      if (failure !== undefined) {
+        const now = this.options.lookup(id);
+        return refuse(now === undefined ? Status.NOT_FOUND : Status.UNAVAILABLE, failure);
       }
     }
     forwardCall(stream, this.options.channelOf(id), {
@@ -66,16 +68,17 @@ export class AgentGateway {
     });
   }
 
-  /** Waits up to `timeoutMs` for agent `id`; false when it did not come or the caller left. */
-  private async waitFor(stream: ServerHttp2Stream, id: string, timeoutMs: number): Promise<boolean> {
+  /** Waits up to `timeoutMs` for agent `id`: undefined when it came, else what the caller is told. */
+  private async waitFor(stream: ServerHttp2Stream, id: string, timeoutMs: number): Promise<string | undefined> {
     const left = new AbortController();
     const onClose = (): void => left.abort();
     stream.once('close', onClose);
     try {
-      await this.options.waitFor(id, Math.max(1, timeoutMs), left.signal);
-      return !stream.destroyed;
-    } catch {
-      return false;
+      await this.options.waitFor(id, timeoutMs, left.signal);
+      return stream.destroyed ? 'the caller left' : undefined;
+    } catch (error) {
+      const closed = (error as { code?: unknown }).code === 'ERR_AGENT_HOST_CLOSED';
+      return `${whereIs(id, this.options.lookup(id))}; ${closed ? 'the agent host closed while the call waited' : `waited ${timeoutMs} ms`}`;
     } finally {
       stream.off('close', onClose);
     }

@@ -28,6 +28,7 @@ import { checkGuestOptions, checkRegistrationFields, type CheckedGuestOptions } 
 import { registerMessage, type AgentRegistration } from './registration';
 import { dialingRoute, listeningRoute, type RouteOptions, type SessionRoute } from './session-route';
 import type { AgentConnectOptions, AgentListenOptions, GuestAgentEvents, GuestAgentOptions, GuestAgentState } from './options';
+import { emitToUser } from '../util/emit-to-user';
 
 export type { AgentRegistration } from './registration';
 export type { AgentConnectOptions, AgentListenOptions, GuestAgentEvents, GuestAgentOptions, GuestAgentState } from './options';
@@ -236,7 +237,7 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
       }
       this.session = undefined;
       if (this.stopping) return;
-      this.emit('disconnected', failure);
+      emitToUser(this, 'disconnected', failure);
       if (failure instanceof RpcError && FINAL_CODES.has(failure.code)) {
         this.log('error', `the host refused the agent: ${failure.message}`);
         return this.shutdown(failure);
@@ -246,7 +247,7 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
         attempt = 0;
       }
       const delayMs = backoff.next();
-      this.emit('reconnecting', ++attempt, delayMs);
+      emitToUser(this, 'reconnecting', ++attempt, delayMs);
       this.log('info', `session ended (${failure.message}); reconnecting in ${Math.round(delayMs)} ms`);
       await delay(delayMs, this.lifetime.signal).catch(() => undefined);
     }
@@ -267,10 +268,10 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
       onRegistered: (registration) => {
         // close() may have begun while the answer was on its way: it drains this session.
         if (this.closing === undefined) this.currentState = 'registered';
-        this.emit('registered', registration);
+        emitToUser(this, 'registered', registration);
         this.firstRegistration?.resolve(registration);
       },
-      onHostDraining: (reason) => this.emit('hostDraining', reason),
+      onHostDraining: (reason) => emitToUser(this, 'hostDraining', reason),
     });
     this.session = session;
     return session;
@@ -288,6 +289,6 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
     this.route?.close();
     void this.callLinks.drain(0);
     void this.server.close(0);
-    this.emit('close', error);
+    emitToUser(this, 'close', error);
   }
 }

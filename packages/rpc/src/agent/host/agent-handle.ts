@@ -56,9 +56,11 @@ export class AgentHandle {
     this.channel?.dropConnection(`agent ${this.id} went offline (${reason})`);
   }
 
-  /** Closes the handle's channel (the host does this when it closes). */
+  /**
+   * Closes the handle's channel (the host does this when it closes): new calls fail with
+   * UNAVAILABLE, calls in progress finish on their call links, which then close.
+   */
   close(): void {
     this.channel?.close();
-    this.channel = undefined;
   }
 }

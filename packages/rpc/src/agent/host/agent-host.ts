@@ -11,8 +11,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
-import { MAX_TIMER_MS, checkBackoff, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
-import { positive, timerMs } from './option-checks';
+import { MAX_TIMER_MS, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
+import { backoff, checkHeartbeats, graceProblem, positive, timerMs } from './option-checks';
 import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
 import type { ServiceDescriptor } from '../../descriptor';
@@ -23,6 +23,8 @@ import { serviceNamesOf } from '../protocol/service-names';
 import type { LinkAuthorizer } from '../link/link-listener';
 import { logTo, type AgentLogger } from '../util/logger';
 import { withTimeout } from '../util/timers';
+import { emitToUser } from '../util/emit-to-user';
+import { RpcError, Status } from '../../errors';
 import type { AgentInfo, OfflineReason } from './agent-info';
 import { AgentHandle } from './agent-handle';
 import { GatewayRouter } from '../gateway/gateway-router';
@@ -121,10 +123,13 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
   private readonly activeSessions = new Set<Promise<void>>();
   private readonly log;
   private closing: Promise<void> | undefined;
+  /** Aborted when close() begins: sessions still registering end with UNAVAILABLE. */
+  private readonly closeSignal = new AbortController();
 
   constructor(options: AgentHostOptions = {}) {
     super();
     const heartbeatIntervalMs = timerMs('heartbeatIntervalMs', options.heartbeatIntervalMs, 5000);
+    checkHeartbeats(heartbeatIntervalMs, options.heartbeatTimeoutMs);
     this.options = {
       ...options,
       heartbeatIntervalMs,
@@ -143,13 +148,13 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       {
         online: (info) => {
           this.handles.get(info.id)?.online();
-          this.emit('online', info);
+          emitToUser(this, 'online', info);
         },
         offline: (info, reason) => {
           this.handles.get(info.id)?.offline(reason);
-          this.emit('offline', info, reason);
+          emitToUser(this, 'offline', info, reason);
         },
-        updated: (info) => this.emit('updated', info),
+        updated: (info) => emitToUser(this, 'updated', info),
         conflict: (info, from) => this.log('warn', `agent ${info.id} registered again from ${from} while its session there was live: the older session is replaced and its agent told to stop (two agents with one id?)`, { peer: from }),
       },
     );
@@ -158,7 +163,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
       maxConnectionsPerPeer: positive('maxConnectionsPerPeer', options.maxConnectionsPerPeer, 32),
       handshakeTimeoutMs: this.options.registrationTimeoutMs,
       connect: options.connect,
-      reconnect: options.reconnect === undefined ? DEFAULT_BACKOFF : checkBackoff('AgentHost options.reconnect', options.reconnect),
+      reconnect: backoff('reconnect', options.reconnect, DEFAULT_BACKOFF),
       onCallLink: (link, preface) => this.callLinks.accept(link, preface),
       onGatewayLink: (link, admin, authorize, tls) => this.router.serve(link, gatewayCaller(link, admin), authorize, tls),
       log: this.log,
@@ -187,6 +192,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
         log: this.log,
         onRegistered: (link) => this.links.registered(link),
         active: this.activeSessions,
+        closing: this.closeSignal.signal,
       }),
     });
     this.server.add(AgentDirectoryService, directoryService(() => this.registry.list(), (peer) => this.links.isAdmin(peer)));
@@ -233,7 +239,11 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
 
   /** Resolves when agent `id` is online (at once if it is); rejects on timeout, abort, or close(). */
   waitFor(id: string, options: WaitForAgentOptions = {}): Promise<AgentInfo> {
-    checkAgentId(id);
+    try {
+      checkAgentId(id);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return this.waiters.wait((agent) => agent.id === id, options, `agent ${id}`);
   }
 
@@ -267,29 +277,38 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
 
   /**
    * Closes the host: agents are told to drain (they reconnect with backoff, e.g. to a restarted
-   * host), listeners and dialers stop, calls in progress get `graceMs` (default 5000) to finish,
-   * and waits for agents reject. Idempotent: later calls return the same promise.
+   * host), listeners and dialers stop, calls in progress get `graceMs` (default 5000; Infinity
+   * for no limit) to finish, and waits for agents reject. Idempotent: later calls return the
+   * same promise. A `graceMs` that is not a number >= 0 rejects (ERR_OUT_OF_RANGE) and changes nothing.
    */
   close(graceMs = 5000): Promise<void> {
-    this.closing ??= this.drainAndClose(graceMs);
+    if (this.closing !== undefined) return this.closing;
+    const problem = graceProblem(graceMs);
+    if (problem !== undefined) return Promise.reject(problem);
+    this.closing = this.drainAndClose(graceMs);
     return this.closing;
   }
 
   private async drainAndClose(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    this.closeSignal.abort(new RpcError(Status.UNAVAILABLE, 'the agent host is closing'));
     this.waiters.close((what) => Object.assign(new Error(`the agent host closed while waiting for ${what}`), { code: 'ERR_AGENT_HOST_CLOSED' }));
-    await this.links.stopAccepting();
     this.router.drain();
-    for (const agent of this.registry.list()) {
-      const session = this.registry.sessionOf(agent.id);
-      session?.drain('host-closed', graceMs);
-      session?.end('host-closed');
+    const sessions = this.registry.list().flatMap((agent) => this.registry.sessionOf(agent.id) ?? []);
+    for (const session of sessions) {
+      session.drain('host-closed', graceMs);
+      this.registry.draining(session);
     }
+    // New calls to agents fail now (UNAVAILABLE); those in progress finish on their call links.
     for (const handle of this.handles.values()) handle.close();
+    await this.links.stopAccepting();
+    await withTimeout(this.callLinks.idle(), left(), () => new Error('grace')).catch(() => undefined);
+    for (const session of sessions) session.end('host-closed');
     this.handles.clear();
-    // Sessions end after their Drain is written; calls on other links get GOAWAY and the grace.
-    const started = Date.now();
-    await withTimeout(Promise.all([...this.activeSessions]), graceMs, () => new Error('grace')).catch(() => undefined);
-    await this.links.drain(Math.max(0, graceMs - (Date.now() - started)));
+    // Sessions end after their Drain is written; calls on other links get GOAWAY and the rest of the grace.
+    await withTimeout(Promise.all([...this.activeSessions]), left(), () => new Error('grace')).catch(() => undefined);
+    await this.links.drain(left());
     this.registry.clear();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { MAX_TIMER_MS } from '@vmrpc/transport';
 import { RpcError, Status } from '../../errors';
 import { durationFromMillis } from '../../codec/well-known';
 import type { HostMessage } from '../protocol/generated/vmrpc/agent/v1/agent';
@@ -60,9 +61,17 @@ export class AgentSession {
     this.lastSeen = Date.now();
   }
 
-  onEnd(listener: (reason: OfflineReason) => void): void {
-    if (this.ended !== undefined) listener(this.ended);
-    else this.endListeners.push(listener);
+  /** Calls `listener` when the session ends (at once if it has); returns a function that unsubscribes it. */
+  onEnd(listener: (reason: OfflineReason) => void): () => void {
+    if (this.ended !== undefined) {
+      listener(this.ended);
+      return () => undefined;
+    }
+    this.endListeners.push(listener);
+    return () => {
+      const index = this.endListeners.indexOf(listener);
+      if (index >= 0) this.endListeners.splice(index, 1);
+    };
   }
 
   /** Asks the agent to dial a call link; resolves with it, bounded by `timeoutMs` and `signal`. */
@@ -103,6 +112,11 @@ export class AgentSession {
     return token.length === this.token.length && timingSafeEqual(token, this.token);
   }
 
+  /** True while a call link request waits for its link. */
+  get awaitsCallLink(): boolean {
+    return this.pendingLinks.size > 0;
+  }
+
   /** Hands an arriving call link to the oldest request; false when none waits (unsolicited). */
   deliverCallLink(socket: Duplex): boolean {
     const first = this.pendingLinks.values().next();
@@ -113,7 +127,8 @@ export class AgentSession {
 
   /** Tells the agent the host is going away (it reconnects after its backoff). */
   drain(reason: string, graceMs: number): void {
-    this.outgoing.push({ kind: { $case: 'drain', drain: { reason, grace: durationFromMillis(graceMs) } } });
+    // An infinite grace (no timer) is sent as the longest one a Node timer holds.
+    this.outgoing.push({ kind: { $case: 'drain', drain: { reason, grace: durationFromMillis(Math.min(graceMs, MAX_TIMER_MS)) } } });
   }
 
   /**

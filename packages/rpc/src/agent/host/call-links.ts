@@ -22,6 +22,10 @@ export interface CallLinksOptions {
 }
 
 export class CallLinks {
+  /** Call links handed to an agent's channel and not closed yet. */
+  private readonly live = new Set<Duplex>();
+  private readonly idleWaiters: (() => void)[] = [];
+
   constructor(private readonly options: CallLinksOptions) {}
 
   /** A call link an agent dialed: it must name a live session, carry its token and come from its peer. */
@@ -32,8 +36,25 @@ export class CallLinks {
       this.options.log('warn', `call link for agent ${session.agentId} from another peer refused`, { session: session.link.identity, link: link.identity });
       return refuse(link.socket, `this session belongs to another peer`);
     }
+    // The answer is one line: ERR for a link nobody asked for, never OK then ERR.
+    if (!session.awaitsCallLink) return refuse(link.socket, 'no call link was requested');
     link.socket.write('OK\n');
-    if (!session.deliverCallLink(link.socket)) refuse(link.socket, 'no call link was requested');
+    this.track(link.socket);
+    session.deliverCallLink(link.socket);
+  }
+
+  /** Resolves once every call link handed to a channel has closed (their calls are done). */
+  idle(): Promise<void> {
+    if (this.live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private track(socket: Duplex): void {
+    this.live.add(socket);
+    socket.once('close', () => {
+      this.live.delete(socket);
+      if (this.live.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    });
   }
 
   /** Opens a call link to agent `agentId`'s live session, or rejects saying why there is none. */
@@ -66,7 +87,10 @@ export class CallLinks {
       socket.destroy();
       throw new Error(`too many connections to agent ${agentId} (maxConnectionsPerPeer)`);
     }
-    session.onEnd(() => socket.destroy());
+    // One listener per call link while it is open, not one per call link for the whole session.
+    const unsubscribe = session.onEnd(() => socket.destroy());
+    socket.once('close', unsubscribe);
+    this.track(socket);
     return socket;
   }
 }

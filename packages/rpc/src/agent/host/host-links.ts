@@ -6,7 +6,7 @@
  */
 import { ServerCredentials } from '@grpc/grpc-js';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
-import { injectConnection, type BackoffOptions } from '@vmrpc/transport';
+import { MAX_TIMER_MS, injectConnection, type BackoffOptions } from '@vmrpc/transport';
 import type { Duplex } from 'node:stream';
 import type { GatewayAuthorizer, GatewayOption } from '../gateway/options';
 import { gatewayTls, type GatewayTls, type GatewayTlsOptions } from '../gateway/tls-listener';
@@ -46,6 +46,9 @@ export class HostLinks {
   private readonly adminPeers = new Set<string>();
   /** Links a registration arrived on (a dialed link that never registers does not reset its backoff). */
   private readonly registeredLinks = new WeakSet<Link>();
+  /** listen() calls whose listener has not opened yet (stopAccepting waits for them). */
+  private readonly opening = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly server: RpcServer,
@@ -60,7 +63,8 @@ export class HostLinks {
     const gateway = gatewayOf(options.gateway, admin);
     if (options.tls !== undefined && gateway === undefined) throw new TypeError('options.tls terminates TLS in the gateway, so it needs gateway: true (with admin: true) or gateway: { authorize }');
     const tls = options.tls === undefined ? undefined : gatewayTls(options.tls);
-    const listener = await listenForLinks(target, {
+    if (this.stopped) throw new Error('the agent host is closed');
+    const opening = listenForLinks(target, {
       table: this.table,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       authorize: options.authorize,
@@ -73,7 +77,22 @@ export class HostLinks {
       },
       onRefused: (address, reason) => this.options.log('warn', `connection refused: ${reason}`, { address: address === undefined ? undefined : formatTarget(address) }),
     });
-    this.listeners.push(listener);
+    // close() may begin while the listener opens: it waits for this, and the listener closes.
+    const landed = opening.then(async (listener) => {
+      if (!this.stopped) {
+        this.listeners.push(listener);
+        return listener;
+      }
+      await listener.close();
+      throw new Error('the agent host was closed while listen() was in progress');
+    });
+    const settled = landed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.opening.add(settled);
+    void settled.then(() => this.opening.delete(settled));
+    const listener = await landed;
     return listener.address() ?? (typeof target === 'string' ? parseTarget(target) : target);
   }
 
@@ -114,16 +133,19 @@ export class HostLinks {
 
   /** Stops listening and dialing; links stay open. */
   async stopAccepting(): Promise<void> {
+    this.stopped = true;
     for (const dialer of this.dialers.values()) dialer.close();
     this.dialers.clear();
-    await Promise.all(this.listeners.splice(0).map((listener) => listener.close()));
+    await Promise.all([...this.opening, ...this.listeners.splice(0).map((listener) => listener.close())]);
   }
 
   /** GOAWAY on every link; waits up to `graceMs` for them to close, then closes the rest. */
   async drain(graceMs: number): Promise<void> {
-    this.injector.drain(graceMs);
+    // An infinite grace (or one beyond a Node timer) has no timer: links close when done.
+    const bounded = graceMs <= MAX_TIMER_MS;
+    this.injector.drain(Math.min(graceMs, MAX_TIMER_MS));
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    const grace = new Promise<void>((resolve) => (timer = bounded ? setTimeout(resolve, graceMs) : undefined));
     await Promise.race([this.table.empty(), grace]);
     clearTimeout(timer);
     await this.server.close(0);

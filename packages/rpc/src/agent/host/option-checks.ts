@@ -1,5 +1,5 @@
 /** Checks of AgentHost's numeric options: each error names the option and the range it takes. */
-import { checkTimerMs } from '@vmrpc/transport';
+import { checkBackoff, checkTimerMs, type BackoffOptions } from '@vmrpc/transport';
 
 /** A duration that one Node timer holds (1 to 2^31-1 ms; ERR_OUT_OF_RANGE otherwise). */
 export function timerMs(name: string, value: number | undefined, fallback: number): number {
@@ -11,4 +11,22 @@ export function positive(name: string, value: number | undefined, fallback: numb
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`options.${name} must be a positive number (got ${String(value)})`);
   return value;
+}
+
+/** Heartbeats: an agent is dropped after heartbeatTimeoutMs of silence, so it must exceed the interval. */
+export function checkHeartbeats(intervalMs: number, timeoutMs: number | undefined): void {
+  if (timeoutMs === undefined || timerMs('heartbeatTimeoutMs', timeoutMs, 0) > intervalMs) return;
+  const message = `options.heartbeatTimeoutMs (${timeoutMs}) must be above options.heartbeatIntervalMs (${intervalMs}), or every agent goes offline between two heartbeats; the default is 3 x the interval`;
+  throw Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
+}
+
+/** What is wrong with a close() grace (a number >= 0; Infinity for no limit), or undefined. */
+export function graceProblem(graceMs: unknown): RangeError | undefined {
+  if (typeof graceMs === 'number' && graceMs >= 0) return undefined;
+  return Object.assign(new RangeError(`graceMs must be a number of milliseconds >= 0, or Infinity for no limit (got ${String(graceMs)})`), { code: 'ERR_OUT_OF_RANGE' });
+}
+
+/** The backoff between dials: its waits are Node timers (0 or NaN redialled hundreds of times a second). */
+export function backoff(name: string, value: BackoffOptions | undefined, fallback: BackoffOptions): BackoffOptions {
+  return value === undefined ? fallback : checkBackoff(`AgentHost options.${name}`, value);
 }

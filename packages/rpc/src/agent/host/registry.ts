@@ -26,6 +26,9 @@ export interface RegistryEvents {
   conflict(info: AgentInfo, peer: string): void;
 }
 
+/** A peer holds at most this many times maxAgentsPerPeer ids, online and offline together. */
+export const MAX_IDS_PER_PEER_FACTOR = 4;
+
 interface Entry {
   info: AgentInfo;
   session: AgentSession | undefined;
@@ -66,14 +69,12 @@ export class Registry {
     if (existing !== undefined && existing.info.peer !== link.identity) {
       throw new RpcError(Status.PERMISSION_DENIED, `agent id ${id} is bound to peer ${existing.info.peer}; this session comes from ${link.identity}`);
     }
-    const live = [...this.entries.values()].filter((entry) => entry.session !== undefined && entry.info.peer === link.identity && entry.info.id !== id);
+    const ofPeer = [...this.entries.values()].filter((entry) => entry.info.peer === link.identity);
+    const live = ofPeer.filter((entry) => entry.session !== undefined && entry.info.id !== id);
     if (live.length >= this.limits.maxAgentsPerPeer) {
       throw new RpcError(Status.RESOURCE_EXHAUSTED, `peer ${link.identity} already has ${live.length} agents registered (maxAgentsPerPeer)`);
     }
-    if (existing === undefined && this.entries.size >= this.limits.maxAgents) this.evictOneOffline();
-    if (existing === undefined && this.entries.size >= this.limits.maxAgents) {
-      throw new RpcError(Status.RESOURCE_EXHAUSTED, `the host has ${this.entries.size} agents (maxAgents)`);
-    }
+    if (existing === undefined) this.makeRoom(link.identity, ofPeer);
     const replaced = existing?.session;
     if (replaced !== undefined) {
       this.events.conflict(existing!.info, link.identity);
@@ -160,14 +161,32 @@ export class Registry {
     this.events.offline(entry.info, reason);
   }
 
-  // At the agent limit, the offline agent seen longest ago makes room (its id binding lapses early).
-  private evictOneOffline(): void {
-    let oldest: Entry | undefined;
-    for (const entry of this.entries.values()) {
-      if (entry.session === undefined && (oldest === undefined || entry.info.lastSeen < oldest.info.lastSeen)) oldest = entry;
+  /**
+   * Room for a new id of `peer`. Only the peer's own offline ids make room (the one seen longest
+   * ago is forgotten early): another VM's binding lapses only after retainOfflineMs, so no guest
+   * can churn ids to take over a rebooting neighbour's. A peer keeps at most
+   * MAX_IDS_PER_PEER_FACTOR x maxAgentsPerPeer ids, so one guest cannot fill maxAgents alone.
+   */
+  private makeRoom(peer: string, ofPeer: Entry[]): void {
+    const perPeer = MAX_IDS_PER_PEER_FACTOR * this.limits.maxAgentsPerPeer;
+    if (ofPeer.length >= perPeer && !this.forgetOldestOffline(ofPeer)) {
+      throw new RpcError(Status.RESOURCE_EXHAUSTED, `peer ${peer} already holds ${ofPeer.length} agent ids (${MAX_IDS_PER_PEER_FACTOR} x maxAgentsPerPeer)`);
     }
-    if (oldest === undefined) return;
+    if (this.entries.size >= this.limits.maxAgents && !this.forgetOldestOffline(ofPeer)) {
+      throw new RpcError(Status.RESOURCE_EXHAUSTED, `the host has ${this.entries.size} agents (maxAgents) and peer ${peer} has no offline agent to forget`);
+    }
+  }
+
+  /** Forgets the offline entry among `candidates` seen longest ago; false when none is offline. */
+  private forgetOldestOffline(candidates: Entry[]): boolean {
+    let oldest: Entry | undefined;
+    for (const entry of candidates) {
+      if (this.entries.get(entry.info.id) !== entry || entry.session !== undefined) continue;
+      if (oldest === undefined || entry.info.lastSeen < oldest.info.lastSeen) oldest = entry;
+    }
+    if (oldest === undefined) return false;
     clearTimeout(oldest.retainTimer);
     this.entries.delete(oldest.info.id);
+    return true;
   }
 }

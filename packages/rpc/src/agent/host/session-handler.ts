@@ -29,6 +29,8 @@ export interface SessionHandlerOptions {
   hostServices: () => string[];
   /** Counts Session calls in progress, so closing can wait for their last messages. */
   active: Set<Promise<void>>;
+  /** Aborted (with an RpcError UNAVAILABLE) when the host closes: sessions still registering end. */
+  closing: AbortSignal;
   /** Told of every link a registration arrived on. */
   onRegistered: (link: Link) => void;
   log: (level: 'debug' | 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
@@ -56,9 +58,16 @@ export function sessionHandler(options: SessionHandlerOptions) {
 async function* registeredSession(requests: AsyncIterable<AgentMessage>, context: CallContext, link: Link, options: SessionHandlerOptions): AsyncGenerator<HostMessage> {
   {
     const incoming = requests[Symbol.asyncIterator]();
-    const register = await firstRegistration(incoming, options.registrationTimeoutMs);
-    await checkAdmission(register, link, options);
+    // Until it registers, a session ends at once when its call is cancelled or the host closes.
+    const stopped = AbortSignal.any([context.signal, options.closing]);
+    const register = await unlessStopped(firstRegistration(incoming, options.registrationTimeoutMs), stopped);
+    await unlessStopped(checkAdmission(register, link, options), stopped);
+    // A registration whose link died (or whose host began closing) while it was checked must
+    // not land: it would replace the agent's newer session with a dead one.
+    if (stopped.aborted) throw refusal(stopped);
     const session = options.registry.open(register, link);
+    const onCancel = (): void => session.end('disconnected');
+    context.signal.addEventListener('abort', onCancel, { once: true });
     options.log('info', `agent ${register.agentId} registered`, { peer: link.identity, session: session.id, version: register.version });
     session.outgoing.push({
       kind: {
@@ -77,8 +86,6 @@ async function* registeredSession(requests: AsyncIterable<AgentMessage>, context
     session.startWatchdog();
     options.onRegistered(link);
     options.registry.announce(session);
-    const onCancel = (): void => session.end('disconnected');
-    context.signal.addEventListener('abort', onCancel, { once: true });
     void relayIncoming(incoming, session, options);
     try {
       yield* session.outgoing;
@@ -87,6 +94,26 @@ async function* registeredSession(requests: AsyncIterable<AgentMessage>, context
       session.end('disconnected');
       options.log('info', `agent ${register.agentId} offline (${session.endReason ?? 'disconnected'})`, { peer: link.identity, session: session.id });
     }
+  }
+}
+
+/** Why a session that had not registered yet ends: its call was cancelled, or the host closes. */
+function refusal(stopped: AbortSignal): RpcError {
+  return stopped.reason instanceof RpcError ? stopped.reason : new RpcError(Status.CANCELLED, 'the session ended while its registration was checked');
+}
+
+/** `promise`, or a rejection with refusal() as soon as `stopped` aborts. */
+async function unlessStopped<T>(promise: Promise<T>, stopped: AbortSignal): Promise<T> {
+  if (stopped.aborted) throw refusal(stopped);
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(refusal(stopped));
+    stopped.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    stopped.removeEventListener('abort', onAbort);
   }
 }
 
@@ -106,9 +133,14 @@ async function checkAdmission(register: Register, link: Link, options: SessionHa
   }
   const authorize = options.authorize;
   if (authorize !== undefined) {
-    const allowed = await authorizeWithin(() => authorize(link.identity, register), options.registrationTimeoutMs, (error) =>
-      options.log('warn', `authorize failed for agent ${register.agentId}: ${error.message}`, { peer: link.identity }),
-    );
+    let failure: Error | undefined;
+    const allowed = await authorizeWithin(() => authorize(link.identity, register), options.registrationTimeoutMs, (error) => {
+      failure = error;
+      options.log('warn', `authorize failed for agent ${register.agentId}: ${error.message}`, { peer: link.identity });
+    });
+    // A throw or a timeout is the host's hiccup, not a verdict: the agent retries (UNAVAILABLE).
+    // Only an answer other than true is final (PERMISSION_DENIED stops the agent).
+    if (failure !== undefined) throw new RpcError(Status.UNAVAILABLE, `the host could not decide whether agent ${register.agentId} may register (authorize failed: ${failure.message}); try again later`);
     if (!allowed) throw new RpcError(Status.PERMISSION_DENIED, `peer ${link.identity} may not register agent ${register.agentId}`);
   }
 }

@@ -1,4 +1,5 @@
 /** Waiting with bounds: every wait of the agent layer has a timeout or an abort signal. */
+import { MAX_TIMER_MS } from '@vmrpc/transport';
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -16,8 +17,9 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** `promise`, or a rejection with `onTimeout()` after `ms`. */
+/** `promise`, or a rejection with `onTimeout()` after `ms` (no timer for Infinity or beyond a Node timer). */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  if (ms > MAX_TIMER_MS) return promise;
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
