@@ -3,7 +3,7 @@
 // Real AgentHost and GuestAgent over Unix sockets.
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { AgentHost, GuestAgent, type AgentInfo } from '@vmrpc/rpc';
+import { AgentHost, GuestAgent, RpcError, Status, type AgentInfo } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { rejection, socketPath, within } from '../../support/checks.js';
 import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
@@ -57,7 +57,8 @@ describe('AgentHost: close(graceMs)', function () {
     await within(5000, 'the first message', stream.next());
     const closing = host.close(10_000);
     const late = await rejection(host.agent('vm-close').client(EchoService).say({ message: 'late' }));
-    expect(late.message).to.equal('Channel has been shut down');
+    expect(late).to.be.instanceOf(RpcError);
+    expect(late).to.include({ code: Status.CANCELLED, details: 'Channel has been shut down (the client or its channel was closed)' });
     while ((await within(5000, 'the stream', stream.next())).done !== true);
     await within(5000, 'close', closing);
   });
