@@ -1,15 +1,17 @@
 /**
  * The files server reflection answers with. Generated modules embed their types but not the
- * .proto file layout, so the files are rebuilt: one per package (`vmrpc/echo/v1.proto` for
- * package vmrpc.echo.v1), holding that package's services and every message and enum they
- * reach, and the well-known types under their usual names (`google/protobuf/timestamp.proto`).
- * Imports between the files follow the type references.
+ * .proto file layout, so the files are rebuilt: a package's services in one file named after it
+ * (`vmrpc/echo/v1.proto` for package vmrpc.echo.v1), the types in files of their own, one per
+ * set of types that refer to each other in a cycle (type-groups.ts), the well-known types under
+ * their usual names (`google/protobuf/timestamp.proto`). Imports follow the type references and
+ * never form a cycle, which protoc's DescriptorPool (grpc_cli, Python) would refuse.
  */
 import { Enum, Type } from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { reflectionTypeOf } from '../codec/message-type';
 import type { ServiceDescriptor } from '../descriptor';
-import { enumDescriptor, messageDescriptor, referencedTypes, syntaxOf, type DescriptorObject } from './descriptor-proto';
+import { enumDescriptor, messageDescriptor, referencedTypes, type DescriptorObject } from './descriptor-proto';
+import { packageOf, servicesFileName, topLevel, typeGroups } from './type-groups';
 
 /** One RPC as reflection describes it. */
 export interface ReflectedMethod {
@@ -26,32 +28,6 @@ export interface ReflectedService {
   readonly methods: readonly ReflectedMethod[];
 }
 
-// The files protoc's well-known types live in.
-const WELL_KNOWN_FILES: { readonly [typeName: string]: string } = {
-  Any: 'any',
-  Api: 'api',
-  Method: 'api',
-  Mixin: 'api',
-  Duration: 'duration',
-  Empty: 'empty',
-  FieldMask: 'field_mask',
-  SourceContext: 'source_context',
-  Struct: 'struct',
-  Value: 'struct',
-  ListValue: 'struct',
-  NullValue: 'struct',
-  Timestamp: 'timestamp',
-  DoubleValue: 'wrappers',
-  FloatValue: 'wrappers',
-  Int64Value: 'wrappers',
-  UInt64Value: 'wrappers',
-  Int32Value: 'wrappers',
-  UInt32Value: 'wrappers',
-  BoolValue: 'wrappers',
-  StringValue: 'wrappers',
-  BytesValue: 'wrappers',
-};
-
 /** The reflection view of a service descriptor, or undefined if its types did not come from vmrpc-gen code. */
 export function reflectedService(service: ServiceDescriptor): ReflectedService | undefined {
   let fullName: string | undefined;
@@ -67,30 +43,11 @@ export function reflectedService(service: ServiceDescriptor): ReflectedService |
   return fullName === undefined ? undefined : { fullName, methods };
 }
 
-function packageOf(fullName: string): string {
-  const dot = fullName.lastIndexOf('.');
-  return dot < 0 ? '' : fullName.slice(0, dot);
-}
-
-/** The outermost message or enum that contains `type` (itself if it is top level). */
-function topLevel(type: Type | Enum): Type | Enum {
-  let current = type;
-  while (current.parent instanceof Type) current = current.parent;
-  return current;
-}
-
-function fileNameFor(packageName: string, topLevelName: string): string {
-  const wellKnown = packageName === 'google.protobuf' ? WELL_KNOWN_FILES[topLevelName] : undefined;
-  if (wellKnown !== undefined) return `google/protobuf/${wellKnown}.proto`;
-  return packageName === '' ? 'default.proto' : `${packageName.replace(/\./g, '/')}.proto`;
-}
-
 interface FileContent {
   readonly name: string;
   readonly packageName: string;
-  /** The syntax of its types' source files (set by the first type; a file of services only is proto3). */
-  syntax?: 'proto2' | 'proto3';
-  readonly types: Map<string, Type | Enum>;
+  readonly syntax: 'proto2' | 'proto3';
+  readonly types: ReadonlyArray<Type | Enum>;
   readonly services: ReflectedService[];
   readonly dependencies: Set<string>;
 }
@@ -101,22 +58,32 @@ export class FileIndex {
   private readonly symbols = new Map<string, string>();
   private readonly encoded = new Map<string, Buffer>();
   private readonly typeNames = new Set<string>();
-  /** The syntaxes of the source files of each package's types (two: the package is served as two files). */
-  private readonly syntaxes = new Map<string, Set<'proto2' | 'proto3'>>();
   readonly serviceNames: readonly string[];
 
   constructor(services: readonly ReflectedService[]) {
     const byName = new Map<string, ReflectedService>();
     for (const service of services) if (!byName.has(service.fullName)) byName.set(service.fullName, service);
     this.serviceNames = [...byName.keys()].sort();
-    this.collectSyntaxes(byName.values());
+    const roots = [...byName.values()].flatMap((service) => service.methods.flatMap((method) => [method.requestType, method.responseType]));
+    const groups = typeGroups(roots);
+    for (const group of groups) {
+      this.files.set(group.fileName, { name: group.fileName, packageName: group.packageName, syntax: group.syntax, types: group.types, services: [], dependencies: new Set() });
+      for (const type of group.types) this.addSymbols(type, group.fileName);
+    }
+    for (const group of groups) {
+      const file = this.files.get(group.fileName)!;
+      for (const type of group.types) if (type instanceof Type) for (const referenced of referencedTypes(type)) this.dependOn(file, referenced);
+    }
     for (const service of byName.values()) {
-      const file = this.fileFor(packageOf(service.fullName), service.fullName.slice(packageOf(service.fullName).length + 1));
+      const packageName = packageOf(service.fullName);
+      const name = servicesFileName(packageName);
+      let file = this.files.get(name);
+      if (file === undefined) this.files.set(name, (file = { name, packageName, syntax: 'proto3', types: [], services: [], dependencies: new Set() }));
       file.services.push(service);
-      this.symbols.set(service.fullName, file.name);
+      this.symbols.set(service.fullName, name);
       for (const method of service.methods) {
-        this.symbols.set(`${service.fullName}.${method.name}`, file.name);
-        for (const type of [method.requestType, method.responseType]) this.dependOn(file, this.addType(type));
+        this.symbols.set(`${service.fullName}.${method.name}`, name);
+        for (const type of [method.requestType, method.responseType]) this.dependOn(file, type);
       }
     }
   }
@@ -145,53 +112,9 @@ export class FileIndex {
     return this.typeNames.has(typeName);
   }
 
-  /**
-   * The file of a package's services or (with `syntax`) types. A package with types from a proto2
-   * and a proto3 file has its types in `<package>.proto2.proto` and `<package>.proto3.proto` (the
-   * syntax is per file), its services in `<package>.proto`, importing them: no import cycle.
-   */
-  private fileFor(packageName: string, topLevelName: string, syntax?: 'proto2' | 'proto3'): FileContent {
-    let name = fileNameFor(packageName, topLevelName);
-    if (syntax !== undefined && (this.syntaxes.get(packageName)?.size ?? 0) > 1) name = `${name.slice(0, -'.proto'.length)}.${syntax}.proto`;
-    let file = this.files.get(name);
-    if (file === undefined) {
-      file = { name, packageName, types: new Map(), services: [], dependencies: new Set() };
-      this.files.set(name, file);
-    }
-    file.syntax ??= syntax;
-    return file;
-  }
-
-  private collectSyntaxes(services: Iterable<ReflectedService>): void {
-    const seen = new Set<Type | Enum>();
-    const visit = (type: Type | Enum): void => {
-      const top = topLevel(type);
-      if (seen.has(top)) return;
-      seen.add(top);
-      const packageName = packageOf(top.fullName.slice(1));
-      let syntaxes = this.syntaxes.get(packageName);
-      if (syntaxes === undefined) this.syntaxes.set(packageName, (syntaxes = new Set()));
-      syntaxes.add(syntaxOf(top));
-      if (top instanceof Type) for (const referenced of referencedTypes(top)) visit(referenced);
-    };
-    for (const service of services) for (const method of service.methods) for (const type of [method.requestType, method.responseType]) visit(type);
-  }
-
-  private dependOn(file: FileContent, dependency: string): void {
+  private dependOn(file: FileContent, type: Type | Enum): void {
+    const dependency = this.symbols.get(topLevel(type).fullName.slice(1))!;
     if (dependency !== file.name) file.dependencies.add(dependency);
-  }
-
-  /** Adds the top-level type around `type` and everything it references; returns its file name. */
-  private addType(type: Type | Enum): string {
-    const top = topLevel(type);
-    const fullName = top.fullName.slice(1);
-    const known = this.symbols.get(fullName);
-    if (known !== undefined) return known;
-    const file = this.fileFor(packageOf(fullName), top.name, syntaxOf(top));
-    file.types.set(fullName, top);
-    this.addSymbols(top, file.name);
-    if (top instanceof Type) for (const referenced of referencedTypes(top)) this.dependOn(file, this.addType(referenced));
-    return file.name;
   }
 
   private addSymbols(type: Type | Enum, fileName: string): void {
@@ -206,7 +129,7 @@ export class FileIndex {
     let bytes = this.encoded.get(fileName);
     if (bytes === undefined) {
       const file = this.files.get(fileName)!;
-      const types = [...file.types.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const types = [...file.types].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const proto: DescriptorObject = {
         name: file.name,
         dependency: [...file.dependencies].sort(),
@@ -222,7 +145,7 @@ export class FileIndex {
             ...(method.serverStreaming ? { serverStreaming: true } : {}),
           })),
         })),
-        syntax: file.syntax ?? 'proto3',
+        syntax: file.syntax,
       };
       if (file.packageName !== '') proto.package = file.packageName;
       bytes = Buffer.from(FileDescriptorProto.encode(FileDescriptorProto.fromObject(proto)).finish());
