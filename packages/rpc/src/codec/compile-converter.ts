@@ -6,6 +6,7 @@
  * the code as JSON string literals; conversions that are not the identity stay functions.
  */
 import { Type } from 'protobufjs';
+import { oneofSlots } from './oneof-last-wins';
 
 type Convert = (value: unknown) => unknown;
 
@@ -79,32 +80,13 @@ function oneofToWire(type: Type, group: string, members: Map<string, MemberRead>
 }
 
 /**
- * The member set on the wire, as `{ $case, <member> }`. Two members on the wire (a peer's merge of
- * two messages): the last one wins, as the protobuf spec says. protobufjs keeps both; its decoder
- * assigns fields in wire order to a fresh object, so the member whose own key comes last is the
- * one first seen last (a member seen again after another keeps its first place).
+ * The member set last on the wire, as `{ $case, <member> }`: oneof-last-wins.ts records its index
+ * and value in the message's slots as protobufjs decodes, so no member is looked for here.
  */
-function oneofFromWire(oneof: OneofPlan, message: Record<string, unknown>, out: Record<string, unknown>): void {
-  let chosen: FieldPlan | undefined;
-  for (const plan of oneof.members) {
-    if (!hasOwn(message, plan.name) || message[plan.name] == null) continue;
-    if (chosen !== undefined) {
-      chosen = lastOnWire(oneof, message);
-      break;
-    }
-    chosen = plan;
-  }
-  if (chosen !== undefined) out[oneof.group] = { $case: chosen.name, [chosen.name]: chosen.fromWire(message[chosen.name]) };
-}
-
-/** Of two or more members present, the one last on the wire (rare: only for such messages). */
-function lastOnWire(oneof: OneofPlan, message: Record<string, unknown>): FieldPlan | undefined {
-  let last: FieldPlan | undefined;
-  for (const key of Object.keys(message)) {
-    if (message[key] == null) continue;
-    last = oneof.members.find((member) => member.name === key) ?? last;
-  }
-  return last;
+function oneofFromWire(oneof: OneofPlan, index: unknown, item: unknown, out: Record<string, unknown>): void {
+  if (typeof index !== 'number' || item == null) return;
+  const plan = oneof.members[index]!;
+  out[oneof.group] = { $case: plan.name, [plan.name]: plan.fromWire(item) };
 }
 
 function missingRequired(type: Type, fieldName: string): TypeError {
@@ -138,7 +120,8 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     const group = JSON.stringify(oneof.group);
     const choice = isPrototypeKey(oneof.group) ? `ownValue(value, ${group})` : `value[${group}]`;
     toWire.push(`oneofToWire(type, ${group}, reads[${index}], ${choice}, out);`);
-    fromWire.push(`oneofFromWire(oneofs[${index}], message, out);`);
+    const { caseKey, valueKey } = oneofSlots(oneof.group);
+    fromWire.push(`oneofFromWire(oneofs[${index}], message[${JSON.stringify(caseKey)}], message[${JSON.stringify(valueKey)}], out);`);
   });
   toWire.push('return out;');
   fromWire.push('return out;');
