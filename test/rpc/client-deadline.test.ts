@@ -1,7 +1,9 @@
 // Deadlines of typed calls: one longer than a Node timer holds (2^31 ms, 24.8 days) reaches a
 // grpc-js server as the longest timeout it can hold (the client keeps its own, true deadline);
 // NaN or an invalid Date is a RangeError, not "no deadline"; a call on a closed client fails
-// with an RpcError (CANCELLED), as any call that ends without OK.
+// with an RpcError (CANCELLED), as any call that ends without OK; any other error of the channel's
+// createCall stays itself.
+import { Channel, credentials } from '@grpc/grpc-js';
 import { closeClient, createClient, createServer, RpcError, Status, type RpcServer } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { socketPath, within } from '../support/checks.js';
@@ -91,5 +93,18 @@ describe('typed client deadlines', function () {
     })());
     expect(streamed).to.be.instanceOf(RpcError);
     expect(streamed).to.include({ code: Status.CANCELLED });
+  });
+
+  it("another error of the channel's createCall stays itself (grpc-js's TypeError for a method path that is not a string)", async function () {
+    const channel = new Channel(target, credentials.createInsecure(), {});
+    try {
+      const client = createClient({ act: { ...StreamingService.act, path: 42 as unknown as string } }, channel);
+      const error = await rejection(Promise.resolve().then(() => client.act({ value: 1n })));
+      expect(error).to.be.instanceOf(TypeError);
+      expect(error).to.not.be.instanceOf(RpcError);
+      expect((error as Error).message).to.equal('Channel#createCall: method must be a string');
+    } finally {
+      channel.close();
+    }
   });
 });

@@ -6,7 +6,7 @@
  * call's error carries the caller's stack ("for call at"), cancellation is CANCELLED "Cancelled on
  * client".
  */
-import { Metadata, status, type ChannelInterface, type StatusObject } from '@grpc/grpc-js';
+import { connectivityState, Metadata, status, type ChannelInterface, type StatusObject } from '@grpc/grpc-js';
 import { RpcError } from '../errors';
 import type { CallOptions } from './call-options';
 import { prepareCall } from './call-options';
@@ -42,13 +42,20 @@ export function startChannelCall(channel: ChannelInterface, path: string, option
   try {
     call = channel.createCall(path, grpcOptions.deadline ?? Infinity, undefined, null, undefined);
   } catch (error) {
-    // grpc-js's channels and ours throw a plain Error once closed: a call fails with a status, as any other.
+    // grpc-js's channels and ours throw a plain Error once closed: a call fails with a status, as any
+    // other. Any other error (a TypeError for a bad method path) is the caller's to see as it is.
+    if (!isShutDown(channel)) throw error;
     throw new RpcError(status.CANCELLED, `${reasonOf(error)} (the client or its channel was closed)`, new Metadata(), { cause: error });
   }
   // Our channel's calls skip response metadata nobody reads (any other call has no such method).
   if (options.onHeader === undefined && options.onTrailer === undefined && isDiscarding(call)) call.discardResponseMetadata();
   call.start(metadata, listener);
   return call;
+}
+
+/** Whether `channel` was closed (grpc-js's channels and ours report SHUTDOWN from then on). */
+function isShutDown(channel: ChannelInterface): boolean {
+  return channel.getConnectivityState(false) === connectivityState.SHUTDOWN;
 }
 
 export function reasonOf(error: unknown): string {

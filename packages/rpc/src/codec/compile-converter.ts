@@ -6,6 +6,7 @@
  * the code as JSON string literals; conversions that are not the identity stay functions.
  */
 import { Type } from 'protobufjs';
+import { oneofSlots } from './oneof-last-wins';
 
 type Convert = (value: unknown) => unknown;
 
@@ -52,44 +53,40 @@ export const ownValue = (value: Record<string, unknown>, key: string): unknown =
 /** Whether a read of `key` from a plain object can reach Object.prototype. */
 export const isPrototypeKey = (key: string): boolean => key in Object.prototype;
 
-/** A oneof's `{ $case, <member> }` to its member field on the wire. */
-function oneofToWire(type: Type, oneof: OneofPlan, value: Record<string, unknown>, out: Record<string, unknown>): void {
-  const choice = ownValue(value, oneof.group);
+/** A oneof's member as its toWire reads it: `own` when its name is an Object.prototype key. */
+interface MemberRead {
+  plan: FieldPlan;
+  own: boolean;
+}
+
+/** A oneof's members by name, each with how to read it (decided once, when the converter is compiled). */
+function memberReads(oneof: OneofPlan): Map<string, MemberRead> {
+  return new Map(oneof.members.map((plan) => [plan.name, { plan, own: isPrototypeKey(plan.name) }]));
+}
+
+/**
+ * A oneof's `{ $case, <member> }` to its member field on the wire. Like a plain field, the group
+ * and the member are read through the prototype chain (getters, Object.create templates, class
+ * instances), own-only just for names Object.prototype has.
+ */
+function oneofToWire(type: Type, group: string, members: Map<string, MemberRead>, choice: unknown, out: Record<string, unknown>): void {
   if (!isRecord(choice) || typeof choice.$case !== 'string') return;
-  const plan = oneof.members.find((member) => member.name === choice.$case);
-  if (plan === undefined) throw new TypeError(`${type.fullName.slice(1)}.${oneof.group}: no member named ${choice.$case}`);
-  const item = ownValue(choice, choice.$case);
+  const member = members.get(choice.$case);
+  if (member === undefined) throw new TypeError(`${type.fullName.slice(1)}.${group}: no member named ${choice.$case}`);
+  const { plan } = member;
+  const item = member.own ? ownValue(choice, plan.name) : choice[plan.name];
   // A chosen member with no value is sent as its default, so the choice survives the trip.
   out[plan.name] = item === undefined || item === null ? defaultOf(type, plan.name) : plan.toWire(item);
 }
 
 /**
- * The member set on the wire, as `{ $case, <member> }`. Two members on the wire (a peer's merge of
- * two messages): the last one wins, as the protobuf spec says. protobufjs keeps both; its decoder
- * assigns fields in wire order to a fresh object, so the member whose own key comes last is the
- * one first seen last (a member seen again after another keeps its first place).
+ * The member set last on the wire, as `{ $case, <member> }`: oneof-last-wins.ts records its index
+ * and value in the message's slots as protobufjs decodes, so no member is looked for here.
  */
-function oneofFromWire(oneof: OneofPlan, message: Record<string, unknown>, out: Record<string, unknown>): void {
-  let chosen: FieldPlan | undefined;
-  for (const plan of oneof.members) {
-    if (!hasOwn(message, plan.name) || message[plan.name] == null) continue;
-    if (chosen !== undefined) {
-      chosen = lastOnWire(oneof, message);
-      break;
-    }
-    chosen = plan;
-  }
-  if (chosen !== undefined) out[oneof.group] = { $case: chosen.name, [chosen.name]: chosen.fromWire(message[chosen.name]) };
-}
-
-/** Of two or more members present, the one last on the wire (rare: only for such messages). */
-function lastOnWire(oneof: OneofPlan, message: Record<string, unknown>): FieldPlan | undefined {
-  let last: FieldPlan | undefined;
-  for (const key of Object.keys(message)) {
-    if (message[key] == null) continue;
-    last = oneof.members.find((member) => member.name === key) ?? last;
-  }
-  return last;
+function oneofFromWire(oneof: OneofPlan, index: unknown, item: unknown, out: Record<string, unknown>): void {
+  if (typeof index !== 'number' || item == null) return;
+  const plan = oneof.members[index]!;
+  out[oneof.group] = { $case: plan.name, [plan.name]: plan.fromWire(item) };
 }
 
 function missingRequired(type: Type, fieldName: string): TypeError {
@@ -118,9 +115,13 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     if (plan.tracked) fromWire.push(`if (hasOwn(message, ${key}) && message[${key}] != null) out[${key}] = ${read};`);
     else fromWire.push(`out[${key}] = ${read};`);
   });
-  oneofs.forEach((_, index) => {
-    toWire.push(`oneofToWire(type, oneofs[${index}], value, out);`);
-    fromWire.push(`oneofFromWire(oneofs[${index}], message, out);`);
+  const reads = oneofs.map(memberReads);
+  oneofs.forEach((oneof, index) => {
+    const group = JSON.stringify(oneof.group);
+    const choice = isPrototypeKey(oneof.group) ? `ownValue(value, ${group})` : `value[${group}]`;
+    toWire.push(`oneofToWire(type, ${group}, reads[${index}], ${choice}, out);`);
+    const { caseKey, valueKey } = oneofSlots(oneof.group);
+    fromWire.push(`oneofFromWire(oneofs[${index}], message[${JSON.stringify(caseKey)}], message[${JSON.stringify(valueKey)}], out);`);
   });
   toWire.push('return out;');
   fromWire.push('return out;');
@@ -129,12 +130,13 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     'type',
     'plans',
     'oneofs',
+    'reads',
     'hasOwn',
     'oneofToWire',
     'oneofFromWire',
     'ownValue',
     'missingRequired',
     `return { toWire(value) { ${toWire.join('\n')} }, fromWire(message) { ${fromWire.join('\n')} } };`,
-  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire, ownOf: typeof ownValue, missing: typeof missingRequired) => Converter;
-  return make(type, plain, oneofs, hasOwn, oneofToWire, oneofFromWire, ownValue, missingRequired);
+  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], reads: Map<string, MemberRead>[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire, ownOf: typeof ownValue, missing: typeof missingRequired) => Converter;
+  return make(type, plain, oneofs, reads, hasOwn, oneofToWire, oneofFromWire, ownValue, missingRequired);
 }

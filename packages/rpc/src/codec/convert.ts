@@ -7,6 +7,7 @@ import { Enum, Type, type Field } from 'protobufjs';
 import type { JsonObject, JsonValue } from '../types';
 import { compileConverter, hasOwn, isRecord, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
 import { fromBigInt, hashKeyToDecimal, toBigInt } from './long';
+import { keepLastMembers, type OneofMembers } from './oneof-last-wins';
 
 export type { Converter } from './compile-converter';
 
@@ -199,5 +200,19 @@ function compile(type: Type): Converter {
       plain.push(plan);
     }
   }
+  // Before the first decode of this type (or of a type it holds) reaches protobufjs.
+  keepLastMembers(type, realOneofMembers);
   return compileConverter(type, plain, [...oneofs.values()]);
+}
+
+/** The real oneofs of `type` as the converter plans them (none for Struct, Value and ListValue, converted apart). */
+function realOneofMembers(type: Type): OneofMembers[] {
+  if (special(type) !== undefined) return [];
+  const groups = new Map<string, string[]>();
+  for (const field of type.fieldsArray) {
+    if (!isRealOneof(field)) continue;
+    const group = field.partOf!.name;
+    groups.set(group, [...(groups.get(group) ?? []), field.name]);
+  }
+  return [...groups].map(([group, members]) => ({ group, members }));
 }
