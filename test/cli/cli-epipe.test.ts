@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { socketPath, within } from '../support/checks.js';
-import { repoRoot, startCli, vmrpcBin, type CliProcess } from './run-cli.js';
+import { repoRoot, runCli, startCli, vmrpcBin, type CliProcess } from './run-cli.js';
 import { startTestServer } from './grpc-server.js';
 
 const COUNT = '/vmrpc.testing.v1.Streaming/Count';
@@ -112,5 +112,39 @@ describe('vmrpc: stdout closed by its reader', function () {
       expect(stderr).to.equal(`${prefix}: cannot write to stdout: ENOSPC: no space left on device, write\n`);
       expect(code).to.equal(1);
     }
+  });
+});
+
+describe('vmrpc: stderr closed by its reader', function () {
+  this.timeout(30_000);
+
+  /** Starts `vmrpc ARGS` with the read end of its stderr closed at once: every write to it is EPIPE. */
+  const withoutStderr = (args: readonly string[]): Promise<{ code: number | null; stdout: Buffer }> => {
+    const cli = startCli(args, '', 15_000);
+    cli.child.stderr!.destroy();
+    return cli.done;
+  };
+
+  it('a successful call -v (headers on stderr): exit 0 and the response printed', async () => {
+    const served = await startTestServer();
+    try {
+      const args = ['call', '-v', served.target, 'vmrpc.testing.v1.Streaming/Act', '{"value": "1"}'];
+      const open = await runCli(args);
+      expect(open.stderr).to.not.equal('');
+      expect(open.code).to.equal(0);
+      const closed = await withoutStderr(args);
+      expect(closed.code).to.equal(0);
+      expect(open.stdout.length).to.be.greaterThan(0);
+      expect(closed.stdout.toString()).to.equal(open.stdout.toString());
+    } finally {
+      await served.server.close(0);
+    }
+  });
+
+  it('failures keep their exit codes: no server 78, a usage error 2', async () => {
+    const noServer = await withoutStderr(['call', `unix:${socketPath('nobody')}`, 'a.B/C', '{}']);
+    expect(noServer.code).to.equal(78);
+    const usage = await withoutStderr(['call', '--bogus']);
+    expect(usage.code).to.equal(2);
   });
 });
