@@ -122,6 +122,27 @@ describe('vmrpc call: JSON edges', function () {
       expect(JSON.parse(result.stdout.toString())).to.deep.equal(json);
     });
 
+    it('of two members of one oneof on the wire, the last one is printed, and only it', async () => {
+      const inner = bytesField(3, bytesField(1, 'i'));
+      for (const [wire, printed] of [
+        [Buffer.concat([bytesField(1, 'a'), varintField(2, 5), bytesField(1, 'c')]), { text: 'c' }],
+        [Buffer.concat([bytesField(1, 'a'), varintField(2, 5)]), { number: 5 }],
+        [Buffer.concat([varintField(2, 5), bytesField(1, 'a')]), { text: 'a' }],
+        [Buffer.concat([inner, varintField(2, 0), bytesField(1, '')]), { text: '' }],
+        [Buffer.concat([varintField(2, 5), bytesField(1, 'a'), inner]), { inner: { s: 'i' } }],
+      ] as const) {
+        const raw = await rawServer('/keywords.v1.Edge/Pick', wire);
+        try {
+          const result = await runCli(['call', ...KEYWORDS_ARGS, raw.target, 'keywords.v1.Edge/Pick', '{}']);
+          expect(result.stderr, wire.toString('hex')).to.equal('');
+          expect(result.code).to.equal(0);
+          expect(JSON.parse(result.stdout.toString()), wire.toString('hex')).to.deep.equal(printed);
+        } finally {
+          raw.close();
+        }
+      }
+    });
+
     it('an empty request is empty on the wire', async () => {
       const { result, request } = await send({});
       expect(result.code).to.equal(0);
