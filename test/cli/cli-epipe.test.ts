@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { socketPath, within } from '../support/checks.js';
 import { repoRoot, runCli, startCli, vmrpcBin, type CliProcess } from './run-cli.js';
 import { startTestServer } from './grpc-server.js';
+import { whenCancelled } from '../rpc/streaming-service.js';
 
 const COUNT = '/vmrpc.testing.v1.Streaming/Count';
 
@@ -18,19 +19,15 @@ async function closeStdoutAfter(cli: CliProcess, first: string): Promise<void> {
   cli.child.stdout!.destroy();
 }
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('vmrpc: stdout closed by its reader', function () {
   this.timeout(30_000);
 
   it('call | head -1: exit 141, nothing on stderr, and the server sees the call cancelled', async () => {
     const served = await startTestServer();
+    // The server waits between responses on the call's signal: no listener may pile up there.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
     try {
       // A million responses, one a millisecond: the call is still running when the pipe closes.
       const cli = startCli(['call', served.target, 'vmrpc.testing.v1.Streaming/Count', '{"count": 1000000, "delayMs": 1}'], '', 15_000);
@@ -38,8 +35,10 @@ describe('vmrpc: stdout closed by its reader', function () {
       const result = await cli.done;
       expect(result.stderr).to.equal('');
       expect(result.code).to.equal(141);
-      await until('the server saw the call cancelled', () => served.log.cancelled.includes(COUNT));
+      await within(10_000, 'the server sees the call cancelled', whenCancelled(served.log, COUNT));
+      expect(warnings.map((warning) => warning.name)).to.deep.equal([]);
     } finally {
+      process.off('warning', onWarning);
       await served.server.close(0);
     }
   });
