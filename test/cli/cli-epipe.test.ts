@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { socketPath, within } from '../support/checks.js';
-import { repoRoot, startCli, vmrpcBin, type CliProcess } from './run-cli.js';
+import { repoRoot, runCli, startCli, vmrpcBin, type CliProcess } from './run-cli.js';
 import { startTestServer } from './grpc-server.js';
+import { whenCancelled } from '../rpc/streaming-service.js';
 
 const COUNT = '/vmrpc.testing.v1.Streaming/Count';
 
@@ -18,19 +19,15 @@ async function closeStdoutAfter(cli: CliProcess, first: string): Promise<void> {
   cli.child.stdout!.destroy();
 }
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('vmrpc: stdout closed by its reader', function () {
   this.timeout(30_000);
 
   it('call | head -1: exit 141, nothing on stderr, and the server sees the call cancelled', async () => {
     const served = await startTestServer();
+    // The server waits between responses on the call's signal: no listener may pile up there.
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
     try {
       // A million responses, one a millisecond: the call is still running when the pipe closes.
       const cli = startCli(['call', served.target, 'vmrpc.testing.v1.Streaming/Count', '{"count": 1000000, "delayMs": 1}'], '', 15_000);
@@ -38,8 +35,10 @@ describe('vmrpc: stdout closed by its reader', function () {
       const result = await cli.done;
       expect(result.stderr).to.equal('');
       expect(result.code).to.equal(141);
-      await until('the server saw the call cancelled', () => served.log.cancelled.includes(COUNT));
+      await within(10_000, 'the server sees the call cancelled', whenCancelled(served.log, COUNT));
+      expect(warnings.map((warning) => warning.name)).to.deep.equal([]);
     } finally {
+      process.off('warning', onWarning);
       await served.server.close(0);
     }
   });
@@ -112,5 +111,39 @@ describe('vmrpc: stdout closed by its reader', function () {
       expect(stderr).to.equal(`${prefix}: cannot write to stdout: ENOSPC: no space left on device, write\n`);
       expect(code).to.equal(1);
     }
+  });
+});
+
+describe('vmrpc: stderr closed by its reader', function () {
+  this.timeout(30_000);
+
+  /** Starts `vmrpc ARGS` with the read end of its stderr closed at once: every write to it is EPIPE. */
+  const withoutStderr = (args: readonly string[]): Promise<{ code: number | null; stdout: Buffer }> => {
+    const cli = startCli(args, '', 15_000);
+    cli.child.stderr!.destroy();
+    return cli.done;
+  };
+
+  it('a successful call -v (headers on stderr): exit 0 and the response printed', async () => {
+    const served = await startTestServer();
+    try {
+      const args = ['call', '-v', served.target, 'vmrpc.testing.v1.Streaming/Act', '{"value": "1"}'];
+      const open = await runCli(args);
+      expect(open.stderr).to.not.equal('');
+      expect(open.code).to.equal(0);
+      const closed = await withoutStderr(args);
+      expect(closed.code).to.equal(0);
+      expect(open.stdout.length).to.be.greaterThan(0);
+      expect(closed.stdout.toString()).to.equal(open.stdout.toString());
+    } finally {
+      await served.server.close(0);
+    }
+  });
+
+  it('failures keep their exit codes: no server 78, a usage error 2', async () => {
+    const noServer = await withoutStderr(['call', `unix:${socketPath('nobody')}`, 'a.B/C', '{}']);
+    expect(noServer.code).to.equal(78);
+    const usage = await withoutStderr(['call', '--bogus']);
+    expect(usage.code).to.equal(2);
   });
 });

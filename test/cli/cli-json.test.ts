@@ -92,6 +92,65 @@ describe('vmrpc call: JSON edges', function () {
     });
   }
 
+  describe('fields named like Object.prototype members (keywords.proto, a server recording the request bytes)', () => {
+    const KEYWORDS_ARGS = ['--proto', 'keywords/v1/keywords-service.proto', '-I', 'test/cli/fixtures', '-I', 'test/rpc/protos'];
+    const send = async (json: unknown, response: Buffer = Buffer.alloc(0)): Promise<{ result: { code: number | null; stdout: Buffer; stderr: string }; request: string }> => {
+      const raw = await rawServer('/keywords.v1.Edge/Send', response);
+      try {
+        const result = await runCli(['call', ...KEYWORDS_ARGS, raw.target, 'keywords.v1.Edge/Send', JSON.stringify(json)]);
+        return { result, request: Buffer.concat(raw.requests).toString('hex') };
+      } finally {
+        raw.close();
+      }
+    };
+
+    it('a left-out field is not read from Object.prototype: {"x": 1} is sent as x alone', async () => {
+      const { result, request } = await send({ x: 1 }, varintField(3, 1));
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(0);
+      expect(request).to.equal('1801');
+      expect(JSON.parse(result.stdout.toString())).to.deep.equal({ x: 1 });
+    });
+
+    it('every such field set goes through exactly, nested and oneof ones included', async () => {
+      const json = { constructor: true, valueOf: { s: 'v' }, x: 2, toString: ['a'], hasOwnProperty: 'h', isPrototypeOf: 'i', propertyIsEnumerable: 5 };
+      const expected = Buffer.concat([varintField(1, 1), bytesField(2, bytesField(1, 'v')), varintField(3, 2), bytesField(4, 'a'), bytesField(5, 'h'), bytesField(6, 'i'), varintField(8, 5)]);
+      const { result, request } = await send(json, expected);
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(0);
+      expect(request).to.equal(expected.toString('hex'));
+      expect(JSON.parse(result.stdout.toString())).to.deep.equal(json);
+    });
+
+    it('of two members of one oneof on the wire, the last one is printed, and only it', async () => {
+      const inner = bytesField(3, bytesField(1, 'i'));
+      for (const [wire, printed] of [
+        [Buffer.concat([bytesField(1, 'a'), varintField(2, 5), bytesField(1, 'c')]), { text: 'c' }],
+        [Buffer.concat([bytesField(1, 'a'), varintField(2, 5)]), { number: 5 }],
+        [Buffer.concat([varintField(2, 5), bytesField(1, 'a')]), { text: 'a' }],
+        [Buffer.concat([inner, varintField(2, 0), bytesField(1, '')]), { text: '' }],
+        [Buffer.concat([varintField(2, 5), bytesField(1, 'a'), inner]), { inner: { s: 'i' } }],
+      ] as const) {
+        const raw = await rawServer('/keywords.v1.Edge/Pick', wire);
+        try {
+          const result = await runCli(['call', ...KEYWORDS_ARGS, raw.target, 'keywords.v1.Edge/Pick', '{}']);
+          expect(result.stderr, wire.toString('hex')).to.equal('');
+          expect(result.code).to.equal(0);
+          expect(JSON.parse(result.stdout.toString()), wire.toString('hex')).to.deep.equal(printed);
+        } finally {
+          raw.close();
+        }
+      }
+    });
+
+    it('an empty request is empty on the wire', async () => {
+      const { result, request } = await send({});
+      expect(result.code).to.equal(0);
+      expect(request).to.equal('');
+      expect(JSON.parse(result.stdout.toString())).to.deep.equal({});
+    });
+  });
+
   describe('Timestamp and Duration beyond their ranges (a server answering raw bytes)', () => {
     // Everything.well_known (6) = WellKnown with timestamp (1) and duration (2).
     const everything = (timestamp: Buffer, duration: Buffer): Buffer => bytesField(6, Buffer.concat([bytesField(1, timestamp), bytesField(2, duration)]));

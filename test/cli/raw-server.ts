@@ -8,6 +8,8 @@ import { socketPath } from '../support/checks.js';
 
 export interface RawServer {
   target: string;
+  /** The request messages received, in order. */
+  requests: Buffer[];
   close(): void;
 }
 
@@ -16,10 +18,15 @@ export async function rawServer(path: string, response: Buffer): Promise<RawServ
   const server = new grpc.Server();
   const identity = (bytes: Buffer): Buffer => bytes;
   const method = { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
-  server.addService({ call: method }, { call: (_call: unknown, callback: grpc.sendUnaryData<Buffer>) => callback(null, response) });
+  const requests: Buffer[] = [];
+  const answer = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
+    requests.push(call.request);
+    callback(null, response);
+  };
+  server.addService({ call: method }, { call: answer });
   const target = `unix:${socketPath('cli-raw')}`;
   await new Promise<void>((resolve, reject) => server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (error) => (error === null ? resolve() : reject(error))));
-  return { target, close: () => server.forceShutdown() };
+  return { target, requests, close: () => server.forceShutdown() };
 }
 
 function varint(value: bigint): Buffer {

@@ -1,10 +1,13 @@
 /** The Streaming test service (protos/vmrpc/testing/v1/streaming.proto) and a log of what it saw. */
+import { EventEmitter } from 'node:events';
 import { Metadata, RpcError, Status, type CallContext } from '@vmrpc/rpc';
 import type { StreamingServiceImplementation } from './generated/vmrpc/testing/v1/streaming.js';
 
 export interface ServerLog {
   /** Keys (Action.key, or the method path) of calls the server saw cancelled. */
   cancelled: string[];
+  /** Emits 'cancelled' with the key as each one is added to `cancelled`. */
+  events: EventEmitter;
   /** Deadlines the server saw, by Action.key. */
   deadlines: Map<string, Date | undefined>;
   /** Errors handed to the server's onError. */
@@ -12,16 +15,33 @@ export interface ServerLog {
 }
 
 export function newLog(): ServerLog {
-  return { cancelled: [], deadlines: new Map(), errors: [] };
+  return { cancelled: [], events: new EventEmitter(), deadlines: new Map(), errors: [] };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves once the server saw the call `key` cancelled (at once if it already did). */
+export function whenCancelled(log: ServerLog, key: string): Promise<void> {
+  if (log.cancelled.includes(key)) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
+    const check = (cancelled: string): void => {
+      if (cancelled !== key) return;
+      log.events.off('cancelled', check);
       resolve();
-    });
+    };
+    log.events.on('cancelled', check);
+  });
+}
+
+/** Waits `ms`, or until `signal` aborts; either way its abort listener is gone after. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    const timer = setTimeout(stop, ms);
+    signal?.addEventListener('abort', stop, { once: true });
   });
 }
 
@@ -30,7 +50,14 @@ function aborted(signal: AbortSignal): Promise<void> {
 }
 
 function watch(log: ServerLog, context: CallContext, key: string): void {
-  context.signal.addEventListener('abort', () => log.cancelled.push(key), { once: true });
+  context.signal.addEventListener(
+    'abort',
+    () => {
+      log.cancelled.push(key);
+      log.events.emit('cancelled', key);
+    },
+    { once: true },
+  );
 }
 
 export function streamingImplementation(log: ServerLog): StreamingServiceImplementation {

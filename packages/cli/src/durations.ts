@@ -6,6 +6,13 @@ const UNITS: { readonly [unit: string]: number } = { ms: 1, s: 1000, m: 60_000, 
 /** The longest wait one Node timer holds (2^31-1 ms, about 24.8 days); a longer one fires at once. */
 export const MAX_DURATION_MS = 0x7fffffff;
 
+/**
+ * A call's deadline (--timeout of call, list, agents): any length. The client keeps a deadline
+ * past one timer's reach itself and caps the grpc-timeout header, so only the exactness of the
+ * number bounds it.
+ */
+export const DEADLINE_BOUNDS: DurationBounds = { max: { ms: Number.MAX_SAFE_INTEGER, why: 'the largest exact number of ms' } };
+
 /** Bounds of a duration option. */
 export interface DurationBounds {
   /** 0 is allowed (default: the least is 1 ms). */

@@ -12,6 +12,9 @@ const onOutputError = (error: Error): void => {
   if (!readerGone(error) && !commandWatching) process.stderr.write(`vmrpc: cannot write to stdout: ${error.message}\n`);
 };
 process.stdout.on('error', onOutputError);
+// stderr's reader gone (`2> >(head -0)`, a supervisor that closed the pipe): diagnostics that
+// cannot be written are dropped; the command's exit code and its stdout stay as they are.
+process.stderr.on('error', () => undefined);
 
 main(process.argv.slice(2)).then(
   (code) => {

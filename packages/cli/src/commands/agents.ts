@@ -4,7 +4,7 @@
  */
 import { agentProtocol, closeClient, createClient, timestampToDate, RpcError, Status, type Client } from '@vmrpc/rpc';
 import { defineCommand } from '../command';
-import { parseDuration } from '../durations';
+import { DEADLINE_BOUNDS, parseDuration } from '../durations';
 import { CliError, EXIT_OK, GRPC_EXIT_BASE } from '../errors';
 import { CHANNEL_HELP, CHANNEL_OPTIONS, openChannel } from '../grpc-options';
 import { atMost, targetArgument } from '../targets';
@@ -66,7 +66,7 @@ export const command = defineCommand({
   async run(values, positionals, io) {
     const { target } = targetArgument(positionals);
     atMost(positionals, 1);
-    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout, '--timeout');
+    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout, '--timeout', DEADLINE_BOUNDS);
     const channel = openChannel(target, values['connect-timeout']);
     const directory: Client<typeof agentProtocol.AgentDirectoryService> = createClient(agentProtocol.AgentDirectoryService, channel);
     try {

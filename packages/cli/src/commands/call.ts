@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { AGENT_HELP, AGENT_OPTIONS, agentMetadata } from '../agent-options';
 import { defineCommand } from '../command';
-import { parseDuration } from '../durations';
+import { DEADLINE_BOUNDS, parseDuration } from '../durations';
 import { CliError, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
 import { CHANNEL_HELP, CHANNEL_OPTIONS, SCHEMA_HELP, SCHEMA_OPTIONS, openChannel, schemaFor } from '../grpc-options';
 import { metadataFromHeaders, metadataLines } from '../metadata-args';
@@ -105,7 +105,7 @@ export const command = defineCommand({
     const metadata = metadataFromHeaders(values.header ?? []);
     const agent = agentMetadata(values);
     metadata.merge(agent);
-    const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, '--timeout');
+    const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, '--timeout', DEADLINE_BOUNDS);
     // A closed stdout (io.signal) cancels the call.
     const callOptions = { ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(io.signal === undefined ? {} : { signal: io.signal }), metadata: agent };
     const channel = openChannel(target, values['connect-timeout']);

@@ -1,7 +1,7 @@
 /** `vmrpc list`: the services of a gRPC server (or a service's methods), through reflection. */
 import { AGENT_HELP, AGENT_OPTIONS, agentMetadata } from '../agent-options';
 import { defineCommand } from '../command';
-import { parseDuration } from '../durations';
+import { DEADLINE_BOUNDS, parseDuration } from '../durations';
 import { EXIT_OK } from '../errors';
 import { CHANNEL_HELP, CHANNEL_OPTIONS, SCHEMA_HELP, SCHEMA_OPTIONS, openChannel, schemaFor } from '../grpc-options';
 import { loadProtoFiles } from '../proto/load-files';
@@ -41,7 +41,7 @@ export const command = defineCommand({
     const { target } = targetArgument(positionals);
     atMost(positionals, 2);
     const service = positionals[1];
-    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout, '--timeout');
+    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout, '--timeout', DEADLINE_BOUNDS);
     const metadata = agentMetadata(values);
     const channel = openChannel(target, values['connect-timeout']);
     try {

@@ -6,6 +6,7 @@
  * left out unless `emitDefaults` is set. The other direction: json-parse.ts.
  */
 import { Enum, Type, util, type Field, type MapField, type Message } from 'protobufjs';
+import { lastOneofMemberWins } from './oneof-last';
 import { durationToJson, timestampToJson } from './time-json';
 import { INT64, UNSIGNED, WRAPPERS, fieldName, hasOwn, isObject, jsonNameOf, wellKnown, type Json, type JsonObject, type PlainMessage } from './json-types';
 
@@ -95,7 +96,7 @@ function wellKnownToJson(name: string, type: Type, message: PlainMessage, option
       const bytes = (get(2) as Uint8Array | undefined) ?? new Uint8Array();
       const inner = type.root.lookup(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
       if (!(inner instanceof Type)) return { '@type': typeUrl, value: Buffer.from(bytes).toString('base64') };
-      const content = messageToJson(inner, inner.decode(bytes), options);
+      const content = decodeToJson(inner, bytes, options);
       return isObject(content) && wellKnown(inner) === undefined ? { '@type': typeUrl, ...content } : { '@type': typeUrl, value: content };
     }
     default:
@@ -132,7 +133,7 @@ export function messageToJson(type: Type, message: Message | PlainMessage, optio
   return json;
 }
 
-/** The JSON of the wire encoding of a message of `type`. */
+/** The JSON of the wire encoding of a message of `type` (of a oneof, the last member on the wire). */
 export function decodeToJson(type: Type, bytes: Uint8Array, options: ToJsonOptions = {}): Json {
-  return messageToJson(type, type.decode(bytes), options);
+  return messageToJson(type, lastOneofMemberWins(type).decode(bytes), options);
 }

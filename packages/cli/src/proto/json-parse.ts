@@ -8,6 +8,17 @@ import { Enum, Type, type Field, type MapField } from 'protobufjs';
 import { durationFromJson, timestampFromJson } from './time-json';
 import { INT32, INT64, UNSIGNED, WRAPPERS, fieldName, hasOwn, invalid, isObject, jsonNameOf, wellKnown, type Json, type PlainMessage } from './json-types';
 
+/**
+ * A message or map object with no prototype: protobufjs's fromObject() reads every field by
+ * name, so on a `{}` a left-out field named `constructor` or `to_string` would be read from
+ * Object.prototype and sent.
+ */
+function own(entries: Iterable<readonly [string, unknown]> = []): PlainMessage {
+  const object = Object.create(null) as PlainMessage;
+  for (const [key, value] of entries) object[key] = value;
+  return object;
+}
+
 function scalarFromJson(field: Field | MapField, value: Json, path: string): unknown {
   const type = field.type;
   if (INT64.has(type)) {
@@ -92,7 +103,7 @@ function valueFromJson(field: Field | MapField, value: Json, path: string): unkn
 }
 
 function structValueFromJson(type: Type, value: Json, path: string): PlainMessage {
-  const kind = (id: number, content: unknown): PlainMessage => ({ [fieldName(type, id)]: content });
+  const kind = (id: number, content: unknown): PlainMessage => own([[fieldName(type, id), content]]);
   const root = type.root;
   if (value === null) return kind(1, 0);
   if (typeof value === 'number') return kind(2, value);
@@ -103,34 +114,34 @@ function structValueFromJson(type: Type, value: Json, path: string): PlainMessag
 }
 
 function wellKnownFromJson(name: string, type: Type, value: Json, path: string): PlainMessage | undefined {
-  if (WRAPPERS.has(name)) return { [fieldName(type, 1)]: valueFromJson(type.fieldsById[1]!, value, path) };
+  if (WRAPPERS.has(name)) return own([[fieldName(type, 1), valueFromJson(type.fieldsById[1]!, value, path)]]);
   switch (name) {
     case 'Timestamp':
     case 'Duration': {
       if (typeof value !== 'string') invalid(path, name === 'Timestamp' ? 'an RFC 3339 time (2024-01-02T03:04:05Z)' : 'a duration in seconds (1.5s)', value);
       const parsed = name === 'Timestamp' ? timestampFromJson(value, path) : durationFromJson(value, path);
-      return { [fieldName(type, 1)]: parsed.seconds, [fieldName(type, 2)]: parsed.nanos };
+      return own([[fieldName(type, 1), parsed.seconds], [fieldName(type, 2), parsed.nanos]]);
     }
     case 'Value':
       return structValueFromJson(type, value, path);
     case 'ListValue':
       if (!Array.isArray(value)) invalid(path, 'an array', value);
-      return { [fieldName(type, 1)]: value.map((item, index) => messageFromJson(type.root.lookupType('google.protobuf.Value'), item, `${path}[${index}]`)) };
+      return own([[fieldName(type, 1), value.map((item, index) => messageFromJson(type.root.lookupType('google.protobuf.Value'), item, `${path}[${index}]`))]]);
     case 'Struct': {
       if (!isObject(value)) invalid(path, 'an object', value);
       const valueType = type.root.lookupType('google.protobuf.Value');
-      return { [fieldName(type, 1)]: Object.fromEntries(Object.entries(value).map(([key, item]) => [key, messageFromJson(valueType, item, `${path}.${key}`)])) };
+      return own([[fieldName(type, 1), own(Object.entries(value).map(([key, item]) => [key, messageFromJson(valueType, item, `${path}.${key}`)]))]]);
     }
     case 'FieldMask':
       if (typeof value !== 'string') invalid(path, 'comma-separated field paths', value);
-      return { [fieldName(type, 1)]: value === '' ? [] : value.split(',').map((item) => item.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)) };
+      return own([[fieldName(type, 1), value === '' ? [] : value.split(',').map((item) => item.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))]]);
     case 'Any': {
       if (!isObject(value) || typeof value['@type'] !== 'string') return invalid(path, 'an object with "@type"', value);
       const typeUrl = value['@type'];
       const inner = type.root.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
       const { '@type': _, ...rest } = value;
       const content = wellKnown(inner) !== undefined && hasOwn(rest, 'value') && Object.keys(rest).length === 1 && !isObject(rest['value']) ? rest['value']! : rest;
-      return { [fieldName(type, 1)]: typeUrl, [fieldName(type, 2)]: encodeJson(inner, content, path) };
+      return own([[fieldName(type, 1), typeUrl], [fieldName(type, 2), encodeJson(inner, content, path)]]);
     }
     default:
       return undefined;
@@ -144,7 +155,7 @@ export function messageFromJson(type: Type, json: Json, path = type.name): Plain
   if (!isObject(json)) return invalid(path, `a JSON object for ${type.fullName.slice(1)}`, json);
   const byName = new Map<string, Field>();
   for (const field of type.fieldsArray) byName.set(field.name, field).set(jsonNameOf(field.name), field);
-  const message: PlainMessage = {};
+  const message = own();
   for (const [key, value] of Object.entries(json)) {
     const field = byName.get(key);
     if (field === undefined) throw new Error(`${path}: ${type.fullName.slice(1)} has no field "${key}"`);
@@ -154,7 +165,7 @@ export function messageFromJson(type: Type, json: Json, path = type.name): Plain
     if (field.map) {
       if (!isObject(value)) invalid(where, 'an object', value);
       const mapField = field as unknown as MapField;
-      message[field.name] = Object.fromEntries(Object.entries(value).map(([mapKey, item]) => [mapKeyFromJson(mapField, mapKey, `${where}.${mapKey}`), valueFromJson(field, item, `${where}.${mapKey}`)]));
+      message[field.name] = own(Object.entries(value).map(([mapKey, item]) => [mapKeyFromJson(mapField, mapKey, `${where}.${mapKey}`), valueFromJson(field, item, `${where}.${mapKey}`)]));
     } else if (field.repeated) {
       if (!Array.isArray(value)) invalid(where, 'an array', value);
       message[field.name] = value.map((item, index) => valueFromJson(field, item, `${where}[${index}]`));
