@@ -5,6 +5,7 @@
  */
 import { MAX_TIMER_MS } from './deadline';
 
+/** How long to wait between reconnection attempts: gRPC connection backoff (initial, max, multiplier, jitter). */
 export interface BackoffOptions {
   /** The first wait, 1 to 2^31-1 ms. */
   initialMs?: number;
