@@ -31,7 +31,8 @@ function fromDuplex(socket: net.Socket | import('node:stream').Duplex): PeerSock
   const peer = socket as unknown as PeerSocket;
   peer.send = (data) => (socket.write(data) ? Promise.resolve() : new Promise((resolve) => socket.once('drain', resolve)));
   peer.finish = () => socket.end();
-  peer.flushed = () => new Promise((resolve) => (socket.writableFinished ? resolve() : socket.once('finish', resolve)));
+  // 'close' too: a socket the peer closed first may never emit 'finish' (its shutdown fails).
+  peer.flushed = () => new Promise((resolve) => (socket.writableFinished || socket.destroyed ? resolve() : socket.once('finish', resolve).once('close', resolve)));
   return peer;
 }
 
@@ -108,6 +109,9 @@ function dial(kind: string, addr: string): Promise<PeerSocket> {
 }
 
 async function streamOut(socket: PeerSocket, bytes: number): Promise<void> {
+  // Every byte was written once the client ends its side (it counts them); an error after that,
+  // such as a shutdown on a connection the client already closed, changes nothing measured.
+  socket.on('error', (error) => process.stderr.write(`stream connection: ${error.message}\n`));
   const chunk = Buffer.alloc(CHUNK, 1);
   for (let sent = 0; sent < bytes; sent += CHUNK) await socket.send(chunk);
   socket.finish();
@@ -142,16 +146,22 @@ function pong(socket: PeerSocket): Promise<void> {
 async function ping(socket: PeerSocket, count: number): Promise<string> {
   const latencies: string[] = [];
   let answered: (() => void) | undefined;
+  let failed: ((error: Error) => void) | undefined;
   socket.on('data', () => answered?.());
+  // A server that went away must end the run with an error, not leave it waiting for a pong.
+  socket.on('error', (error) => failed?.(error));
+  socket.on('end', () => failed?.(new Error(`the server ended the connection after ${latencies.length} of ${count} round trips`)));
   const one = Buffer.from('x');
   for (let i = 0; i < count; i++) {
     const started = process.hrtime.bigint();
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       answered = resolve;
+      failed = reject;
       void socket.send(one);
     });
     latencies.push((Number(process.hrtime.bigint() - started) / 1000).toFixed(1));
   }
+  failed = undefined;
   socket.finish();
   return `us ${latencies.join(' ')}`;
 }
