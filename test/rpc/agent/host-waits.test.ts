@@ -5,7 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import { AgentHost, GuestAgent, Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
-import { rejection, within } from '../../support/checks.js';
+import { rejection, socketPath, within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { newLog, streamingImplementation } from '../streaming-service.js';
 import { FAST } from './agent-suite.js';
@@ -17,7 +17,7 @@ describe('AgentHost waits and their durations', function () {
   it('waitFor and connect refuse a timeoutMs a timer cannot hold (ERR_OUT_OF_RANGE naming it)', async function () {
     const host = new AgentHost(FAST);
     try {
-      for (const timeoutMs of [3e9, Number.POSITIVE_INFINITY, -5, Number.NaN, 0]) {
+      for (const timeoutMs of [3e9, Number.POSITIVE_INFINITY, -5, Number.NaN]) {
         for (const wait of [host.waitFor('vm-never', { timeoutMs }), host.connect('unix:/nonexistent/agent.sock', { timeoutMs })]) {
           const error = await within(1000, `timeoutMs ${timeoutMs}`, rejection(wait));
           expect(error).to.be.instanceOf(RangeError);
@@ -59,23 +59,47 @@ describe('AgentHost waits and their durations', function () {
     }
   });
 
-  it('twenty waits share one online listener (no MaxListenersExceededWarning), and all of them resolve', async function () {
+  it('twenty waits share one online listener (no MaxListenersExceededWarning): one agent coming resolves its ten, the other ten time out', async function () {
     const host = new AgentHost(FAST);
+    const target = `unix:${socketPath('host-waits-twenty')}`;
+    await host.listen(target);
+    const agent = new GuestAgent({ id: 'vm-0', reconnect: { initialMs: 50, maxMs: 200 } }).add(StreamingService, streamingImplementation(newLog()));
     const warnings: Error[] = [];
     const onWarning = (warning: Error): void => {
       warnings.push(warning);
     };
     process.on('warning', onWarning);
     try {
-      const waits = Array.from({ length: 20 }, (_, i) => host.waitFor(`vm-${i % 2}`, { timeoutMs: 100 }));
+      const waits = Array.from({ length: 20 }, (_, i) => host.waitFor(`vm-${i % 2}`, { timeoutMs: i % 2 === 0 ? 10_000 : 500 }));
       expect(host.listenerCount('online')).to.equal(1);
-      const errors = await within(5000, 'the waits time out', Promise.all(waits.map(rejection)));
-      expect(errors.map((error) => error.code)).to.deep.equal(Array.from({ length: 20 }, () => 'ETIMEDOUT'));
+      await within(5000, 'the agent registers', agent.connect(target));
+      const came = await within(5000, 'the waits for vm-0', Promise.all(waits.filter((_, i) => i % 2 === 0)));
+      expect(came.map((info) => info.id)).to.deep.equal(Array.from({ length: 10 }, () => 'vm-0'));
+      const errors = await within(5000, 'the waits for vm-1 time out', Promise.all(waits.filter((_, i) => i % 2 === 1).map(rejection)));
+      expect(errors.map((error) => error.code)).to.deep.equal(Array.from({ length: 10 }, () => 'ETIMEDOUT'));
       expect(host.listenerCount('online')).to.equal(0);
       await new Promise((resolve) => setImmediate(resolve));
       expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).to.deep.equal([]);
     } finally {
       process.off('warning', onWarning);
+      await agent.close(0);
+      await host.close(0);
+    }
+  });
+
+  it('waitFor with timeoutMs 0 or an aborted signal answers with an agent already online; 0 for one that is not rejects at once', async function () {
+    const host = new AgentHost(FAST);
+    const target = `unix:${socketPath('host-waits-zero')}`;
+    await host.listen(target);
+    const agent = new GuestAgent({ id: 'vm-zero', reconnect: { initialMs: 50, maxMs: 200 } }).add(StreamingService, streamingImplementation(newLog()));
+    try {
+      await within(5000, 'the agent registers', agent.connect(target));
+      expect((await within(1000, 'timeoutMs 0', host.waitFor('vm-zero', { timeoutMs: 0 }))).id).to.equal('vm-zero');
+      expect((await within(1000, 'an aborted signal', host.waitFor('vm-zero', { signal: AbortSignal.abort() }))).id).to.equal('vm-zero');
+      const error = await within(1000, 'timeoutMs 0 for an absent agent', rejection(host.waitFor('vm-absent', { timeoutMs: 0 })));
+      expect(error.code).to.equal('ETIMEDOUT');
+    } finally {
+      await agent.close(0);
       await host.close(0);
     }
   });

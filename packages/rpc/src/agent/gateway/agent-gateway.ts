@@ -41,23 +41,26 @@ export class AgentGateway {
     }
     const deadline = deadlineOf(headers);
     if (deadline === undefined) return refuse(Status.INVALID_ARGUMENT, `malformed grpc-timeout ${JSON.stringify(headers['grpc-timeout'])}`);
-    if (authorize !== undefined) {
-      const allowed = await authorizeWithin(() => authorize(caller, this.options.lookup(id), path, id), this.options.authorizeTimeoutMs, (error) =>
+    const allows = async (): Promise<boolean> =>
+      authorize === undefined ||
+      authorizeWithin(() => authorize(caller, this.options.lookup(id), path, id), this.options.authorizeTimeoutMs, (error) =>
         this.options.log('warn', `gateway authorize failed for ${caller.peer} calling ${path} on agent ${id}: ${error.message}`),
       );
-      if (!allowed) return refuse(Status.PERMISSION_DENIED, `${caller.identity} may not call ${path} on agent ${id} through this gateway`);
-    }
+    const denied = `${caller.identity} may not call ${path} on agent ${id} through this gateway`;
+    if (!(await allows())) return refuse(Status.PERMISSION_DENIED, denied);
     const wait = waitOf(headers);
     if (wait === undefined) return refuse(Status.INVALID_ARGUMENT, `${GATEWAY_WAIT_METADATA} must be a number of milliseconds (got ${JSON.stringify(headers[GATEWAY_WAIT_METADATA])})`);
     const agent = this.options.lookup(id);
     // With a wait, an agent not registered yet (a booting VM's) is waited for like an offline one.
     if (agent?.state !== 'online') {
       const budget = Math.max(1, Math.min(wait, deadline - Date.now()));
-      const failure = wait === 0 ? whereIs(id, agent) : await this.waitFor(stream, id, budget);
+      const failure = wait === 0 ? { details: whereIs(id, agent), closed: false } : await this.waitFor(stream, id, budget);
       if (failure !== undefined) {
         const now = this.options.lookup(id);
-        return refuse(now === undefined ? Status.NOT_FOUND : Status.UNAVAILABLE, failure);
+        return refuse(now === undefined && !failure.closed ? Status.NOT_FOUND : Status.UNAVAILABLE, failure.details);
       }
+      // authorize saw no agent (or an offline one) before the wait: it decides again on the one that came.
+      if (!(await allows())) return refuse(Status.PERMISSION_DENIED, denied);
     }
     forwardCall(stream, this.options.channelOf(id), {
       path,
@@ -68,17 +71,17 @@ export class AgentGateway {
     });
   }
 
-  /** Waits up to `timeoutMs` for agent `id`: undefined when it came, else what the caller is told. */
-  private async waitFor(stream: ServerHttp2Stream, id: string, timeoutMs: number): Promise<string | undefined> {
+  /** Waits up to `timeoutMs` for agent `id`: undefined when it came, else what the caller is told (closed: the host closed meanwhile). */
+  private async waitFor(stream: ServerHttp2Stream, id: string, timeoutMs: number): Promise<{ details: string; closed: boolean } | undefined> {
     const left = new AbortController();
     const onClose = (): void => left.abort();
     stream.once('close', onClose);
     try {
       await this.options.waitFor(id, timeoutMs, left.signal);
-      return stream.destroyed ? 'the caller left' : undefined;
+      return stream.destroyed ? { details: 'the caller left', closed: false } : undefined;
     } catch (error) {
       const closed = (error as { code?: unknown }).code === 'ERR_AGENT_HOST_CLOSED';
-      return `${whereIs(id, this.options.lookup(id))}; ${closed ? 'the agent host closed while the call waited' : `waited ${timeoutMs} ms`}`;
+      return { details: `${whereIs(id, this.options.lookup(id))}; ${closed ? 'the agent host closed while the call waited' : `waited ${timeoutMs} ms`}`, closed };
     } finally {
       stream.off('close', onClose);
     }

@@ -33,7 +33,7 @@ import { gatewayLimits, type GatewayLimits } from '../gateway/limits';
 import type { GatewayTlsOptions } from '../gateway/tls-listener';
 import { refusingAgentCalls } from '../gateway/no-gateway';
 import { gatewayCaller } from '../gateway/caller';
-import { AgentWaiters, type WaitForAgentOptions } from './agent-waiters';
+import { AgentWaiters, waitTimeoutMs, type WaitForAgentOptions } from './agent-waiters';
 import { CallLinks } from './call-links';
 import { directoryService } from './directory';
 import { HostLinks } from './host-links';
@@ -218,6 +218,7 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
   async connect(target: string | VmAddress, options: WaitForAgentOptions = {}): Promise<AgentInfo> {
     if (this.closing !== undefined) throw new Error('the agent host is closed');
     const address = typeof target === 'string' ? parseTarget(target) : target;
+    waitTimeoutMs(options); // a bad timeoutMs is refused before anything is dialled
     const dialer = this.links.dial(address);
     return this.waiters.wait((agent) => dialer.link !== undefined && this.registry.sessionOf(agent.id)?.link === dialer.link, options, `an agent at ${formatTarget(address)}`);
   }

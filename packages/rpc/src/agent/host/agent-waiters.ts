@@ -27,6 +27,12 @@ interface Waiter {
   fail(error: Error): void;
 }
 
+/** The wait `options` ask for: 30 s by default, 0 (do not wait) or a duration a Node timer holds. */
+export function waitTimeoutMs(options: WaitForAgentOptions): number {
+  if (options.timeoutMs === undefined) return 30_000;
+  return options.timeoutMs === 0 ? 0 : checkTimerMs('options.timeoutMs', options.timeoutMs);
+}
+
 export class AgentWaiters {
   private readonly pending = new Set<Waiter>();
   private closedWith: ((what: string) => Error) | undefined;
@@ -43,15 +49,16 @@ export class AgentWaiters {
   wait(match: (agent: AgentInfo) => boolean, options: WaitForAgentOptions, what: string): Promise<AgentInfo> {
     let timeoutMs: number;
     try {
-      timeoutMs = options.timeoutMs === undefined ? 30_000 : checkTimerMs('options.timeoutMs', options.timeoutMs);
+      timeoutMs = waitTimeoutMs(options);
     } catch (error) {
       return Promise.reject(error as Error);
     }
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith(what));
-    const signal = options.signal;
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    // An agent already online is the answer, however short the wait or aborted its signal.
     const now = this.online().find(match);
     if (now !== undefined) return Promise.resolve(now);
+    const signal = options.signal;
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     return new Promise<AgentInfo>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
