@@ -8,8 +8,10 @@ import type { EventEmitter } from 'node:events';
 
 type Listener = (...args: unknown[]) => unknown;
 
-export function emitToUser<T extends Record<keyof T, unknown[]>, K extends keyof T & string>(emitter: EventEmitter<T>, event: K, ...args: T[K]): void {
-  const listeners = (emitter as unknown as EventEmitter).rawListeners(event) as Listener[];
+// `emitter: object`, not EventEmitter<T>: how TypeScript infers T from a subclass differs between
+// @types/node versions (grpc-latest's type check), and only our classes call this.
+export function emitToUser(emitter: object, event: string, ...args: unknown[]): void {
+  const listeners = (emitter as EventEmitter).rawListeners(event) as Listener[];
   for (const listener of listeners) {
     try {
       listener.apply(emitter, args);
