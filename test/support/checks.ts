@@ -49,6 +49,16 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { co
   throw new Error('expected a rejection, but the promise resolved');
 }
 
+/** The error `action` throws synchronously (rejection()'s twin); fails when it does not throw. */
+export function thrown<E extends Error = Error & { code?: string }>(action: () => unknown): E {
+  try {
+    action();
+  } catch (error) {
+    return error as E;
+  }
+  throw new Error('expected a throw, but it returned');
+}
+
 /** Open file descriptors of this process (Linux /proc). */
 export function openFdCount(): number {
   return fs.readdirSync('/proc/self/fd').length;

@@ -4,7 +4,7 @@
  * protocol versions, limits, bad input. Run over `unix:` and hybrid vsock on the host
  * (agents.test.ts) and over vsock loopback in the VM harness (agents.vsock.test.ts).
  */
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import { AgentHost, GuestAgent, RpcError, Status, agentProtocol, closeClient, createChannel, createClient, type AgentInfo, type DeepPartial } from '@vmrpc/rpc';
 import { connect, type VmSocket } from '@vmrpc/native';
 import * as grpc from '@grpc/grpc-js';
@@ -486,4 +486,17 @@ function queue<T>(): { push(item: T): void; end(): void; iterable: AsyncIterable
       },
     },
   };
+}
+
+/** Resolves when something (the gateway's wait) subscribes to the host's `online` event. */
+export function waitStarted(host: AgentHost): Promise<void> {
+  const events = host as unknown as EventEmitter;
+  return new Promise((resolve) => {
+    const onNew = (event: string): void => {
+      if (event !== 'online') return;
+      events.off('newListener', onNew);
+      resolve();
+    };
+    events.on('newListener', onNew);
+  });
 }

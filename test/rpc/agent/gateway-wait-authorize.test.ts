@@ -1,26 +1,12 @@
 // A gateway call that waits for its agent (`vmrpc-agent-wait`) is authorized again once the agent
 // came: authorize saw no agent before the wait, so a label policy must decide on the one that
 // registered. And a wait cut short by host.close() is UNAVAILABLE (retryable), not NOT_FOUND.
-import type { EventEmitter } from 'node:events';
 import { AgentHost, GuestAgent, Status, closeClient, createClient, type AgentInfo } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { rejection, socketPath, within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { newLog, streamingImplementation } from '../streaming-service.js';
-import { FAST } from './agent-suite.js';
-
-/** Resolves when something (the gateway's wait) subscribes to the host's `online` event. */
-function waitStarted(host: AgentHost): Promise<void> {
-  const events = host as unknown as EventEmitter;
-  return new Promise((resolve) => {
-    const onNew = (event: string): void => {
-      if (event !== 'online') return;
-      events.off('newListener', onNew);
-      resolve();
-    };
-    events.on('newListener', onNew);
-  });
-}
+import { FAST, waitStarted } from './agent-suite.js';
 
 describe('AgentHost gateway: vmrpc-agent-wait and authorize', function () {
   this.timeout(20_000);

@@ -4,15 +4,7 @@
 // The host's reconnect backoff is checked the same way (AgentHost's constructor).
 import { AgentHost, GuestAgent } from '@vmrpc/rpc';
 import { expect } from 'chai';
-
-function thrown(make: () => unknown): Error & { code?: string } {
-  try {
-    make();
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('did not throw');
-}
+import { thrown } from '../../support/checks.js';
 
 describe('GuestAgent options are checked in the constructor', function () {
   for (const value of [0, -1, NaN, Infinity, 3_000_000_000]) {

@@ -6,6 +6,7 @@ import { duplexPair } from 'node:stream';
 import { Status, type RpcError } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { LinkTable, Register, Registry, type Link, type RegisterMessage } from './host-internals.js';
+import { thrown } from '../../support/checks.js';
 
 function linkFrom(table: InstanceType<typeof LinkTable>, cid: number): Link {
   const [ours] = duplexPair();
@@ -21,14 +22,6 @@ function newRegistry(maxAgents: number, maxAgentsPerPeer: number): InstanceType<
   return new Registry({ maxAgents, maxAgentsPerPeer, retainOfflineMs: 60_000, heartbeatTimeoutMs: 60_000 }, { online: ignore, offline: ignore, updated: ignore, conflict: ignore });
 }
 
-function thrown(action: () => unknown): RpcError {
-  try {
-    action();
-  } catch (error) {
-    return error as RpcError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('agent host pieces: Registry bounds between peers', function () {
   it('a guest churning throw-away ids cannot evict a rebooting neighbour\'s id and take it over', function () {
@@ -38,7 +31,7 @@ describe('agent host pieces: Registry bounds between peers', function () {
     const attacker = linkFrom(table, 4);
     for (let i = 0; i < 40; i++) registry.open(register(`junk-${i}`), attacker).end('disconnected');
     expect(registry.get('vm-victim')).to.include({ peer: 'vsock:3', state: 'offline' });
-    const error = thrown(() => registry.open(register('vm-victim'), attacker));
+    const error = thrown<RpcError>(() => registry.open(register('vm-victim'), attacker));
     expect(error.code).to.equal(Status.PERMISSION_DENIED);
     expect(error.details).to.equal('agent id vm-victim is bound to peer vsock:3; this session comes from vsock:4');
     registry.clear();
@@ -61,7 +54,7 @@ describe('agent host pieces: Registry bounds between peers', function () {
     const table = new LinkTable(64);
     const registry = newRegistry(4, 1);
     for (let cid = 10; cid < 14; cid++) registry.open(register(`vm-${cid}`), linkFrom(table, cid)).end('shutdown');
-    const error = thrown(() => registry.open(register('vm-new'), linkFrom(table, 20)));
+    const error = thrown<RpcError>(() => registry.open(register('vm-new'), linkFrom(table, 20)));
     expect(error.code).to.equal(Status.RESOURCE_EXHAUSTED);
     expect(error.details).to.equal('the host has 4 agents (maxAgents) and peer vsock:20 has no offline agent to forget');
     expect(registry.list().map((agent) => agent.id)).to.deep.equal(['vm-10', 'vm-11', 'vm-12', 'vm-13']);

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { duplexPair } from 'node:stream';
 import { Status, type AgentInfo, type OfflineReason, type RpcError } from '@vmrpc/rpc';
 import { expect } from 'chai';
-import { rejection, within } from '../../support/checks.js';
+import { rejection, thrown, within } from '../../support/checks.js';
 import { AgentWaiters, LinkTable, Register, Registry, type Link, type RegisterMessage } from './host-internals.js';
 
 function linkFrom(table: InstanceType<typeof LinkTable>, cid: number): Link {
@@ -31,14 +31,6 @@ function registryWithLog(limits: Partial<ConstructorParameters<typeof Registry>[
   return { registry, log };
 }
 
-function thrown(action: () => unknown): RpcError {
-  try {
-    action();
-  } catch (error) {
-    return error as RpcError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('agent host pieces: Registry', function () {
   it('registers, announces, drains and ends a session: snapshots and events in order', function () {
@@ -65,7 +57,7 @@ describe('agent host pieces: Registry', function () {
     const table = new LinkTable(8);
     const { registry } = registryWithLog();
     registry.open(register('vm-1'), linkFrom(table, 3)).end('shutdown');
-    const error = thrown(() => registry.open(register('vm-1'), linkFrom(table, 4)));
+    const error = thrown<RpcError>(() => registry.open(register('vm-1'), linkFrom(table, 4)));
     expect(error.code).to.equal(Status.PERMISSION_DENIED);
     expect(error.details).to.equal('agent id vm-1 is bound to peer vsock:3; this session comes from vsock:4');
     expect(registry.get('vm-1')!.peer).to.equal('vsock:3');
@@ -93,15 +85,15 @@ describe('agent host pieces: Registry', function () {
     const table = new LinkTable(8);
     const { registry } = registryWithLog({ maxAgents: 2, maxAgentsPerPeer: 1 });
     registry.open(register('vm-a'), linkFrom(table, 3));
-    const perPeer = thrown(() => registry.open(register('vm-b'), linkFrom(table, 3)));
+    const perPeer = thrown<RpcError>(() => registry.open(register('vm-b'), linkFrom(table, 3)));
     expect(perPeer.code).to.equal(Status.RESOURCE_EXHAUSTED);
     expect(perPeer.details).to.equal('peer vsock:3 already has 1 agents registered (maxAgentsPerPeer)');
     const other = registry.open(register('vm-c'), linkFrom(table, 4));
-    const total = thrown(() => registry.open(register('vm-d'), linkFrom(table, 5)));
+    const total = thrown<RpcError>(() => registry.open(register('vm-d'), linkFrom(table, 5)));
     expect(total.code).to.equal(Status.RESOURCE_EXHAUSTED);
     expect(total.details).to.equal('the host has 2 agents (maxAgents) and peer vsock:5 has no offline agent to forget');
     other.end('shutdown');
-    expect(thrown(() => registry.open(register('vm-d'), linkFrom(table, 5))).code, 'another peer\'s offline agent stays bound').to.equal(Status.RESOURCE_EXHAUSTED);
+    expect(thrown<RpcError>(() => registry.open(register('vm-d'), linkFrom(table, 5))).code, 'another peer\'s offline agent stays bound').to.equal(Status.RESOURCE_EXHAUSTED);
     registry.open(register('vm-e'), linkFrom(table, 4));
     expect(registry.list().map((agent) => agent.id)).to.deep.equal(['vm-a', 'vm-e']);
     registry.clear();

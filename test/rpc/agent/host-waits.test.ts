@@ -2,13 +2,12 @@
 // timer's (else a wait "for Infinity ms" ended after 1 ms), heartbeatTimeoutMs must exceed
 // heartbeatIntervalMs, a bad id is a rejected promise, many waits share one `online` listener,
 // and the gateway's `vmrpc-agent-wait` waits for an agent not registered yet.
-import type { EventEmitter } from 'node:events';
 import { AgentHost, GuestAgent, Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { rejection, socketPath, within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { newLog, streamingImplementation } from '../streaming-service.js';
-import { FAST } from './agent-suite.js';
+import { FAST, waitStarted } from './agent-suite.js';
 import { gatewayFixture } from './gateway-fixture.js';
 
 describe('AgentHost waits and their durations', function () {
@@ -108,15 +107,7 @@ describe('AgentHost waits and their durations', function () {
     const fx = await gatewayFixture();
     const late = new GuestAgent({ id: 'vm-late', reconnect: { initialMs: 50, maxMs: 200 } }).add(StreamingService, streamingImplementation(newLog()));
     try {
-      const events = fx.host as unknown as EventEmitter;
-      const subscribed = new Promise<void>((resolve) => {
-        const onNew = (event: string): void => {
-          if (event !== 'online') return;
-          events.off('newListener', onNew);
-          resolve();
-        };
-        events.on('newListener', onNew);
-      });
+      const subscribed = waitStarted(fx.host);
       const waiting = fx.through(StreamingService, 'vm-late').act({ value: 7n }, { metadata: { 'vmrpc-agent-wait': '8000' } });
       await within(5000, 'the gateway waits for the agent', subscribed);
       await within(5000, 'the agent registers', late.connect(fx.agents));
