@@ -11,6 +11,7 @@ import type { NativeBinding, NativePoller, NativeSeqpacketSender } from './bindi
 import { nativeBinding } from './binding';
 import { PendingConnect, pollFailureCode, type ConnectedFd } from './dial';
 import { VmError, systemError } from './errors';
+import { iterateMessages } from './seqpacket-messages';
 import { checkBoolean, checkPositiveInteger, checkSignal, checkTimeout, optionalObject } from './options';
 import { formatTarget, toAddress } from './target';
 
@@ -161,38 +162,8 @@ export class SeqpacketSocket extends EventEmitter<SeqpacketSocketEvents> {
   }
 
   /** Iterates over received messages until the peer ends or the socket closes. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    const messages: Buffer[] = [];
-    let done = false;
-    let failure: Error | undefined;
-    let wake: (() => void) | undefined;
-    const notify = (): void => {
-      wake?.();
-      wake = undefined;
-    };
-    const onMessage = (message: Buffer): void => {
-      messages.push(message);
-      notify();
-    };
-    const onEnd = (): void => {
-      done = true;
-      notify();
-    };
-    const onError = (error: Error): void => {
-      failure = error;
-      notify();
-    };
-    this.on('message', onMessage).on('end', onEnd).on('close', onEnd).on('error', onError);
-    try {
-      for (;;) {
-        if (messages.length > 0) yield messages.shift()!;
-        else if (failure !== undefined) throw failure;
-        else if (done || this.closed) return;
-        else await new Promise<void>((resolve) => (wake = resolve));
-      }
-    } finally {
-      this.off('message', onMessage).off('end', onEnd).off('close', onEnd).off('error', onError);
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    return iterateMessages(this);
   }
 
   private peerName(): string {
