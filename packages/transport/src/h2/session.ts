@@ -4,11 +4,12 @@
  * the stream table, GOAWAY) and dispatches incoming frames; streams own their own state.
  */
 import type { Duplex } from 'node:stream';
-import { ConnectionError, ERR_CLOSED, ERR_PROTOCOL, StreamError, closedError, h2Error } from './errors';
-import { CLIENT_MAGIC, DEFAULT_WINDOW, MAX_STREAM_ID, goawayFrame, rstStreamFrame, settingsFrame, windowUpdateFrame } from './frame';
+import { ConnectionError, ERR_PROTOCOL, StreamError, closedError, h2Error } from './errors';
+import { CLIENT_MAGIC, DEFAULT_WINDOW, MAX_STREAM_ID, rstStreamFrame, settingsFrame, windowUpdateFrame } from './frame';
 import { FloodGuard } from './flood-guard';
 import { FrameReader } from './frame-reader';
 import { FrameWriter } from './frame-writer';
+import { OutgoingGoaway, refuseUnprocessed } from './goaway';
 import { HeaderBlockAssembler, maxHeaderBlockBytes } from './header-block';
 import { HpackEncoder } from './hpack-encoder';
 import { HpackDecoder } from './hpack-decoder';
@@ -49,7 +50,7 @@ class Session implements H2Session, SessionCore {
   closed = false;
   draining = false;
   reading = false;
-  private goawaySent = false;
+  private readonly goaway: OutgoingGoaway;
   private readonly encoder = new HpackEncoder();
   private readonly reader: FrameReader;
   private readonly incoming: IncomingFrames;
@@ -76,6 +77,7 @@ class Session implements H2Session, SessionCore {
     this.incoming = new IncomingFrames(this);
     this.reader = new FrameReader(this.incoming, local.maxFrameSize);
     this.writer = new FrameWriter(socket, this.onWritable);
+    this.goaway = new OutgoingGoaway(this.writer);
     this.settingsDeadline = options.settingsTimeoutMs === undefined ? undefined : new SettingsDeadline(options.settingsTimeoutMs, (error) => this.connectionError(error));
     if (this.client) this.writer.push(CLIENT_MAGIC);
     this.writer.push(settingsFrame(pairs));
@@ -123,15 +125,15 @@ class Session implements H2Session, SessionCore {
   }
 
   drain(): void {
-    if (this.closed || this.goawaySent) return;
-    this.sendGoaway(H2ErrorCode.NO_ERROR);
+    if (this.closed || this.goaway.sent) return;
+    this.goaway.send(this.lastPeerStreamId, H2ErrorCode.NO_ERROR);
     this.draining = true;
     if (this.streams.size === 0) this.finish(undefined);
   }
 
   destroy(error?: Error, code?: number): void {
     if (this.closed) return;
-    this.sendGoaway(code ?? (error ? H2ErrorCode.INTERNAL_ERROR : H2ErrorCode.NO_ERROR));
+    this.goaway.send(this.lastPeerStreamId, code ?? (error ? H2ErrorCode.INTERNAL_ERROR : H2ErrorCode.NO_ERROR));
     this.terminate(error, code ?? H2ErrorCode.CANCEL);
     this.socket.destroy();
   }
@@ -177,11 +179,7 @@ class Session implements H2Session, SessionCore {
   peerGoaway(code: number, lastStreamId: number, error: Error | undefined): void {
     this.draining = true;
     if (error !== undefined && this.closeError === undefined) this.closeError = error;
-    for (const stream of [...this.streams.values()]) {
-      if (stream.id > lastStreamId && (stream.id % 2 === 1) === this.client) {
-        stream.abort(H2ErrorCode.REFUSED_STREAM, h2Error(ERR_CLOSED, H2ErrorCode.REFUSED_STREAM, `the peer's GOAWAY left stream ${stream.id} unprocessed`));
-      }
-    }
+    refuseUnprocessed(this.streams.values(), lastStreamId, this.client);
     this.options.onGoaway?.(code, lastStreamId);
     // A GOAWAY with an error code is the peer's connection error (RFC 9113, 5.4.1): it must close
     // the connection and will finish no stream, so they end now, as node:http2 ends the session,
@@ -211,15 +209,8 @@ class Session implements H2Session, SessionCore {
   /** A connection error: GOAWAY with its code, every stream reset, the socket closed. */
   connectionError(error: ConnectionError): void {
     if (this.closed) return;
-    this.sendGoaway(error.h2Code, error.message);
+    this.goaway.send(this.lastPeerStreamId, error.h2Code, error.message);
     this.finish(h2Error(ERR_PROTOCOL, error.h2Code, error.message));
-  }
-
-  /** The session's one GOAWAY (RFC 9113, 6.8): a later reason to end sends no second one. */
-  private sendGoaway(code: number, debug?: string): void {
-    if (this.goawaySent) return;
-    this.goawaySent = true;
-    this.writer.push(goawayFrame(this.lastPeerStreamId, code, debug));
   }
 
   // Socket events.
@@ -231,7 +222,7 @@ class Session implements H2Session, SessionCore {
       if (this.preface !== undefined) {
         const rest = this.preface.take(chunk);
         if (rest === undefined) {
-          this.goawaySent = true; // a peer that is not HTTP/2 would not understand GOAWAY (RFC 9113, 3.4)
+          this.goaway.withhold();
           throw notAPreface(chunk);
         }
         if (this.preface.done) this.preface = undefined;
