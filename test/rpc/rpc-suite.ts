@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { rejection, within } from '../support/checks.js';
 import { StreamingService, type StreamingServiceClient } from './generated/vmrpc/testing/v1/streaming.js';
 import { Color } from './generated/vmrpc/testing/v1/types.js';
-import { Feed, newLog, streamingImplementation, until, type ServerLog } from './streaming-service.js';
+import { Feed, newLog, streamingImplementation, whenCancelled, whenStarted, type ServerLog } from './streaming-service.js';
 
 export interface SuiteTargets {
   /** Where the server listens (`unix:/tmp/x.sock`, `vsock:any:PORT`). */
@@ -128,17 +128,17 @@ export function rpcSuite(makeTargets: () => SuiteTargets, startServer: StartSuit
       expect(error.code).to.equal(Status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).to.be.lessThan(3000);
       expect(log.deadlines.get('deadline')).to.be.instanceOf(Date);
-      await until(() => log.cancelled.includes('deadline'));
+      await whenCancelled(log, 'deadline');
     });
 
     it('cancels through an AbortSignal, and the server sees the cancellation', async function () {
       const controller = new AbortController();
       const call = client.act({ hang: true, key: 'abort-unary' }, { signal: controller.signal });
-      await until(() => log.deadlines.has('abort-unary'));
+      await whenStarted(log, 'abort-unary');
       controller.abort();
       const error = await rpcError(call);
       expect(error.code).to.equal(Status.CANCELLED);
-      await until(() => log.cancelled.includes('abort-unary'));
+      await whenCancelled(log, 'abort-unary');
     });
 
     it('rejects at once with an already aborted signal', async function () {
@@ -175,7 +175,7 @@ export function rpcSuite(makeTargets: () => SuiteTargets, startServer: StartSuit
       for await (const response of client.count({ count: 1000, delayMs: 20 })) {
         if (response.index === 2) break;
       }
-      await until(() => log.cancelled.includes('/vmrpc.testing.v1.Streaming/Count'));
+      await whenCancelled(log, '/vmrpc.testing.v1.Streaming/Count');
     });
 
     it('cancels through an AbortSignal', async function () {
@@ -191,7 +191,7 @@ export function rpcSuite(makeTargets: () => SuiteTargets, startServer: StartSuit
       );
       expect(error.code).to.equal(Status.CANCELLED);
       expect(received.length).to.be.greaterThanOrEqual(2);
-      await until(() => log.cancelled.includes('/vmrpc.testing.v1.Streaming/Count'));
+      await whenCancelled(log, '/vmrpc.testing.v1.Streaming/Count');
     });
   });
 
@@ -223,7 +223,7 @@ export function rpcSuite(makeTargets: () => SuiteTargets, startServer: StartSuit
       }
       const error = await rejection(client.sum(requests()));
       expect(error.message).to.equal('source failed');
-      await until(() => log.cancelled.includes('/vmrpc.testing.v1.Streaming/Sum'));
+      await whenCancelled(log, '/vmrpc.testing.v1.Streaming/Sum');
     });
 
     it('cancels through an AbortSignal', async function () {
@@ -234,7 +234,7 @@ export function rpcSuite(makeTargets: () => SuiteTargets, startServer: StartSuit
       setTimeout(() => controller.abort(), 100);
       const error = await rpcError(call);
       expect(error.code).to.equal(Status.CANCELLED);
-      await until(() => log.cancelled.includes('/vmrpc.testing.v1.Streaming/Sum'));
+      await whenCancelled(log, '/vmrpc.testing.v1.Streaming/Sum');
     });
   });
 
@@ -292,7 +292,7 @@ export function rpcSuite(makeTargets: () => SuiteTargets, startServer: StartSuit
         })(),
       );
       expect(error.code).to.equal(Status.CANCELLED);
-      await until(() => log.cancelled.includes('/vmrpc.testing.v1.Streaming/Chat'));
+      await whenCancelled(log, '/vmrpc.testing.v1.Streaming/Chat');
     });
   });
 }

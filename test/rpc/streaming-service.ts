@@ -1,14 +1,15 @@
 /** The Streaming test service (protos/vmrpc/testing/v1/streaming.proto) and a log of what it saw. */
 import { EventEmitter } from 'node:events';
 import { Metadata, RpcError, Status, type CallContext } from '@vmrpc/rpc';
+import { within } from '../support/checks.js';
 import type { StreamingServiceImplementation } from './generated/vmrpc/testing/v1/streaming.js';
 
 export interface ServerLog {
   /** Keys (Action.key, or the method path) of calls the server saw cancelled. */
   cancelled: string[];
-  /** Emits 'cancelled' with the key as each one is added to `cancelled`. */
+  /** Emits 'cancelled' with the key as each one is added to `cancelled`, 'started' as each is added to `deadlines`. */
   events: EventEmitter;
-  /** Deadlines the server saw, by Action.key. */
+  /** Deadlines the server saw, by Action.key: set as the Act handler starts. */
   deadlines: Map<string, Date | undefined>;
   /** Errors handed to the server's onError. */
   errors: unknown[];
@@ -18,17 +19,33 @@ export function newLog(): ServerLog {
   return { cancelled: [], events: new EventEmitter(), deadlines: new Map(), errors: [] };
 }
 
-/** Resolves once the server saw the call `key` cancelled (at once if it already did). */
-export function whenCancelled(log: ServerLog, key: string): Promise<void> {
-  if (log.cancelled.includes(key)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const check = (cancelled: string): void => {
-      if (cancelled !== key) return;
-      log.events.off('cancelled', check);
-      resolve();
+/** How long the log's waits give the server by default. */
+const LOG_WAIT_MS = 10_000;
+
+/** Resolves once the server saw the call `key` cancelled (at once if it already did); rejects naming it after `ms`. */
+export function whenCancelled(log: ServerLog, key: string, ms = LOG_WAIT_MS): Promise<void> {
+  return whenLogged(log, 'cancelled', key, log.cancelled.includes(key), ms);
+}
+
+/** Resolves once the Act handler of the call `key` started (at once if it did); rejects naming it after `ms`. */
+export function whenStarted(log: ServerLog, key: string, ms = LOG_WAIT_MS): Promise<void> {
+  return whenLogged(log, 'started', key, log.deadlines.has(key), ms);
+}
+
+async function whenLogged(log: ServerLog, event: 'cancelled' | 'started', key: string, already: boolean, ms: number): Promise<void> {
+  if (already) return;
+  let check!: (logged: string) => void;
+  const logged = new Promise<void>((resolve) => {
+    check = (seen) => {
+      if (seen === key) resolve();
     };
-    log.events.on('cancelled', check);
+    log.events.on(event, check);
   });
+  try {
+    await within(ms, `the server to log the call ${JSON.stringify(key)} ${event}`, logged);
+  } finally {
+    log.events.off(event, check);
+  }
 }
 
 /** Waits `ms`, or until `signal` aborts; either way its abort listener is gone after. */
@@ -67,6 +84,7 @@ export function streamingImplementation(log: ServerLog): StreamingServiceImpleme
       const key = request.key || context.method;
       watch(log, context, key);
       log.deadlines.set(key, context.deadline);
+      log.events.emit('started', key);
       context.header.set('x-header', 'from-handler');
       context.trailer.set('x-trailer', 'done');
       if (request.delayMs > 0) await sleep(request.delayMs, context.signal);
@@ -145,13 +163,5 @@ export class Feed<T> implements AsyncIterable<T> {
         return new Promise((resolve) => (this.waiting = resolve));
       },
     };
-  }
-}
-
-export async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > ms) throw new Error('condition not met in time');
-    await sleep(10);
   }
 }

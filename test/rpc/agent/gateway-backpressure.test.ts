@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { FrameDecoder, frameMessage } from '@vmrpc/transport';
 import { sha256, within } from '../../support/checks.js';
 import { ConformanceService } from '../generated/vmrpc/testing/v1/conformance.js';
-import { until } from '../streaming-service.js';
+import { pollUntil } from '../waits.js';
 import { chunkOf, gatewayFixture, type GatewayFixture } from './gateway-fixture.js';
 
 const SIZE = 64 * 1024;
@@ -48,10 +48,11 @@ describe('agent gateway: a caller that stops reading (unix:)', function () {
     // The caller reads nothing from here on.
     stream.pause();
     const before = buffered();
-    await within(10_000, 'the agent starts producing', until(() => fx.bulk.produced >= 8));
+    // Polled: the fixture's count of produced messages (gateway-fixture.ts) emits no event.
+    await pollUntil('the agent starts producing (8 messages)', () => fx.bulk.produced >= 8, 10_000);
     // Proving that something does not happen needs a window: unbounded buffering would move the
     // whole 256 MiB within it (the same path carries several hundred MiB/s here).
-    const ranAway = await until(() => fx.bulk.produced >= 400, 2000).then(() => true, () => false);
+    const ranAway = await pollUntil('the agent runs away (400 messages)', () => fx.bulk.produced >= 400, 2000).then(() => true, () => false);
     const grown = buffered() - before;
     expect(ranAway, `the agent produced ${fx.bulk.produced} messages while the caller read none`).to.equal(false);
     expect(grown, `host memory grew by ${(grown / MiB).toFixed(1)} MiB`).to.be.below(48 * MiB);

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { payload, rejection, sha256, within } from '../../support/checks.js';
 import { ConformanceService } from '../generated/vmrpc/testing/v1/conformance.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
-import { Feed, streamingImplementation, until } from '../streaming-service.js';
+import { Feed, streamingImplementation, whenCancelled, whenStarted } from '../streaming-service.js';
 import { chunkOf, gatewayFixture, type GatewayFixture, type GatewayTargets } from './gateway-fixture.js';
 
 export async function rpcError(promise: Promise<unknown>): Promise<RpcError> {
@@ -104,16 +104,16 @@ export function gatewaySuite(name: string, makeTargets: () => GatewayTargets, ho
       const seen = fx.log.deadlines.get('dl');
       expect(seen, 'the agent saw a deadline').to.be.instanceOf(Date);
       expect(Math.abs(seen!.getTime() - (started + 400))).to.be.below(250);
-      await until(() => fx.log.cancelled.includes('dl'));
+      await whenCancelled(fx.log, 'dl');
     });
 
     it('cancel, caller to agent: aborting ends the agent\'s handler', async function () {
       const abort = new AbortController();
       const call = rpcError(fx.through(StreamingService).act({ hang: true, key: 'cx' }, { signal: abort.signal }));
-      await until(() => fx.log.deadlines.has('cx'));
+      await whenStarted(fx.log, 'cx');
       abort.abort();
       expect((await within(5000, 'cancelled', call)).code).to.equal(Status.CANCELLED);
-      await within(5000, 'the agent saw the cancel', until(() => fx.log.cancelled.includes('cx')));
+      await whenCancelled(fx.log, 'cx', 5000);
     });
 
     it('cancel, agent to caller: a CANCELLED status from the agent reaches the caller', async function () {
@@ -124,7 +124,7 @@ export function gatewaySuite(name: string, makeTargets: () => GatewayTargets, ho
 
     it('an agent that goes offline mid-call: UNAVAILABLE naming it, nothing hangs', async function () {
       const call = rpcError(fx.through(StreamingService).act({ hang: true, key: 'gone' }));
-      await until(() => fx.log.deadlines.has('gone'));
+      await whenStarted(fx.log, 'gone');
       const offline = once(fx.host, 'offline');
       void fx.agent.close(50);
       const error = await within(5000, 'the call ends', call);

@@ -9,7 +9,8 @@ import { FrameDecoder, frameMessage } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
-import { newLog, streamingImplementation, until } from '../streaming-service.js';
+import { newLog, streamingImplementation } from '../streaming-service.js';
+import { pollUntil } from '../waits.js';
 import { engineFixture, type EngineFixture } from './engine-fixture.js';
 import { openStream, rawCall } from './raw-http2.js';
 import { ACT, actRequest } from './stock-client.js';
@@ -48,7 +49,8 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
     const body = 'z'.repeat(4096); // 24 x 4 KiB: more than the client's 64 KiB window, less than it and the engine's 64 KiB queue
     const expected = createHash('sha256');
     for (let index = 0; index < total; index++) expected.update(StreamingService.chat.responseSerialize({ index, echoed: [body] }));
-    let returned = false;
+    let returned!: () => void;
+    const handlerReturned = new Promise<void>((resolve) => (returned = resolve));
     const log = newLog();
     fx = await engineFixture({
       log,
@@ -56,7 +58,7 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
         ...streamingImplementation(log),
         async *chat() {
           for (let index = 0; index < total; index++) yield { index, echoed: [body] };
-          returned = true;
+          returned();
         },
       },
     });
@@ -64,7 +66,7 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
     try {
       stream.pause();
       const received = readAll(stream);
-      await until(() => returned);
+      await within(5000, 'the chat handler to return', handlerReturned);
       // A round trip on another connection: the server's loop has turned past the call's end.
       await rawCall(fx.path, { path: ACT, body: [actRequest({})] });
       stream.resume();
@@ -83,7 +85,8 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
 
   it('a bidi call past its deadline with responses queued: the client gets DEADLINE_EXCEEDED, not a bare reset', async function () {
     const body = 'w'.repeat(4096);
-    let stopped = false;
+    let stopped!: () => void;
+    const handlerStopped = new Promise<void>((resolve) => (stopped = resolve));
     const log = newLog();
     fx = await engineFixture({
       log,
@@ -92,7 +95,7 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
         async *chat(_requests, context) {
           // Writes until the window and the queue are full, then waits for a drain that never comes.
           for (let index = 0; !context.signal.aborted; index++) yield { index, echoed: [body] };
-          stopped = true;
+          stopped();
         },
       },
     });
@@ -100,7 +103,7 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
     try {
       stream.pause();
       const received = readAll(stream);
-      await within(10_000, 'the handler to see its deadline', until(() => stopped, 10_000));
+      await within(10_000, 'the handler to see its deadline', handlerStopped);
       await rawCall(fx.path, { path: ACT, body: [actRequest({})] });
       stream.resume();
       const { trailers, rstCode } = await within(10_000, 'the status', received);
@@ -122,13 +125,13 @@ describe('rpc server on the HTTP/2 engine: a call ended before the client half-c
       chat.pause();
       sum.pause();
       const received = [readAll(chat), readAll(sum)];
-      let statuses = 0;
-      for (const stream of [chat, sum]) stream.once('trailers', () => statuses++);
+      const statuses = Promise.all([chat, sum].map((stream) => new Promise((resolve) => stream.once('trailers', resolve))));
       chat.write(failing(9));
       sum.write(failing(7));
       // Neither stream is read nor ended: the server alone must let go of them once their status is out.
-      await within(5000, 'both statuses to reach the client', until(() => statuses === 2));
-      await within(5000, 'the server to free both streams', until(() => fx.links.activeStreams === 0));
+      await within(5000, 'both statuses to reach the client', statuses);
+      // Polled: the engine's count of open streams changes without an event a test could wait on.
+      await pollUntil('the server to free both streams', () => fx.links.activeStreams === 0);
       expect(fx.links.openLinks, 'the connection stays open').to.equal(1);
       chat.resume();
       sum.resume();

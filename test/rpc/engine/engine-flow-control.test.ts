@@ -7,7 +7,8 @@ import { FrameDecoder, frameMessage } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
-import { newLog, streamingImplementation, until } from '../streaming-service.js';
+import { newLog, streamingImplementation } from '../streaming-service.js';
+import { Tally } from '../waits.js';
 import { engineFixture, type EngineFixture } from './engine-fixture.js';
 import { openStream, rawCall } from './raw-http2.js';
 import { ACT, COUNT, SUM, actRequest } from './stock-client.js';
@@ -29,7 +30,7 @@ describe('rpc server on the HTTP/2 engine: flow control', function () {
     it('a server stream whose client stops reading holds its handler back; every message arrives once reading resumes', async function () {
       const total = 2000;
       const body = 'x'.repeat(4096);
-      let produced = 0;
+      const produced = new Tally();
       const log = newLog();
       fx = await engineFixture({
         log,
@@ -37,7 +38,7 @@ describe('rpc server on the HTTP/2 engine: flow control', function () {
           ...streamingImplementation(log),
           async *count() {
             for (let index = 0; index < total; index++) {
-              produced = index + 1;
+              produced.add();
               yield { index, echoed: [body] };
             }
           },
@@ -47,10 +48,10 @@ describe('rpc server on the HTTP/2 engine: flow control', function () {
       try {
         stream.end(frameMessage(StreamingService.count.requestSerialize({ count: total })));
         stream.pause();
-        await until(() => produced >= 10);
+        await produced.reached(10, 'the handler to produce 10 messages');
         await serverTurns();
         // The client's stream window (64 KiB) plus the engine's queue (64 KiB): about 32 messages of 4 KiB. Unbounded would be all 8 MiB.
-        expect(produced).to.be.within(10, 40);
+        expect(produced.count).to.be.within(10, 40);
         const decoder = new FrameDecoder(1 << 20);
         const indexes: number[] = [];
         stream.on('data', (chunk: Buffer) => {
@@ -95,11 +96,11 @@ describe('rpc server on the HTTP/2 engine: flow control', function () {
       });
       const { session, stream } = openStream(fx.path, { path: SUM });
       try {
-        let written = 0;
+        const written = new Tally();
         const next = (): void => {
-          while (written < total) {
-            const message = frameMessage(StreamingService.sum.requestSerialize({ value: BigInt(written), key: body }));
-            written++;
+          while (written.count < total) {
+            const message = frameMessage(StreamingService.sum.requestSerialize({ value: BigInt(written.count), key: body }));
+            written.add();
             if (!stream.write(message)) return void stream.once('drain', next);
           }
           stream.end();
@@ -110,10 +111,10 @@ describe('rpc server on the HTTP/2 engine: flow control', function () {
           stream.on('data', (chunk: Buffer) => data.push(chunk));
           stream.once('trailers', (trailers) => resolve({ data, trailers }));
         });
-        await until(() => written >= 5);
+        await written.reached(5, 'the client to write 5 requests');
         await serverTurns();
         // The engine's stream window (64 KiB) and node's write buffer: about 16 requests of 4 KiB. Unbounded would be all 2000.
-        expect(written).to.be.within(5, 40);
+        expect(written.count).to.be.within(5, 40);
         open();
         const { data, trailers } = await within(10_000, 'sum', response);
         expect(trailers['grpc-status']).to.equal('0');

@@ -8,7 +8,7 @@ import { Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
-import { until } from '../streaming-service.js';
+import { whenCancelled } from '../streaming-service.js';
 import { engineFixture, FIXTURE_PEER, type EngineFixture } from './engine-fixture.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,10 +84,10 @@ describe('rpc server on the HTTP/2 engine: a Python grpcio client', function () 
 
     expect(result.cancel.code).to.equal('CANCELLED');
     expect(outcome(result.cancel.first).value).to.equal(10n);
-    await until(() => fx.log.cancelled.includes('/vmrpc.testing.v1.Streaming/Chat'));
+    await whenCancelled(fx.log, '/vmrpc.testing.v1.Streaming/Chat');
 
     expect(result.deadline).to.equal('DEADLINE_EXCEEDED');
-    await until(() => fx.log.cancelled.includes('py-deadline'));
+    await whenCancelled(fx.log, 'py-deadline');
     expect(fx.log.deadlines.get('py-deadline')).to.be.instanceOf(Date);
 
     expect(result.unknown).to.deep.equal({ code: 'UNIMPLEMENTED', details: 'The server does not implement the method /vmrpc.testing.v1.Streaming/Nope' });

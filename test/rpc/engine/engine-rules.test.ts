@@ -9,10 +9,16 @@ import { frameMessage } from '@vmrpc/transport';
 import { expect } from 'chai';
 import { activeResourceCounts, sha256, within } from '../../support/checks.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
-import { newLog, streamingImplementation, until } from '../streaming-service.js';
+import { newLog, streamingImplementation, whenStarted } from '../streaming-service.js';
 import { engineFixture, type EngineFixture } from './engine-fixture.js';
 import { openStream, rawCall } from './raw-http2.js';
 import { ACT, SUM, actRequest, serviceError, stockClient, stockUnary, type StockClient } from './stock-client.js';
+
+/** Resolves once every connection the fixture accepted and still holds has closed ('close': the set drops it then). */
+function everySocketClosed(fx: EngineFixture): Promise<unknown> {
+  const open = [...fx.sockets];
+  return within(5000, `the server to close its ${open.length} open connection(s)`, Promise.all(open.map((socket) => new Promise((resolve) => socket.once('close', resolve)))));
+}
 
 describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
   this.timeout(20_000);
@@ -69,13 +75,13 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
       const timers = (): number => activeResourceCounts().Timeout ?? 0;
       // One call first: whatever the process keeps for good (module-level timers) exists by then.
       await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '10S' }, body: [actRequest({})] });
-      await until(() => fx.sockets.size === 0);
+      await everySocketClosed(fx);
       const baseline = timers();
       for (let call = 0; call < 20; call++) {
         const response = await rawCall(fx.path, { path: ACT, headers: { 'grpc-timeout': '10S' }, body: [actRequest({ key: `t${call}` })] });
         expect(response.trailers?.['grpc-status']).to.equal('0');
       }
-      await until(() => fx.sockets.size === 0);
+      await everySocketClosed(fx);
       expect(timers()).to.equal(baseline);
     });
 
@@ -300,7 +306,7 @@ describe('rpc server on the HTTP/2 engine: the rules of gRPC', function () {
       const { session, stream } = openStream(fx.path, { path: ACT });
       try {
         stream.end(actRequest({ hang: true, key: 'kept' }));
-        await until(() => fx.log.deadlines.has('kept'));
+        await whenStarted(fx.log, 'kept');
         const pings = new Promise<void>((resolve) => {
           let seen = 0;
           session.on('ping', () => ++seen === 3 && resolve());

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer, GuestAgent, Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { within } from '../../support/checks.js';
-import { until } from '../streaming-service.js';
+import { whenCancelled, whenStarted } from '../streaming-service.js';
 import { engineFixture, FIXTURE_PEER, type EngineFixture } from './engine-fixture.js';
 import { rawCall } from './raw-http2.js';
 import { ACT, actRequest, serviceError, stockClient, stockUnary, type Callback, type StockClient } from './stock-client.js';
@@ -56,9 +56,8 @@ describe('rpc server on the HTTP/2 engine', function () {
     it('server streaming: every message in order, headers and trailers', async function () {
       const call = client.count({ count: 5 }) as grpc.ClientReadableStream<{ index: number }>;
       let header: grpc.Metadata | undefined;
-      let trailer: grpc.StatusObject | undefined;
       call.on('metadata', (metadata: grpc.Metadata) => (header = metadata));
-      call.on('status', (status: grpc.StatusObject) => (trailer = status));
+      const status = new Promise<grpc.StatusObject>((resolve) => call.once('status', resolve));
       const indexes: number[] = [];
       await within(5000, 'count', new Promise<void>((resolve, reject) => {
         call.on('data', (outcome: { index: number }) => indexes.push(outcome.index));
@@ -67,8 +66,8 @@ describe('rpc server on the HTTP/2 engine', function () {
       }));
       expect(indexes).to.deep.equal([0, 1, 2, 3, 4]);
       expect(header?.get('x-count')).to.deep.equal(['5']);
-      await until(() => trailer !== undefined);
-      expect(trailer?.metadata.get('x-sent')).to.deep.equal(['5']);
+      const trailer = await within(5000, 'the status of count', status);
+      expect(trailer.metadata.get('x-sent')).to.deep.equal(['5']);
     });
 
     it('client streaming and bidi: requests in order, interleaved answers', async function () {
@@ -94,16 +93,16 @@ describe('rpc server on the HTTP/2 engine', function () {
 
     it('a cancelled call (RST_STREAM CANCEL) aborts the handler\'s signal, unary and bidi', async function () {
       const call = client.act({ hang: true, key: 'cancel-unary' }, () => undefined) as grpc.ClientUnaryCall;
-      await until(() => fx.log.deadlines.has('cancel-unary'));
+      await whenStarted(fx.log, 'cancel-unary');
       call.cancel();
-      await until(() => fx.log.cancelled.includes('cancel-unary'));
+      await whenCancelled(fx.log, 'cancel-unary');
 
       const chat = client.chat() as grpc.ClientDuplexStream<unknown, unknown>;
       chat.on('error', () => undefined);
       chat.write({ value: 1n });
       await within(5000, 'first answer', new Promise((resolve) => chat.once('data', resolve)));
       chat.cancel();
-      await until(() => fx.log.cancelled.includes('/vmrpc.testing.v1.Streaming/Chat'));
+      await whenCancelled(fx.log, '/vmrpc.testing.v1.Streaming/Chat');
     });
 
     it('answers a unary call with one socket write: response headers, message and trailers gathered', async function () {
@@ -147,7 +146,7 @@ describe('rpc server on the HTTP/2 engine', function () {
 
     it('drain: a call in progress finishes within the grace, then the link closes', async function () {
       const call = stockUnary(client, 'act', { delayMs: 300, key: 'in-flight', value: 5n });
-      await until(() => fx.log.deadlines.has('in-flight'));
+      await whenStarted(fx.log, 'in-flight');
       const started = Date.now();
       const drained = fx.links.drain(10_000);
       expect((await within(5000, 'call during drain', call.result)).value).to.equal(5n);
@@ -159,11 +158,11 @@ describe('rpc server on the HTTP/2 engine', function () {
 
     it('drain: a call still running at the end of the grace is cut off and its handler cancelled', async function () {
       const call = stockUnary(client, 'act', { hang: true, key: 'too-long' });
-      await until(() => fx.log.deadlines.has('too-long'));
+      await whenStarted(fx.log, 'too-long');
       await within(5000, 'drain', fx.links.drain(200));
       const error = await serviceError(call.result);
       expect(error.code).to.equal(Status.UNAVAILABLE);
-      await until(() => fx.log.cancelled.includes('too-long'));
+      await whenCancelled(fx.log, 'too-long');
     });
   });
 
