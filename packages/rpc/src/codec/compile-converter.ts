@@ -99,9 +99,23 @@ function defaultOf(type: Type, fieldName: string): unknown {
   return field.defaultValue;
 }
 
+/**
+ * The object literal toWire starts from: every field of the type, undefined until set (the
+ * encoder skips undefined). One literal gives every message of the type one hidden class, which
+ * V8 keeps alive with the literal. Built by adding fields one by one, each combination of fields
+ * would be a hidden class of its own, reachable only while such a message lives: on V8 13 and
+ * later a full garbage collection then drops them, and with them the optimized code of the
+ * converter and the encoder that checked for them (docs/benchmarks.md, "The JIT's warm-up").
+ */
+function wireShape(plain: FieldPlan[], oneofs: OneofPlan[]): string {
+  const names = [...plain, ...oneofs.flatMap((oneof) => oneof.members)].map((plan) => plan.name);
+  // A literal's "__proto__": sets the prototype; the computed form makes the field.
+  return `{ ${names.map((name) => `${name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name)}: undefined`).join(', ')} }`;
+}
+
 /** The converter of `type`, whose plain fields and real oneofs are planned already. */
 export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPlan[]): Converter {
-  const toWire: string[] = ['const out = {};', 'if (typeof value !== "object" || value === null) return out;', 'let item, wire;'];
+  const toWire: string[] = [`const out = ${wireShape(plain, oneofs)};`, 'if (typeof value !== "object" || value === null) return out;', 'let item, wire;'];
   const fromWire: string[] = ['const out = {};'];
   plain.forEach((plan, index) => {
     const key = JSON.stringify(plan.name);

@@ -58,9 +58,18 @@ function valueToWire(value: unknown): Record<string, unknown> {
 }
 
 function structToWire(value: unknown): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  if (isRecord(value)) for (const key of Object.keys(value)) if (value[key] !== undefined) fields[checkedMapKey(key, 'google.protobuf.Struct')] = valueToWire(value[key]);
-  return { fields };
+  return { fields: mapEntries(value, valueToWire, 'google.protobuf.Struct') };
+}
+
+/**
+ * A map's entries as the encoder takes them: keys and values alternating in one array. An array,
+ * not an object: objects built key by key get hidden classes that V8 13+ drops at each full
+ * collection, and the optimized code that read them with it (see wireShape in compile-converter.ts).
+ */
+function mapEntries(value: unknown, toWire: Convert, where: string): unknown[] {
+  const entries: unknown[] = [];
+  if (isRecord(value)) for (const key of Object.keys(value)) if (value[key] !== undefined) entries.push(checkedMapKey(key, where), toWire(value[key]));
+  return entries;
 }
 
 function listToWire(value: unknown): Record<string, unknown> {
@@ -153,12 +162,7 @@ function planField(field: Field): FieldPlan {
       tracked: false,
       identity: false,
       nullable: false,
-      toWire: (value) => {
-        if (!isRecord(value)) return undefined;
-        const out: Record<string, unknown> = {};
-        for (const key of Object.keys(value)) if (value[key] !== undefined) out[checkedMapKey(key, where)] = toWire(value[key]);
-        return out;
-      },
+      toWire: (value) => (isRecord(value) ? mapEntries(value, toWire, where) : undefined),
       fromWire: (value) => {
         const out: Record<string, unknown> = {};
         if (isRecord(value)) for (const key of Object.keys(value)) out[keyFromWire(key)] = fromWire(value[key]);

@@ -1,7 +1,11 @@
 /** A message type's codec: what generated code exports next to each message interface. */
-import { Writer, type Type } from 'protobufjs';
+import type { Type } from 'protobufjs';
 import type { DeepPartial } from '../types';
 import { converterFor, type Converter } from './convert';
+import { decodeMessage, decoderFor } from './decode';
+import { encodeMessage, encoderFor } from './encode';
+import type { MessageDecoder } from './compile-decoder';
+import type { MessageEncoder } from './compile-encoder';
 
 /** A message type's codec: what generated code exports next to each message interface. */
 export interface MessageType<T> {
@@ -13,10 +17,6 @@ export interface MessageType<T> {
   decode(bytes: Uint8Array): T;
   /** A full message with defaults for whatever `partial` leaves out. */
   create(partial?: DeepPartial<T>): T;
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 // The reflection type behind each MessageType made here, for server reflection.
@@ -43,22 +43,18 @@ export function messageTypeOf<T>(typeName: string, resolve: () => Type): Message
   let type: Type | undefined;
   // Resolved on first use, then held here: no lookup per message.
   let converter: Converter | undefined;
+  let encoder: MessageEncoder | undefined;
   const get = (): Type => (type ??= resolve());
-  const encode = (message: DeepPartial<T>): Buffer => {
+  const encodeAfter = (headroom: number, message: unknown): Buffer => {
     const resolved = get();
-    return asBuffer(resolved.encode((converter ??= converterFor(resolved)).toWire(message)).finish());
+    return encodeMessage((encoder ??= encoderFor(resolved)), (converter ??= converterFor(resolved)).toWire(message), headroom);
   };
-  // The converter builds exactly T's shape (see convert.ts); the cast is where that is asserted.
-  const decode = (bytes: Uint8Array): T => {
-    const resolved = get();
-    return (converter ??= converterFor(resolved)).fromWire(resolved.decode(bytes)) as T;
-  };
-  const encodeFramed = (message: unknown): Buffer => {
-    const resolved = get();
-    // Five bytes of room first (a fixed32 and a one-byte varint), then the message itself.
-    const writer = Writer.create().fixed32(0).uint32(0);
-    return asBuffer(resolved.encode((converter ??= converterFor(resolved)).toWire(message), writer).finish());
-  };
+  const encode = (message: DeepPartial<T>): Buffer => encodeAfter(0, message);
+  // The decoder builds exactly T's shape (compile-decoder.ts); the cast is where that is asserted.
+  let decoder: MessageDecoder | undefined;
+  const decode = (bytes: Uint8Array): T => decodeMessage((decoder ??= decoderFor(get())), bytes, typeName) as T;
+  // Five bytes of room first, for the gRPC message prefix, then the message itself.
+  const encodeFramed = (message: unknown): Buffer => encodeAfter(5, message);
   const messageType: MessageType<T> = {
     typeName,
     encode,
