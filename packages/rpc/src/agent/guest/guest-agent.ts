@@ -22,7 +22,7 @@ import { delay } from '../util/timers';
 import { CallLinkServer } from './call-link-server';
 import { channelReady } from './channel-ready';
 import { FirstRegistration } from './first-registration';
-import { checkGraceMs } from './grace';
+import { checkGraceMs } from '../util/grace';
 import { GuestSession } from './guest-session';
 import { checkGuestOptions, checkRegistrationFields, type CheckedGuestOptions } from './option-checks';
 import { registerMessage, type AgentRegistration } from './registration';
