@@ -86,11 +86,12 @@ describe('AgentHost: close(graceMs)', function () {
   it('close(3_000_000_000) is a bound of 2^31-1 ms, not none: once that much has passed, the call in progress is cut off and close() resolves', async function () {
     const offline = once(host, 'offline') as Promise<[AgentInfo, string]>;
     const held = echo.hold();
-    const call = host.agent('vm-close').client(EchoService).say({ message: 'slow' });
+    // Its rejection is awaited at once: it comes while close() is still being awaited.
+    const call = rejection(host.agent('vm-close').client(EchoService).say({ message: 'slow' }));
     await within(5000, 'the agent has the call', held.entered);
     const { fired } = await withLongTimersDue(() => within(5000, 'close() at the end of its grace', host.close(3_000_000_000)));
     expect(fired, 'timers of 2^31-1 ms armed').to.be.above(0);
-    const error = await within(5000, 'the call cut off', rejection(call));
+    const error = await within(5000, 'the call cut off', call);
     expect(error.code).to.equal(Status.UNAVAILABLE);
     const [, reason] = await within(5000, 'offline', offline);
     expect(reason).to.equal('host-closed');
