@@ -7,7 +7,7 @@ import { Enum, Type, type Field } from 'protobufjs';
 import type { JsonObject, JsonValue } from '../types';
 import { compileConverter, isRecord, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
 import { fromBigInt, hashKeyToDecimal, toBigInt } from './long';
-import { isRealOneof, keepLastMembers, lastMemberOf } from './oneof-last-wins';
+import { isRealOneof, keepLastMembers, lastMemberOf, realOneofs } from './oneof-last-wins';
 
 export type { Converter } from './compile-converter';
 
@@ -192,19 +192,9 @@ function planField(field: Field): FieldPlan {
 }
 
 function compile(type: Type): Converter {
-  const plain: FieldPlan[] = [];
-  const oneofs = new Map<string, OneofPlan>();
-  for (const field of type.fieldsArray) {
-    const plan = planField(field);
-    if (isRealOneof(field)) {
-      const group = field.partOf!.name;
-      let oneof = oneofs.get(group);
-      if (oneof === undefined) oneofs.set(group, (oneof = { group, members: [] }));
-      oneof.members.push(plan);
-    } else {
-      plain.push(plan);
-    }
-  }
-  // In field order, as realOneofs() indexes the members in the slots the converter reads.
-  return compileConverter(type, plain, [...oneofs.values()]);
+  const plans = new Map(type.fieldsArray.map((field) => [field.name, planField(field)]));
+  const plain = type.fieldsArray.filter((field) => !isRealOneof(field)).map((field) => plans.get(field.name)!);
+  // Each oneof's members at the indexes its case slot records (oneof-last-wins.ts).
+  const oneofs: OneofPlan[] = realOneofs(type).map(({ group, members }) => ({ group, members: members.map((name) => plans.get(name)!) }));
+  return compileConverter(type, plain, oneofs);
 }
