@@ -79,6 +79,8 @@ export function lastMemberOf(message: object, group: string): string | undefined
 }
 
 function patchOneof(type: Type, { group, members }: OneofMembers): void {
+  // Making type.ctor resolved every field, which put its default on the prototype: no default
+  // assignment reaches the setters below later (Field#resolve runs once).
   const prototype = type.ctor.prototype as Record<string, unknown>;
   const { caseKey, valueKey } = oneofSlots(group);
   Object.defineProperty(prototype, namesKey(group), { value: members, enumerable: false });
