@@ -1,9 +1,9 @@
 // vmrpc call's JSON at its edges: values beyond a type's range, open enums, names that are also
 // Object.prototype members, and what it prints (against the real test server over a Unix socket).
 import { expect } from 'chai';
-import { runCli } from './run-cli.js';
+import { runCli, startCli } from './run-cli.js';
 import { useTestServer } from './grpc-server.js';
-import { bytesField, rawServer, varintField } from './raw-server.js';
+import { bytesField, rawBidiServer, rawServer, varintField } from './raw-server.js';
 
 const STREAMING = 'vmrpc.testing.v1.Streaming';
 const PROTO_ARGS = ['--proto', 'vmrpc/testing/v1/streaming.proto', '-I', 'protos'];
@@ -143,11 +143,51 @@ describe('vmrpc call: JSON edges', function () {
       }
     });
 
+    it('a request of a type the call already printed a response of keeps its oneof member (a bidi call)', async () => {
+      // The first response's decode made Pick record its last oneof member apart from its fields;
+      // the second request, a Pick too, must still carry its member.
+      const raw = await rawBidiServer('/keywords.v1.Edge/Picks', bytesField(1, 'r'));
+      try {
+        const cli = startCli(['call', ...KEYWORDS_ARGS, raw.target, 'keywords.v1.Edge/Picks']);
+        cli.child.stdin!.write('{"number": 5}\n');
+        await cli.stdoutIncludes('"r"');
+        cli.child.stdin!.end('{"text": "b"}\n');
+        const result = await cli.done;
+        expect(result.stderr).to.equal('');
+        expect(result.code).to.equal(0);
+        expect(raw.requests.map((request) => request.toString('hex'))).to.deep.equal([varintField(2, 5).toString('hex'), bytesField(1, 'b').toString('hex')]);
+      } finally {
+        raw.close();
+      }
+    });
+
     it('an empty request is empty on the wire', async () => {
       const { result, request } = await send({});
       expect(result.code).to.equal(0);
       expect(request).to.equal('');
       expect(JSON.parse(result.stdout.toString())).to.deep.equal({});
+    });
+  });
+
+  describe('google.protobuf.Value with two kinds on the wire (a server answering raw bytes)', () => {
+    it('the last kind is printed, and only it', async () => {
+      // Everything.well_known (6) = WellKnown with value (4): number_value (2, a double) = 2 and
+      // string_value (3) = "a", in both orders.
+      const number = Buffer.concat([Buffer.from([0x11]), Buffer.from('0000000000000040', 'hex')]);
+      const text = bytesField(3, 'a');
+      for (const [kinds, printed] of [
+        [[number, text], 'a'],
+        [[text, number], 2],
+      ] as const) {
+        const raw = await rawServer(`/${STREAMING}/Echo`, bytesField(6, bytesField(4, Buffer.concat(kinds))));
+        try {
+          const result = await runCli(['call', ...PROTO_ARGS, raw.target, `${STREAMING}/Echo`, '{}']);
+          expect(result.stderr).to.equal('');
+          expect(JSON.parse(result.stdout.toString())).to.deep.equal({ wellKnown: { value: printed } });
+        } finally {
+          raw.close();
+        }
+      }
     });
   });
 

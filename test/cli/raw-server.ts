@@ -1,6 +1,7 @@
 /**
- * A grpc-js server (the real peer) whose one unary method answers fixed bytes, for responses no
- * JSON request could make the test server send (a Timestamp past year 9999, proto2 messages).
+ * A grpc-js server (the real peer) whose one unary (or bidi) method answers fixed bytes, for
+ * responses no JSON request could make the test server send (a Timestamp past year 9999, proto2
+ * messages).
  * Also: a minimal protobuf writer to build those bytes by hand.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -25,6 +26,25 @@ export async function rawServer(path: string, response: Buffer): Promise<RawServ
   };
   server.addService({ call: method }, { call: answer });
   const target = `unix:${socketPath('cli-raw')}`;
+  await new Promise<void>((resolve, reject) => server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (error) => (error === null ? resolve() : reject(error))));
+  return { target, requests, close: () => server.forceShutdown() };
+}
+
+/** As rawServer(), for a bidi method: every request is answered with `response` as it arrives. */
+export async function rawBidiServer(path: string, response: Buffer): Promise<RawServer> {
+  const server = new grpc.Server();
+  const identity = (bytes: Buffer): Buffer => bytes;
+  const method = { path, requestStream: true, responseStream: true, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
+  const requests: Buffer[] = [];
+  const answer = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
+    call.on('data', (request: Buffer) => {
+      requests.push(request);
+      call.write(response);
+    });
+    call.on('end', () => call.end());
+  };
+  server.addService({ call: method }, { call: answer });
+  const target = `unix:${socketPath('cli-raw-bidi')}`;
   await new Promise<void>((resolve, reject) => server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (error) => (error === null ? resolve() : reject(error))));
   return { target, requests, close: () => server.forceShutdown() };
 }

@@ -4,6 +4,7 @@
 import { defineFile } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { Pick } from './generated/vmrpc/edge/v1/keywords.js';
+import { WellKnown } from './generated/vmrpc/testing/v1/types.js';
 
 describe('rpc codec: oneof, last member on the wire wins', function () {
   it('text then number decodes as number; number then text as text', function () {
@@ -46,5 +47,18 @@ describe('rpc codec: oneof, last member on the wire wins', function () {
     // choice (field 1, 8 bytes) = text "a", number 5, text "c"; choices (field 2, 5 bytes) = text "a", number 5.
     const decoded = Outer.decode(Buffer.from('0a080a016110050a0163' + '12050a01611005', 'hex'));
     expect(decoded).to.deep.equal({ choice: { kind: { $case: 'text', text: 'c' } }, choices: [{ kind: { $case: 'number', number: 5 } }] });
+  });
+
+  it('holds for google.protobuf.Value, whose kind is a oneof: number then string is the string, and back', function () {
+    // Value: number_value (2, a double) = 2: 11 0000000000000040; string_value (3) = "a": 1a 01 61;
+    // bool_value (4) = true: 20 01. WellKnown.value is field 4 (22), WellKnown.list field 5 (2a),
+    // its values field 1 (0a).
+    const number = '110000000000000040';
+    const text = '1a0161';
+    const value = (hex: string): string => `22${(hex.length / 2).toString(16).padStart(2, '0')}${hex}`;
+    expect(WellKnown.decode(Buffer.from(value(number + text), 'hex')).value).to.equal('a');
+    expect(WellKnown.decode(Buffer.from(value(text + number), 'hex')).value).to.equal(2);
+    // In a ListValue: [Value{string "a", bool true}] is [true].
+    expect(WellKnown.decode(Buffer.from('2a070a05' + text + '2001', 'hex')).list).to.deep.equal([true]);
   });
 });

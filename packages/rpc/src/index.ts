@@ -23,3 +23,7 @@ export {
 export const version = '0.1.0';
 export { generate, staleGenerated, writeGenerated, type GenerateOptions, type GeneratedFile } from './codegen/generate';
 export { lintProtos, type LintFinding } from './lint/lint';
+// Internal, for the vmrpc CLI's JSON printer (marked @internal: the API docs tag them so): the
+// one patch of protobufjs's prototypes that makes a oneof's last member on the wire win, and its
+// reader (codec/oneof-last-wins.ts). Not a public API: either may change in any release.
+export { keepLastMembers, lastMemberOf } from './codec/oneof-last-wins';

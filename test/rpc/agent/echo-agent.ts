@@ -1,4 +1,4 @@
-/** The service test agents serve: Echo (say, repeat) that reports who called. */
+/** The service test agents serve: Echo (say, repeat) that reports who called, and one whose say() a test holds. */
 import { RpcError, Status, type CallContext } from '@vmrpc/rpc';
 import { type EchoServiceImplementation } from '../generated/vmrpc/echo/v1/echo.js';
 
@@ -15,6 +15,39 @@ export function echoImplementation(label: string): EchoServiceImplementation {
         if (context.signal.aborted) return;
         yield { message: `${label}: ${request.message} #${i}`, peer: context.peer, sequence: BigInt(i) };
       }
+    },
+  };
+}
+
+export interface Held {
+  /** Resolves when the agent's handler has the call. */
+  entered: Promise<void>;
+  release(): void;
+}
+
+/** Echo whose `say` answers only when released: a call in progress for as long as a test needs. */
+export function heldEcho(label: string): { implementation: EchoServiceImplementation; hold(): Held } {
+  const holds: Array<{ enter(): void; released: Promise<void> }> = [];
+  const echo = echoImplementation(label);
+  return {
+    implementation: {
+      ...echo,
+      async say(request, context: CallContext) {
+        const held = holds.shift();
+        if (held !== undefined) {
+          held.enter();
+          await held.released;
+        }
+        return echo.say(request, context);
+      },
+    },
+    hold() {
+      let enter!: () => void;
+      let release!: () => void;
+      const entered = new Promise<void>((resolve) => (enter = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ enter, released });
+      return { entered, release };
     },
   };
 }

@@ -1,46 +1,15 @@
 // GuestAgent#close(graceMs) with every grace users may pass: a bad one is refused before anything
 // changes (the agent keeps serving), Infinity waits for the calls in progress however long they
-// take, and a grace beyond a Node timer (2^31-1 ms) is not the 1 ms Node would make of it.
+// take, and a grace beyond a Node timer (2^31-1 ms) is neither the 1 ms Node would make of it
+// nor no bound: it ends when 2^31-1 ms have passed (AgentHost#close holds it the same way).
 import { once } from 'node:events';
-import { AgentHost, GuestAgent, type CallContext } from '@vmrpc/rpc';
+import { AgentHost, GuestAgent, Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
 import { rejection, socketPath, within } from '../../support/checks.js';
-import { EchoService, type EchoServiceImplementation } from '../generated/vmrpc/echo/v1/echo.js';
-import { echoImplementation } from './echo-agent.js';
+import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
+import { heldEcho } from './echo-agent.js';
+import { withLongTimersDue } from './long-timers.js';
 import { FAST } from './agent-suite.js';
-
-interface Held {
-  /** Resolves when the agent's handler has the call. */
-  entered: Promise<void>;
-  release(): void;
-}
-
-/** Echo whose `say` answers only when released: a call in progress for as long as a test needs. */
-function heldEcho(label: string): { implementation: EchoServiceImplementation; hold(): Held } {
-  const holds: Array<{ enter(): void; released: Promise<void> }> = [];
-  const echo = echoImplementation(label);
-  return {
-    implementation: {
-      ...echo,
-      async say(request, context: CallContext) {
-        const held = holds.shift();
-        if (held !== undefined) {
-          held.enter();
-          await held.released;
-        }
-        return echo.say(request, context);
-      },
-    },
-    hold() {
-      let enter!: () => void;
-      let release!: () => void;
-      const entered = new Promise<void>((resolve) => (enter = resolve));
-      const released = new Promise<void>((resolve) => (release = resolve));
-      holds.push({ enter, released });
-      return { entered, release };
-    },
-  };
-}
 
 describe('GuestAgent#close(graceMs) (unix:)', function () {
   this.timeout(20_000);
@@ -99,4 +68,17 @@ describe('GuestAgent#close(graceMs) (unix:)', function () {
       expect(reason).to.equal('shutdown');
     });
   }
+
+  it('close(3_000_000_000) is a bound of 2^31-1 ms: once that much has passed, the call in progress is cut off and close() resolves', async function () {
+    const held = echo.hold();
+    // Its rejection is awaited at once: it comes while close() is still being awaited.
+    const call = rejection(host.agent('vm-close').client(EchoService).say({ message: 'slow' }));
+    await within(5000, 'the agent has the call', held.entered);
+    const { fired } = await withLongTimersDue(() => within(5000, 'close() at the end of its grace', agent.close(3_000_000_000)));
+    expect(fired, 'timers of 2^31-1 ms armed').to.be.above(0);
+    expect(agent.state).to.equal('closed');
+    const error = await within(5000, 'the call cut off', call);
+    expect(error.code).to.equal(Status.UNAVAILABLE);
+    held.release();
+  });
 });

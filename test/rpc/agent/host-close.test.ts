@@ -1,5 +1,6 @@
 // AgentHost#close(graceMs): the grace it promises to calls in progress, the values it takes
-// (Infinity: no limit; NaN or negative: refused, nothing changed), and a listen() it races.
+// (Infinity: no limit; past 2^31-1 ms: 2^31-1 ms, as GuestAgent#close; NaN or negative: refused,
+// nothing changed), and a listen() it races.
 // Real AgentHost and GuestAgent over Unix sockets.
 import { once } from 'node:events';
 import * as net from 'node:net';
@@ -10,19 +11,22 @@ import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { FAST } from './agent-suite.js';
 import { gatewayFixture } from './gateway-fixture.js';
-import { echoImplementation } from './echo-agent.js';
+import { heldEcho } from './echo-agent.js';
+import { withLongTimersDue } from './long-timers.js';
 
 describe('AgentHost: close(graceMs)', function () {
   this.timeout(20_000);
   let target: string;
   let host: AgentHost;
   let agent: GuestAgent;
+  let echo: ReturnType<typeof heldEcho>;
 
   beforeEach(async function () {
     target = `unix:${socketPath('host-close')}`;
     host = new AgentHost(FAST);
     await host.listen(target);
-    agent = new GuestAgent({ id: 'vm-close', reconnect: { initialMs: 50, maxMs: 200 }, registrationTimeoutMs: 2000 }).add(EchoService, echoImplementation('vm-close'));
+    echo = heldEcho('vm-close');
+    agent = new GuestAgent({ id: 'vm-close', reconnect: { initialMs: 50, maxMs: 200 }, registrationTimeoutMs: 2000 }).add(EchoService, echo.implementation);
     await within(5000, 'registration', agent.connect(target));
   });
 
@@ -68,7 +72,7 @@ describe('AgentHost: close(graceMs)', function () {
       const error = await rejection(host.close(bad));
       expect(error).to.be.instanceOf(RangeError);
       expect(error.code).to.equal('ERR_OUT_OF_RANGE');
-      expect(error.message).to.equal(`graceMs must be a number of milliseconds >= 0, or Infinity for no limit (got ${bad})`);
+      expect(error.message).to.equal(`AgentHost#close: graceMs must be a number of milliseconds, 0 or more, or Infinity to wait for the calls without a bound (got ${bad})`);
     }
     const reply = await within(5000, 'a call after the refused close()', host.agent('vm-close').client(EchoService).say({ message: 'alive' }));
     expect(reply.message).to.equal('vm-close: alive');
@@ -77,6 +81,21 @@ describe('AgentHost: close(graceMs)', function () {
     const [, reason] = await within(5000, 'offline', offline);
     expect(reason).to.equal('host-closed');
     expect(host.list()).to.deep.equal([]);
+  });
+
+  it('close(3_000_000_000) is a bound of 2^31-1 ms, not none: once that much has passed, the call in progress is cut off and close() resolves', async function () {
+    const offline = once(host, 'offline') as Promise<[AgentInfo, string]>;
+    const held = echo.hold();
+    // Its rejection is awaited at once: it comes while close() is still being awaited.
+    const call = rejection(host.agent('vm-close').client(EchoService).say({ message: 'slow' }));
+    await within(5000, 'the agent has the call', held.entered);
+    const { fired } = await withLongTimersDue(() => within(5000, 'close() at the end of its grace', host.close(3_000_000_000)));
+    expect(fired, 'timers of 2^31-1 ms armed').to.be.above(0);
+    const error = await within(5000, 'the call cut off', call);
+    expect(error.code).to.equal(Status.UNAVAILABLE);
+    const [, reason] = await within(5000, 'offline', offline);
+    expect(reason).to.equal('host-closed');
+    held.release();
   });
 });
 

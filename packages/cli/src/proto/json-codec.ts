@@ -6,7 +6,7 @@
  * left out unless `emitDefaults` is set. The other direction: json-parse.ts.
  */
 import { Enum, Type, util, type Field, type MapField, type Message } from 'protobufjs';
-import { lastOneofMemberWins } from './oneof-last';
+import { keepLastMembers, lastMemberOf } from '@vmrpc/rpc';
 import { durationToJson, timestampToJson } from './time-json';
 import { INT64, UNSIGNED, WRAPPERS, fieldName, hasOwn, isObject, jsonNameOf, wellKnown, type Json, type JsonObject, type PlainMessage } from './json-types';
 
@@ -60,6 +60,16 @@ function isDefault(value: unknown): boolean {
   return isZeroLong(value);
 }
 
+/**
+ * Whether decoding set `field`: protobufjs leaves an unset field's default on the prototype, so
+ * an own property; but a oneof keeps every member seen on the wire, and only the last counts
+ * (@vmrpc/rpc's keepLastMembers records it, and makes no member an own property).
+ */
+function isSet(message: PlainMessage, field: Field): boolean {
+  const last = field.partOf === null ? undefined : lastMemberOf(message, field.partOf.name);
+  return last === undefined ? hasOwn(message, field.name) : last === field.name;
+}
+
 function mapKeyToJson(field: MapField, key: string): string {
   // protobufjs keys 64-bit map entries by an 8-character hash of the bits.
   if (!INT64.has(field.keyType)) return key;
@@ -77,7 +87,7 @@ function wellKnownToJson(name: string, type: Type, message: PlainMessage, option
       return durationToJson(String(get(1) ?? 0), Number(get(2) ?? 0));
     case 'Value': {
       for (const field of type.fieldsArray) {
-        if (!hasOwn(message, field.name) || message[field.name] === null || message[field.name] === undefined) continue;
+        if (!isSet(message, field) || message[field.name] === null || message[field.name] === undefined) continue;
         return field.id === 1 ? null : valueToJson(field, message[field.name], options);
       }
       return null;
@@ -124,7 +134,7 @@ export function messageToJson(type: Type, message: Message | PlainMessage, optio
       // Fields with presence (messages, oneof members, proto3 optional, every proto2 field) print
       // when set, whatever the value; an unset one not at all (decode leaves only its default on
       // the prototype), or with emitDefaults its default (null for a message; oneofs none).
-      if (hasOwn(plain, field.name) && value !== null && value !== undefined) json[key] = valueToJson(field, value, options);
+      if (isSet(plain, field) && value !== null && value !== undefined) json[key] = valueToJson(field, value, options);
       else if (options.emitDefaults === true && field.partOf === null) json[key] = field.resolvedType instanceof Type ? null : valueToJson(field, field.defaultValue, options);
     } else if (!isDefault(value) || options.emitDefaults === true) {
       json[key] = valueToJson(field, value ?? field.defaultValue, options);
@@ -135,5 +145,6 @@ export function messageToJson(type: Type, message: Message | PlainMessage, optio
 
 /** The JSON of the wire encoding of a message of `type` (of a oneof, the last member on the wire). */
 export function decodeToJson(type: Type, bytes: Uint8Array, options: ToJsonOptions = {}): Json {
-  return messageToJson(type, lastOneofMemberWins(type).decode(bytes), options);
+  keepLastMembers(type);
+  return messageToJson(type, type.decode(bytes), options);
 }

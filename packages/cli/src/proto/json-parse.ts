@@ -9,8 +9,8 @@ import { durationFromJson, timestampFromJson } from './time-json';
 import { INT32, INT64, UNSIGNED, WRAPPERS, fieldName, hasOwn, invalid, isObject, jsonNameOf, wellKnown, type Json, type PlainMessage } from './json-types';
 
 /**
- * A message or map object with no prototype: protobufjs's fromObject() reads every field by
- * name, so on a `{}` a left-out field named `constructor` or `to_string` would be read from
+ * A message or map object with no prototype: protobufjs's encoder reads every field by name, so
+ * on a `{}` a left-out field named `constructor` or `to_string` would be read from
  * Object.prototype and sent.
  */
 function own(entries: Iterable<readonly [string, unknown]> = []): PlainMessage {
@@ -178,9 +178,12 @@ export function messageFromJson(type: Type, json: Json, path = type.name): Plain
 }
 
 /**
- * The wire encoding of a JSON value of message `type`. messageFromJson() checked every value
- * (protobufjs's verify() would refuse the numbers an open enum does not name).
+ * The wire encoding of a JSON value of message `type`. messageFromJson() checked and converted
+ * every value (protobufjs's verify() would refuse the numbers an open enum does not name), so its
+ * plain objects are encoded as they are: not through fromObject()'s `new type.ctor()`, whose oneof
+ * members are no own properties once a response of the type was decoded (keepLastMembers), and
+ * which protobufjs's encoder would then leave out.
  */
 export function encodeJson(type: Type, json: Json, path = type.name): Buffer {
-  return Buffer.from(type.encode(type.fromObject(messageFromJson(type, json, path))).finish());
+  return Buffer.from(type.encode(messageFromJson(type, json, path)).finish());
 }

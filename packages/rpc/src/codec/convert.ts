@@ -5,9 +5,9 @@
  */
 import { Enum, Type, type Field } from 'protobufjs';
 import type { JsonObject, JsonValue } from '../types';
-import { compileConverter, hasOwn, isRecord, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
+import { compileConverter, isRecord, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
 import { fromBigInt, hashKeyToDecimal, toBigInt } from './long';
-import { keepLastMembers, type OneofMembers } from './oneof-last-wins';
+import { isRealOneof, keepLastMembers, lastMemberOf, realOneofs } from './oneof-last-wins';
 
 export type { Converter } from './compile-converter';
 
@@ -22,6 +22,8 @@ const converters = new WeakMap<Type, Converter>();
 export function converterFor(type: Type): Converter {
   let converter = converters.get(type);
   if (converter === undefined) {
+    // Before the first decode of this type (or of a type it holds) reaches protobufjs.
+    keepLastMembers(type);
     converter = special(type) ?? compile(type);
     converters.set(type, converter);
   }
@@ -76,14 +78,23 @@ function listToWire(value: unknown): Record<string, unknown> {
   return { values: Array.isArray(value) ? value.map(valueToWire) : [] };
 }
 
+/** A Value's kind is a oneof: the member decoded last (oneof-last-wins.ts) is the value. */
 function valueFromWire(message: unknown): JsonValue {
   if (!isRecord(message)) return null;
-  if (hasOwn(message, 'numberValue')) return Number(message.numberValue);
-  if (hasOwn(message, 'stringValue')) return String(message.stringValue);
-  if (hasOwn(message, 'boolValue')) return Boolean(message.boolValue);
-  if (hasOwn(message, 'structValue')) return structFromWire(message.structValue);
-  if (hasOwn(message, 'listValue')) return listFromWire(message.listValue);
-  return null;
+  switch (lastMemberOf(message, 'kind')) {
+    case 'numberValue':
+      return Number(message.numberValue);
+    case 'stringValue':
+      return String(message.stringValue);
+    case 'boolValue':
+      return Boolean(message.boolValue);
+    case 'structValue':
+      return structFromWire(message.structValue);
+    case 'listValue':
+      return listFromWire(message.listValue);
+    default:
+      return null;
+  }
 }
 
 function structFromWire(message: unknown): JsonObject {
@@ -184,39 +195,10 @@ function planField(field: Field): FieldPlan {
   return { name, tracked, toWire, fromWire, identity, nullable: field.resolvedType?.fullName === '.google.protobuf.Value', required: field.required };
 }
 
-/** A oneof that is a real choice (not the synthetic one behind a proto3 `optional`). */
-export function isRealOneof(field: Field): boolean {
-  const oneof = field.partOf;
-  return oneof !== null && !(oneof.oneof.length === 1 && field.options?.proto3_optional === true);
-}
-
 function compile(type: Type): Converter {
-  const plain: FieldPlan[] = [];
-  const oneofs = new Map<string, OneofPlan>();
-  for (const field of type.fieldsArray) {
-    const plan = planField(field);
-    if (isRealOneof(field)) {
-      const group = field.partOf!.name;
-      let oneof = oneofs.get(group);
-      if (oneof === undefined) oneofs.set(group, (oneof = { group, members: [] }));
-      oneof.members.push(plan);
-    } else {
-      plain.push(plan);
-    }
-  }
-  // Before the first decode of this type (or of a type it holds) reaches protobufjs.
-  keepLastMembers(type, realOneofMembers);
-  return compileConverter(type, plain, [...oneofs.values()]);
-}
-
-/** The real oneofs of `type` as the converter plans them (none for Struct, Value and ListValue, converted apart). */
-function realOneofMembers(type: Type): OneofMembers[] {
-  if (special(type) !== undefined) return [];
-  const groups = new Map<string, string[]>();
-  for (const field of type.fieldsArray) {
-    if (!isRealOneof(field)) continue;
-    const group = field.partOf!.name;
-    groups.set(group, [...(groups.get(group) ?? []), field.name]);
-  }
-  return [...groups].map(([group, members]) => ({ group, members }));
+  const plans = new Map(type.fieldsArray.map((field) => [field.name, planField(field)]));
+  const plain = type.fieldsArray.filter((field) => !isRealOneof(field)).map((field) => plans.get(field.name)!);
+  // Each oneof's members at the indexes its case slot records (oneof-last-wins.ts).
+  const oneofs: OneofPlan[] = realOneofs(type).map(({ group, members }) => ({ group, members: members.map((name) => plans.get(name)!) }));
+  return compileConverter(type, plain, oneofs);
 }

@@ -3,7 +3,7 @@
  * same name (its codec). Nested messages and enums follow their parent as Outer_Inner.
  */
 import { Enum, Type, type Field } from 'protobufjs';
-import { isRealOneof } from '../codec/convert';
+import { isRealOneof } from '../codec/oneof-last-wins';
 import { docComment } from './comments';
 import { emitEnum } from './emit-enum';
 import type { FileScope } from './imports';

@@ -15,7 +15,7 @@ import { injectConnection } from '@vmrpc/transport';
 import type { ServingRpcServer } from '../../server/create-server';
 import { EngineServer } from '../../server/engine/engine-server';
 import { engineOptionsOf } from '../../server/engine/engine-options';
-import { boundedGraceMs, graceTimerMs } from './grace';
+import { boundedGraceMs, graceTimerMs } from '../util/grace';
 
 /** What serves the links' HTTP/2: the engine server, or grpc-js's Server. */
 interface LinkServer {

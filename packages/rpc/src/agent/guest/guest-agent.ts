@@ -22,7 +22,7 @@ import { delay } from '../util/timers';
 import { CallLinkServer } from './call-link-server';
 import { channelReady } from './channel-ready';
 import { FirstRegistration } from './first-registration';
-import { checkGraceMs } from './grace';
+import { checkGraceMs } from '../util/grace';
 import { GuestSession } from './guest-session';
 import { checkGuestOptions, checkRegistrationFields, type CheckedGuestOptions } from './option-checks';
 import { registerMessage, type AgentRegistration } from './registration';
@@ -164,9 +164,10 @@ export class GuestAgent extends EventEmitter<GuestAgentEvents> {
 
   /**
    * Drains and stops: tells the host (no new calls), lets the host's calls in progress finish
-   * for up to `graceMs` (default 5000; Infinity: as long as they take), ends the session (the
-   * host reports `shutdown`), closes. Idempotent: later calls return the same promise. A graceMs
-   * that is not 0 or more (NaN, negative) rejects with a RangeError and changes nothing.
+   * for up to `graceMs` (default 5000; Infinity: as long as they take; at most 2^31-1 ms
+   * otherwise), ends the session (the host reports `shutdown`), closes. Idempotent: later calls
+   * return the same promise. A graceMs that is not 0 or more (NaN, negative) rejects with a
+   * RangeError and changes nothing.
    */
   close(graceMs = 5000): Promise<void> {
     if (this.closing !== undefined) return this.closing;

@@ -17,7 +17,7 @@ import { AsyncQueue } from '../util/async-queue';
 import type { LogLevel } from '../util/logger';
 import { withTimeout } from '../util/timers';
 import type { CallLinkServer } from './call-link-server';
-import { boundedGraceMs } from './grace';
+import { boundedGraceMs } from '../util/grace';
 import { Heartbeat } from './heartbeat';
 import { toRegistration, type AgentRegistration } from './registration';
 

@@ -10,27 +10,26 @@
  * object owns what.
  */
 import { EventEmitter } from 'node:events';
-import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
-import { MAX_TIMER_MS, type BackoffOptions, type VmChannelOptions } from '@vmrpc/transport';
-import { backoff, checkHeartbeats, graceProblem, positive, timerMs } from './option-checks';
-import { createServer, type RpcServer, type ServerOptions, type ServiceImplementation } from '../../server/create-server';
+import { formatTarget, parseTarget, type VmAddress } from '@vmrpc/native';
+import { MAX_TIMER_MS, type BackoffOptions } from '@vmrpc/transport';
+import { backoff, checkHeartbeats, positive, timerMs } from './option-checks';
+import type { AgentHostEvents, AgentHostOptions, AgentListenOptions } from './options';
+import { createServer, type RpcServer, type ServiceImplementation } from '../../server/create-server';
 import type { CallContext } from '../../server/context';
 import type { ServiceDescriptor } from '../../descriptor';
 import { AgentDirectoryService, AgentRegistryService } from '../protocol/generated/vmrpc/agent/v1/agent';
 import { AGENT_ID_METADATA } from '../protocol/version';
 import { checkAgentId } from '../protocol/registration';
 import { serviceNamesOf } from '../protocol/service-names';
-import type { LinkAuthorizer } from '../link/link-listener';
-import { logTo, type AgentLogger } from '../util/logger';
+import { checkGraceMs, graceTimerMs } from '../util/grace';
+import { logTo } from '../util/logger';
 import { withTimeout } from '../util/timers';
 import { emitToUser } from '../util/emit-to-user';
 import { RpcError, Status } from '../../errors';
-import type { AgentInfo, OfflineReason } from './agent-info';
+import type { AgentInfo } from './agent-info';
 import { AgentHandle } from './agent-handle';
 import { GatewayRouter } from '../gateway/gateway-router';
-import type { GatewayOption } from '../gateway/options';
-import { gatewayLimits, type GatewayLimits } from '../gateway/limits';
-import type { GatewayTlsOptions } from '../gateway/tls-listener';
+import { gatewayLimits } from '../gateway/limits';
 import { refusingAgentCalls } from '../gateway/no-gateway';
 import { gatewayCaller } from '../gateway/caller';
 import { AgentWaiters, waitTimeoutMs, type WaitForAgentOptions } from './agent-waiters';
@@ -38,69 +37,10 @@ import { CallLinks } from './call-links';
 import { directoryService } from './directory';
 import { HostLinks } from './host-links';
 import { Registry } from './registry';
-import { sessionHandler, type RegistrationAuthorizer } from './session-handler';
+import { sessionHandler } from './session-handler';
 
-/** Options of {@link AgentHost}; every limit and timeout has a default suited to local VM sockets. */
-export interface AgentHostOptions {
-  /** How often agents send heartbeats. Default 5000 ms. */
-  heartbeatIntervalMs?: number;
-  /** An agent silent for this long goes offline (`heartbeat-timeout`). Default 3 x the interval. */
-  heartbeatTimeoutMs?: number;
-  /** How long a new session may take to register, and a new link to send its preface. Default 10000 ms. */
-  registrationTimeoutMs?: number;
-  /** How long opening a call link to an agent may take. Default 10000 ms. */
-  callLinkTimeoutMs?: number;
-  /** Decides which peers may register which agents (after the built-in checks). */
-  authorize?: RegistrationAuthorizer;
-  /** Most agents known at once (online or remembered offline). Default 1024. */
-  maxAgents?: number;
-  /** Most agents online at once from one peer (one VM). Default 8. */
-  maxAgentsPerPeer?: number;
-  /** Most open connections from one peer, all listeners together. Default 32. */
-  maxConnectionsPerPeer?: number;
-  /** How long an offline agent stays listed and keeps its id bound to its peer. Default 300000 ms. */
-  retainOfflineMs?: number;
-  /** Options of the host's gRPC server (message size limits, ...). */
-  server?: ServerOptions;
-  /**
-   * Options of the channels to agents (message size limits, keepalive, ...); each is named
-   * `agent ID`. Their calls run on @vmrpc/transport's own HTTP/2 engine (`http2: 'vmrpc'`, the
-   * lean path for small calls); `http2: 'node'` runs them on node:http2 instead.
-   */
-  channel?: Omit<VmChannelOptions, 'connect' | 'name'>;
-  /** How the host dials agents that listen (connectTimeout, dataPath, ...). */
-  connect?: Omit<ConnectOptions, 'signal'>;
-  /** Backoff between dials of an agent that listens. Default 250 ms growing to 5000 ms. */
-  reconnect?: BackoffOptions;
-  /** Limits of the gateway listeners: message size, receive windows, concurrent calls (docs/agents.md). */
-  gateway?: GatewayLimits;
-  logger?: AgentLogger;
-}
-
-/** Options of {@link AgentHost.listen}. */
-export interface AgentListenOptions {
-  /** Serve AgentDirectory (the agent list, for `vmrpc agents`) on this listener. Use on host-only targets. */
-  admin?: boolean;
-  /** Decides, before any byte is read, whether a peer may connect at all. */
-  authorize?: LinkAuthorizer;
-  /**
-   * Forward calls that name an agent (`vmrpc-agent: <id>` metadata) to that agent (docs/agents.md,
-   * "The gateway"). `true` needs `admin: true`; `{ authorize }` decides per call on any listener.
-   */
-  gateway?: GatewayOption;
-  /** TLS for a gateway listener (key/cert; ca and requestCert for mTLS: `caller.tls` in authorize). */
-  tls?: GatewayTlsOptions;
-  dataPath?: DataPathOption;
-}
-
+export type { AgentHostEvents, AgentHostOptions, AgentListenOptions } from './options';
 export type { WaitForAgentOptions } from './agent-waiters';
-
-/** The events of {@link AgentHost}. */
-export interface AgentHostEvents {
-  online: [agent: AgentInfo];
-  offline: [agent: AgentInfo, reason: OfflineReason];
-  updated: [agent: AgentInfo];
-}
 
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5000 };
 
@@ -278,20 +218,26 @@ export class AgentHost extends EventEmitter<AgentHostEvents> {
 
   /**
    * Closes the host: agents are told to drain (they reconnect with backoff, e.g. to a restarted
-   * host), listeners and dialers stop, calls in progress get `graceMs` (default 5000; Infinity
-   * for no limit) to finish, and waits for agents reject. Idempotent: later calls return the
-   * same promise. A `graceMs` that is not a number >= 0 rejects (ERR_OUT_OF_RANGE) and changes nothing.
+   * host), listeners and dialers stop, calls in progress get `graceMs` (default 5000; Infinity:
+   * as long as they take; at most 2^31-1 ms otherwise) to finish, and waits for agents reject.
+   * Idempotent: later calls return the same promise. A `graceMs` that is not 0 or more (NaN,
+   * negative) rejects with a RangeError (ERR_OUT_OF_RANGE) and changes nothing.
    */
   close(graceMs = 5000): Promise<void> {
     if (this.closing !== undefined) return this.closing;
-    const problem = graceProblem(graceMs);
-    if (problem !== undefined) return Promise.reject(problem);
+    try {
+      // Checked before anything changes: a bad grace leaves the host serving, not half-closed.
+      checkGraceMs('AgentHost#close: graceMs', graceMs);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     this.closing = this.drainAndClose(graceMs);
     return this.closing;
   }
 
   private async drainAndClose(graceMs: number): Promise<void> {
-    const deadline = Date.now() + graceMs;
+    const timerMs = graceTimerMs(graceMs);
+    const deadline = timerMs === undefined ? Infinity : Date.now() + timerMs;
     const left = (): number => Math.max(0, deadline - Date.now());
     this.closeSignal.abort(new RpcError(Status.UNAVAILABLE, 'the agent host is closing'));
     this.waiters.close((what) => Object.assign(new Error(`the agent host closed while waiting for ${what}`), { code: 'ERR_AGENT_HOST_CLOSED' }));

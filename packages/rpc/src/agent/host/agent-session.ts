@@ -5,12 +5,12 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { MAX_TIMER_MS } from '@vmrpc/transport';
 import { RpcError, Status } from '../../errors';
 import { durationFromMillis } from '../../codec/well-known';
 import type { HostMessage } from '../protocol/generated/vmrpc/agent/v1/agent';
 import type { Link } from '../link/link-table';
 import { AsyncQueue } from '../util/async-queue';
+import { boundedGraceMs } from '../util/grace';
 import type { OfflineReason } from './agent-info';
 
 interface PendingLink {
@@ -128,7 +128,7 @@ export class AgentSession {
   /** Tells the agent the host is going away (it reconnects after its backoff). */
   drain(reason: string, graceMs: number): void {
     // An infinite grace (no timer) is sent as the longest one a Node timer holds.
-    this.outgoing.push({ kind: { $case: 'drain', drain: { reason, grace: durationFromMillis(Math.min(graceMs, MAX_TIMER_MS)) } } });
+    this.outgoing.push({ kind: { $case: 'drain', drain: { reason, grace: durationFromMillis(boundedGraceMs(graceMs)) } } });
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { ServerCredentials } from '@grpc/grpc-js';
 import { formatTarget, parseTarget, type ConnectOptions, type DataPathOption, type VmAddress } from '@vmrpc/native';
-import { MAX_TIMER_MS, injectConnection, type BackoffOptions } from '@vmrpc/transport';
+import { injectConnection, type BackoffOptions } from '@vmrpc/transport';
 import type { Duplex } from 'node:stream';
 import type { GatewayAuthorizer, GatewayOption } from '../gateway/options';
 import { gatewayTls, type GatewayTls, type GatewayTlsOptions } from '../gateway/tls-listener';
@@ -14,6 +14,7 @@ import type { RpcServer } from '../../server/create-server';
 import { LinkTable, type Link } from '../link/link-table';
 import { listenForLinks, type LinkAuthorizer, type LinkListener } from '../link/link-listener';
 import { refuse, type LinkPreface } from '../link/preface';
+import { boundedGraceMs, graceTimerMs } from '../util/grace';
 import type { LogLevel } from '../util/logger';
 import { HostDialer } from './host-dialer';
 
@@ -141,11 +142,11 @@ export class HostLinks {
 
   /** GOAWAY on every link; waits up to `graceMs` for them to close, then closes the rest. */
   async drain(graceMs: number): Promise<void> {
-    // An infinite grace (or one beyond a Node timer) has no timer: links close when done.
-    const bounded = graceMs <= MAX_TIMER_MS;
-    this.injector.drain(Math.min(graceMs, MAX_TIMER_MS));
+    this.injector.drain(boundedGraceMs(graceMs));
+    // An infinite grace has no timer: links close when done.
+    const timerMs = graceTimerMs(graceMs);
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => (timer = bounded ? setTimeout(resolve, graceMs) : undefined));
+    const grace = new Promise<void>((resolve) => (timer = timerMs === undefined ? undefined : setTimeout(resolve, timerMs)));
     await Promise.race([this.table.empty(), grace]);
     clearTimeout(timer);
     await this.server.close(0);

@@ -20,12 +20,6 @@ export function checkHeartbeats(intervalMs: number, timeoutMs: number | undefine
   throw Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
 }
 
-/** What is wrong with a close() grace (a number >= 0; Infinity for no limit), or undefined. */
-export function graceProblem(graceMs: unknown): RangeError | undefined {
-  if (typeof graceMs === 'number' && graceMs >= 0) return undefined;
-  return Object.assign(new RangeError(`graceMs must be a number of milliseconds >= 0, or Infinity for no limit (got ${String(graceMs)})`), { code: 'ERR_OUT_OF_RANGE' });
-}
-
 /** The backoff between dials: its waits are Node timers (0 or NaN redialled hundreds of times a second). */
 export function backoff(name: string, value: BackoffOptions | undefined, fallback: BackoffOptions): BackoffOptions {
   return value === undefined ? fallback : checkBackoff(`AgentHost options.${name}`, value);

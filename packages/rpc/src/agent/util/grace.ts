@@ -1,8 +1,9 @@
 /**
- * The grace period of GuestAgent#close(): how long the host's calls in progress may take to
- * finish. Infinity waits for them however long they take (no timer); a finite grace beyond what
- * one Node timer holds (2^31-1 ms, 24.8 days) is held as that much, never as the 1 ms Node would
- * make of it.
+ * The grace period of GuestAgent#close() and AgentHost#close(): how long the calls in progress
+ * may take to finish. One meaning on both sides: Infinity waits for them however long they take
+ * (no timer, as node's server.close() waits for its connections); any finite grace is a bound,
+ * and one beyond what a Node timer holds (2^31-1 ms, 24.8 days) is held as that much, never as
+ * the 1 ms Node would make of it nor as no bound at all.
  */
 import { MAX_TIMER_MS } from '@vmrpc/transport';
 
@@ -18,7 +19,7 @@ export function graceTimerMs(graceMs: number): number | undefined {
   return graceMs === Infinity ? undefined : Math.min(graceMs, MAX_TIMER_MS);
 }
 
-/** The grace told to the host (Drain) and to grpc-js: a finite number of ms that a timer holds. */
+/** The grace told to the peer (Drain) and to grpc-js: a finite number of ms that a timer holds. */
 export function boundedGraceMs(graceMs: number): number {
   return Math.min(graceMs, MAX_TIMER_MS);
 }
