@@ -13,7 +13,7 @@
  * classes and full collections").
  */
 import { Enum, Type, type Field } from 'protobufjs';
-import { isRealOneof } from './convert';
+import { isRealOneof } from './oneof-last-wins';
 import { toBigInt } from './long';
 import { MAX_DEPTH, bigintOf, bits, cursor, malformed, readLength, readVarint32, readVarint64, skipField, tooDeep, truncated, unZigZag64 } from './wire-read';
 
