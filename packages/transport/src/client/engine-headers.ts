@@ -80,6 +80,13 @@ export class RequestHeaderLists {
 const ReceivedHeaders = function ReceivedHeaders() {} as unknown as new () => Record<string, string>;
 ReceivedHeaders.prototype = Object.create(null);
 
+// The last header objects made: a call's response headers and trailers, of a unary and of a
+// streaming call. Held so that V8 13+ keeps their hidden classes (made field by field, each one
+// reachable only from a live object) through full collections, with the code optimized for them
+// (docs/architecture.md, "Hidden classes and full collections"). A few short strings.
+const recentHeaders: Record<string, string>[] = [];
+const RECENT_HEADERS = 4;
+
 /** A received header list as node:http2 presents headers (`:status` left as text). */
 export function headerObject(list: HeaderList): http2.IncomingHttpHeaders {
   const headers = new ReceivedHeaders();
@@ -89,6 +96,7 @@ export function headerObject(list: HeaderList): http2.IncomingHttpHeaders {
     const earlier = headers[name];
     headers[name] = earlier === undefined ? value : `${earlier}, ${value}`;
   }
+  if (recentHeaders.unshift(headers) > RECENT_HEADERS) recentHeaders.pop();
   return headers;
 }
 
