@@ -1,12 +1,10 @@
 /**
- * The converter of one generic message type as code of its own: straight-line reads and writes
- * of the type's field names, made once per type with `new Function` (as protobufjs makes its
- * encoders and decoders). One shared loop over field plans made every property access in it see
+ * The converter of one generic message type as code of its own: straight-line reads of the type's
+ * field names into the object the encoder writes, made once per type with `new Function`. One shared loop over field plans made every property access in it see
  * every message type of the process: slow generic lookups on every call. Field names only enter
  * the code as JSON string literals; conversions that are not the identity stay functions.
  */
 import { Type } from 'protobufjs';
-import { oneofSlots } from './oneof-last-wins';
 
 type Convert = (value: unknown) => unknown;
 
@@ -14,11 +12,8 @@ type Convert = (value: unknown) => unknown;
 export interface FieldPlan {
   name: string;
   toWire: Convert;
-  fromWire: Convert;
-  /** The value passes through unchanged both ways. */
+  /** The value passes through unchanged. */
   identity: boolean;
-  /** Presence matters: message fields, proto3 optional fields and oneof members. */
-  tracked: boolean;
   /** A google.protobuf.Value field, where null is a value (JSON null), not an absence. */
   nullable: boolean;
   /** A proto2 `required` field: encoding a value without it is an error. */
@@ -26,10 +21,8 @@ export interface FieldPlan {
 }
 
 export interface Converter {
-  /** A (partial) vmrpc value as an object protobufjs can encode. */
+  /** A (partial) vmrpc value as the object the compiled encoder writes. */
   toWire(value: unknown): Record<string, unknown>;
-  /** A decoded protobufjs message as a full vmrpc value. */
-  fromWire(message: object): Record<string, unknown>;
 }
 
 /** A real oneof: its name and its members' plans. */
@@ -79,16 +72,6 @@ function oneofToWire(type: Type, group: string, members: Map<string, MemberRead>
   out[plan.name] = item === undefined || item === null ? defaultOf(type, plan.name) : plan.toWire(item);
 }
 
-/**
- * The member set last on the wire, as `{ $case, <member> }`: oneof-last-wins.ts records its index
- * and value in the message's slots as protobufjs decodes, so no member is looked for here.
- */
-function oneofFromWire(oneof: OneofPlan, index: unknown, item: unknown, out: Record<string, unknown>): void {
-  if (typeof index !== 'number' || item == null) return;
-  const plan = oneof.members[index]!;
-  out[oneof.group] = { $case: plan.name, [plan.name]: plan.fromWire(item) };
-}
-
 function missingRequired(type: Type, fieldName: string): TypeError {
   return new TypeError(`${type.fullName.slice(1)}.${fieldName} is a proto2 required field and is missing; set it (a message without it cannot be encoded)`);
 }
@@ -105,7 +88,8 @@ function defaultOf(type: Type, fieldName: string): unknown {
  * V8 keeps alive with the literal. Built by adding fields one by one, each combination of fields
  * would be a hidden class of its own, reachable only while such a message lives: on V8 13 and
  * later a full garbage collection then drops them, and with them the optimized code of the
- * converter and the encoder that checked for them (docs/benchmarks.md, "The JIT's warm-up").
+ * converter and the encoder that checked for them (docs/architecture.md, "Hidden classes and full
+ * collections").
  */
 function wireShape(plain: FieldPlan[], oneofs: OneofPlan[]): string {
   const names = [...plain, ...oneofs.flatMap((oneof) => oneof.members)].map((plan) => plan.name);
@@ -116,7 +100,6 @@ function wireShape(plain: FieldPlan[], oneofs: OneofPlan[]): string {
 /** The converter of `type`, whose plain fields and real oneofs are planned already. */
 export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPlan[]): Converter {
   const toWire: string[] = [`const out = ${wireShape(plain, oneofs)};`, 'if (typeof value !== "object" || value === null) return out;', 'let item, wire;'];
-  const fromWire: string[] = ['const out = {};'];
   plain.forEach((plan, index) => {
     const key = JSON.stringify(plan.name);
     // Only names Object.prototype also has pay for the own-property check.
@@ -125,32 +108,23 @@ export function compileConverter(type: Type, plain: FieldPlan[], oneofs: OneofPl
     const absent = plan.required === true ? ` else throw missingRequired(type, ${key});` : '';
     if (plan.identity) toWire.push(`if (${present}) out[${key}] = item;${absent}`);
     else toWire.push(`if (${present}) { wire = plans[${index}].toWire(item); if (wire !== undefined) out[${key}] = wire; }${absent}`);
-    const read = plan.identity ? `message[${key}]` : `plans[${index}].fromWire(message[${key}])`;
-    if (plan.tracked) fromWire.push(`if (hasOwn(message, ${key}) && message[${key}] != null) out[${key}] = ${read};`);
-    else fromWire.push(`out[${key}] = ${read};`);
   });
   const reads = oneofs.map(memberReads);
   oneofs.forEach((oneof, index) => {
     const group = JSON.stringify(oneof.group);
     const choice = isPrototypeKey(oneof.group) ? `ownValue(value, ${group})` : `value[${group}]`;
     toWire.push(`oneofToWire(type, ${group}, reads[${index}], ${choice}, out);`);
-    const { caseKey, valueKey } = oneofSlots(oneof.group);
-    fromWire.push(`oneofFromWire(oneofs[${index}], message[${JSON.stringify(caseKey)}], message[${JSON.stringify(valueKey)}], out);`);
   });
   toWire.push('return out;');
-  fromWire.push('return out;');
-  // The generated functions' only inputs are the plans and helpers passed here.
+  // The generated function's only inputs are the plans and helpers passed here.
   const make = new Function(
     'type',
     'plans',
-    'oneofs',
     'reads',
-    'hasOwn',
     'oneofToWire',
-    'oneofFromWire',
     'ownValue',
     'missingRequired',
-    `return { toWire(value) { ${toWire.join('\n')} }, fromWire(message) { ${fromWire.join('\n')} } };`,
-  ) as (type: Type, plans: FieldPlan[], oneofs: OneofPlan[], reads: Map<string, MemberRead>[], own: typeof hasOwn, to: typeof oneofToWire, from: typeof oneofFromWire, ownOf: typeof ownValue, missing: typeof missingRequired) => Converter;
-  return make(type, plain, oneofs, reads, hasOwn, oneofToWire, oneofFromWire, ownValue, missingRequired);
+    `return { toWire(value) { ${toWire.join('\n')} } };`,
+  ) as (type: Type, plans: FieldPlan[], reads: Map<string, MemberRead>[], to: typeof oneofToWire, ownOf: typeof ownValue, missing: typeof missingRequired) => Converter;
+  return make(type, plain, reads, oneofToWire, ownValue, missingRequired);
 }

@@ -1,13 +1,13 @@
 /**
- * Converters between vmrpc's message values and the objects protobufjs encodes and decodes,
- * compiled once per message type: 64-bit integers as bigint, oneofs as `{ $case, <field> }`
- * unions, Struct/Value/ListValue as JSON, and full defaults on decode.
+ * Converters from vmrpc's message values to the objects the compiled encoder writes
+ * (compile-encoder.ts), compiled once per message type: 64-bit integers from bigint, oneofs from
+ * `{ $case, <field> }` unions, Struct/Value/ListValue from JSON, maps as key/value arrays. The way
+ * back is the compiled decoder's (compile-decoder.ts), which builds vmrpc values from the wire.
  */
 import { Enum, Type, type Field } from 'protobufjs';
-import type { JsonObject, JsonValue } from '../types';
 import { compileConverter, isRecord, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
-import { fromBigInt, hashKeyToDecimal, toBigInt } from './long';
-import { isRealOneof, keepLastMembers, lastMemberOf, realOneofs } from './oneof-last-wins';
+import { fromBigInt } from './long';
+import { isRealOneof, realOneofs } from './oneof-last-wins';
 
 export type { Converter } from './compile-converter';
 
@@ -22,8 +22,6 @@ const converters = new WeakMap<Type, Converter>();
 export function converterFor(type: Type): Converter {
   let converter = converters.get(type);
   if (converter === undefined) {
-    // Before the first decode of this type (or of a type it holds) reaches protobufjs.
-    keepLastMembers(type);
     converter = special(type) ?? compile(type);
     converters.set(type, converter);
   }
@@ -31,8 +29,8 @@ export function converterFor(type: Type): Converter {
 }
 
 /**
- * Maps (and Struct) are plain objects on both sides, protobufjs's decoded ones included, and there
- * `__proto__` is the prototype, not an entry: refused on encode rather than dropped in silence.
+ * Maps (and Struct) are plain objects, where `__proto__` is the prototype, not an entry: refused on
+ * encode rather than dropped in silence (the decoder keeps such a key from a peer as an own property).
  */
 function checkedMapKey(key: string, where: string): string {
   if (key !== '__proto__') return key;
@@ -78,48 +76,10 @@ function listToWire(value: unknown): Record<string, unknown> {
   return { values: Array.isArray(value) ? value.map(valueToWire) : [] };
 }
 
-/** A Value's kind is a oneof: the member decoded last (oneof-last-wins.ts) is the value. */
-function valueFromWire(message: unknown): JsonValue {
-  if (!isRecord(message)) return null;
-  switch (lastMemberOf(message, 'kind')) {
-    case 'numberValue':
-      return Number(message.numberValue);
-    case 'stringValue':
-      return String(message.stringValue);
-    case 'boolValue':
-      return Boolean(message.boolValue);
-    case 'structValue':
-      return structFromWire(message.structValue);
-    case 'listValue':
-      return listFromWire(message.listValue);
-    default:
-      return null;
-  }
-}
-
-function structFromWire(message: unknown): JsonObject {
-  const result: JsonObject = {};
-  const fields = isRecord(message) ? message.fields : undefined;
-  if (isRecord(fields)) for (const key of Object.keys(fields)) result[key] = valueFromWire(fields[key]);
-  return result;
-}
-
-function listFromWire(message: unknown): JsonValue[] {
-  const values = isRecord(message) ? message.values : undefined;
-  return Array.isArray(values) ? values.map(valueFromWire) : [];
-}
-
 const JSON_CONVERTERS: Record<string, Converter> = {
-  '.google.protobuf.Struct': { toWire: structToWire, fromWire: structFromWire },
-  '.google.protobuf.Value': { toWire: valueToWire, fromWire: (message) => ({ value: valueFromWire(message) }) },
-  '.google.protobuf.ListValue': { toWire: listToWire, fromWire: (message) => ({ values: listFromWire(message) }) },
-};
-
-/** Struct/Value/ListValue fields hold plain JSON, not messages; these are their field converters. */
-const JSON_FIELD_FROM_WIRE: Record<string, Convert> = {
-  '.google.protobuf.Struct': structFromWire,
-  '.google.protobuf.Value': valueFromWire,
-  '.google.protobuf.ListValue': listFromWire,
+  '.google.protobuf.Struct': { toWire: structToWire },
+  '.google.protobuf.Value': { toWire: valueToWire },
+  '.google.protobuf.ListValue': { toWire: listToWire },
 };
 
 function special(type: Type): Converter | undefined {
@@ -128,77 +88,29 @@ function special(type: Type): Converter | undefined {
 
 // --- generic messages ---
 
-function valueConverters(field: Field): { toWire: Convert; fromWire: Convert; identity: boolean } {
+function valueConverter(field: Field): { toWire: Convert; identity: boolean } {
   const resolved = field.resolvedType;
-  if (resolved instanceof Type) {
-    const json = JSON_FIELD_FROM_WIRE[resolved.fullName];
-    if (json !== undefined) return { toWire: (value) => converterFor(resolved).toWire(value), fromWire: json, identity: false };
-    return {
-      toWire: (value) => converterFor(resolved).toWire(value),
-      fromWire: (value) => converterFor(resolved).fromWire(isRecord(value) ? value : {}),
-      identity: false,
-    };
-  }
-  if (resolved instanceof Enum) return { toWire: identity, fromWire: identity, identity: true };
-  if (field.long) {
-    const unsigned = UNSIGNED_64.has(field.type);
-    return { toWire: (value) => (typeof value === 'bigint' ? fromBigInt(value, unsigned) : value), fromWire: (value) => toBigInt(value, unsigned), identity: false };
-  }
-  return { toWire: identity, fromWire: identity, identity: true };
-}
-
-function mapKeyFromWire(keyType: string): (key: string) => string {
-  switch (keyType) {
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-      return (key) => (key.length === 8 ? hashKeyToDecimal(key, false) : key);
-    case 'uint64':
-    case 'fixed64':
-      return (key) => (key.length === 8 ? hashKeyToDecimal(key, true) : key);
-    default:
-      return (key) => key;
-  }
+  if (resolved instanceof Type) return { toWire: (value) => converterFor(resolved).toWire(value), identity: false };
+  if (resolved instanceof Enum || !field.long) return { toWire: identity, identity: true };
+  const unsigned = UNSIGNED_64.has(field.type);
+  return { toWire: (value) => (typeof value === 'bigint' ? fromBigInt(value, unsigned) : value), identity: false };
 }
 
 function planField(field: Field): FieldPlan {
   field.resolve();
-  const { toWire, fromWire, identity } = valueConverters(field);
+  const { toWire, identity } = valueConverter(field);
   const name = field.name;
   if (field.map) {
-    const keyFromWire = mapKeyFromWire((field as Field & { keyType: string }).keyType);
     const where = field.fullName.slice(1);
-    return {
-      name,
-      tracked: false,
-      identity: false,
-      nullable: false,
-      toWire: (value) => (isRecord(value) ? mapEntries(value, toWire, where) : undefined),
-      fromWire: (value) => {
-        const out: Record<string, unknown> = {};
-        if (isRecord(value)) for (const key of Object.keys(value)) out[keyFromWire(key)] = fromWire(value[key]);
-        return out;
-      },
-    };
+    return { name, identity: false, nullable: false, toWire: (value) => (isRecord(value) ? mapEntries(value, toWire, where) : undefined) };
   }
-  if (field.repeated) {
-    return {
-      name,
-      tracked: false,
-      identity: false,
-      nullable: false,
-      toWire: (value) => (Array.isArray(value) ? value.map(toWire) : undefined),
-      fromWire: (value) => (Array.isArray(value) ? value.map(fromWire) : []),
-    };
-  }
-  const tracked = field.resolvedType instanceof Type || field.partOf !== null;
-  return { name, tracked, toWire, fromWire, identity, nullable: field.resolvedType?.fullName === '.google.protobuf.Value', required: field.required };
+  if (field.repeated) return { name, identity: false, nullable: false, toWire: (value) => (Array.isArray(value) ? value.map(toWire) : undefined) };
+  return { name, toWire, identity, nullable: field.resolvedType?.fullName === '.google.protobuf.Value', required: field.required };
 }
 
 function compile(type: Type): Converter {
   const plans = new Map(type.fieldsArray.map((field) => [field.name, planField(field)]));
   const plain = type.fieldsArray.filter((field) => !isRealOneof(field)).map((field) => plans.get(field.name)!);
-  // Each oneof's members at the indexes its case slot records (oneof-last-wins.ts).
   const oneofs: OneofPlan[] = realOneofs(type).map(({ group, members }) => ({ group, members: members.map((name) => plans.get(name)!) }));
   return compileConverter(type, plain, oneofs);
 }

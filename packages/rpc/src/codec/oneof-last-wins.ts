@@ -3,11 +3,12 @@
  * protobufjs's decoder assigns each field it reads to a fresh `new type.ctor()` and never clears
  * the other members of a oneof. For each member of a real oneof, an accessor on the ctor's
  * prototype takes that assignment: it records which member came (its index) and its value in two
- * slots of the message, overwriting whatever member came before. Readers ask the slots: the
- * converter (oneofFromWire, valueFromWire) and the vmrpc CLI's JSON printer (lastMemberOf). Types
- * without a real oneof get nothing: their decoding costs what it did. A decoded member is no own
- * property of the message; reading it gives its value, or the default. This is the one patch of
- * protobufjs's prototypes in vmrpc: @vmrpc/rpc and the CLI share it.
+ * slots of the message, overwriting whatever member came before. The vmrpc CLI's JSON printer,
+ * which decodes with protobufjs, asks the slots (lastMemberOf); @vmrpc/rpc's own values come from
+ * its compiled decoder (compile-decoder.ts), which keeps the last member itself and needs no patch.
+ * Types without a real oneof get nothing. A decoded member is no own property of the message;
+ * reading it gives its value, or the default. This is the one patch of protobufjs's prototypes in
+ * vmrpc, here beside isRealOneof (which the codec and codegen use) and exported for the CLI.
  */
 import type { Field, Type } from 'protobufjs';
 
