@@ -5,6 +5,7 @@
  * the code as JSON string literals; conversions that are not the identity stay functions.
  */
 import { Type } from 'protobufjs';
+import { literalKey } from './wire-types';
 
 type Convert = (value: unknown) => unknown;
 
@@ -93,8 +94,7 @@ function defaultOf(type: Type, fieldName: string): unknown {
  */
 function wireShape(plain: FieldPlan[], oneofs: OneofPlan[]): string {
   const names = [...plain, ...oneofs.flatMap((oneof) => oneof.members)].map((plan) => plan.name);
-  // A literal's "__proto__": sets the prototype; the computed form makes the field.
-  return `{ ${names.map((name) => `${name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name)}: undefined`).join(', ')} }`;
+  return `{ ${names.map((name) => `${literalKey(name)}: undefined`).join(', ')} }`;
 }
 
 /** The converter of `type`, whose plain fields and real oneofs are planned already. */

@@ -12,10 +12,11 @@
  * checked for it: user code that reads decoded values included (docs/architecture.md, "Hidden
  * classes and full collections").
  */
-import { Enum, Type, type Field } from 'protobufjs';
+import { Type, type Field } from 'protobufjs';
 import { isRealOneof } from './oneof-last-wins';
+import { MAX_DEPTH, PACKABLE, UNSIGNED_64, WIRE_TYPES, literalKey, scalarTypeOf, tagOf } from './wire-types';
 import { toBigInt } from './long';
-import { MAX_DEPTH, bigintOf, bits, cursor, malformed, readLength, readVarint32, readVarint64, skipField, tooDeep, truncated, unZigZag64 } from './wire-read';
+import { bigintOf, bits, cursor, malformed, readLength, readVarint32, readVarint64, skipField, tooDeep, truncated, unZigZag64 } from './wire-read';
 
 /** The compiled decoder of one message type (or one of the JSON types, json-decode.ts). */
 export interface MessageDecoder {
@@ -35,13 +36,6 @@ export interface CompiledDecoder {
   keepers: object[];
 }
 
-// Wire types of the scalar types (an enum is an int32 on the wire).
-const WIRE_TYPES: Record<string, number> = {
-  double: 1, float: 5, int32: 0, uint32: 0, sint32: 0, fixed32: 5, sfixed32: 5,
-  int64: 0, uint64: 0, sint64: 0, fixed64: 1, sfixed64: 1, bool: 0, string: 2, bytes: 2,
-};
-const PACKABLE = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32', 'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64', 'bool']);
-const UNSIGNED_64 = new Set(['uint64', 'fixed64']);
 /** The value of an absent bytes field, and of an empty one: no bytes to share or change. */
 const EMPTY_BYTES = Object.freeze(Buffer.alloc(0));
 
@@ -72,16 +66,6 @@ function readMessage(slot: number, target: string, end: string, group: number): 
   if (group !== 0) return `${target} = nested[${slot}].decode(b, p, ${end}, d + 1, ${group}); p = C.pos;`;
   return `n = rlen(b, p, ${end}, N); p = C.pos; ${target} = nested[${slot}].decode(b, p, p + n, d + 1, 0); p += n;`;
 }
-
-function scalarTypeOf(field: Field): string | undefined {
-  if (field.resolvedType instanceof Enum) return 'int32';
-  return field.resolvedType instanceof Type ? undefined : field.type;
-}
-
-const tagOf = (id: number, wireType: number): number => ((id << 3) | wireType) >>> 0;
-
-/** A property key in generated code: `__proto__` as a computed key, so that it is a field, not the prototype. */
-const literalKey = (name: string): string => (name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name));
 
 /** The value of a plain scalar field when it is absent, as vmrpc shows it. */
 function defaultOf(field: Field): unknown {

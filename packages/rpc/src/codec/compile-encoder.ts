@@ -15,9 +15,10 @@
  * nested message, packed field, map entry and string, and base64 text decoded for a bytes field;
  * the write pass takes them back in the same order.
  */
-import { Enum, Type, type Field } from 'protobufjs';
+import { Type, type Field } from 'protobufjs';
 import { hasOwn, isPrototypeKey } from './compile-converter';
 import { mapKeyValue } from './map-keys';
+import { MAX_DEPTH, PACKABLE, WIRE_TYPES, scalarTypeOf } from './wire-types';
 import { setBits, varint32Size, varint64Size, writeFixed32, writeNegativeInt32, writeVarint32, writeVarint64, zigZag64, type Bits } from './wire-write';
 
 /** What the size pass leaves for the write pass. */
@@ -35,17 +36,6 @@ export interface MessageEncoder {
   /** Writes `message` at `pos`; returns the position after it. */
   write(message: Record<string, unknown>, state: EncodeState, buf: Buffer, pos: number): number;
 }
-
-/** protobufjs's and protoc's limit on nesting, which also stops a message that contains itself. */
-export const MAX_DEPTH = 100;
-
-// Wire types of the scalar types (an enum is an int32 on the wire).
-const WIRE_TYPES: Record<string, number> = {
-  double: 1, float: 5, int32: 0, uint32: 0, sint32: 0, fixed32: 5, sfixed32: 5,
-  int64: 0, uint64: 0, sint64: 0, fixed64: 1, sfixed64: 1, bool: 0, string: 2, bytes: 2,
-};
-// Scalar types that a packed repeated field may hold.
-const PACKABLE = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32', 'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64', 'bool']);
 
 /** The size pass's code adding the size of scalar `v` (a local) of `type` to `acc`. */
 function scalarSize(type: string, v: string, acc: string): string {
@@ -95,12 +85,6 @@ function tagCode(id: number, wireType: number): { size: number; write: string } 
   }
   bytes.push(tag);
   return { size: bytes.length, write: bytes.map((byte) => `b[p++] = ${byte};`).join(' ') };
-}
-
-/** The field's scalar type as the wire sees it, or undefined for a message. */
-function scalarTypeOf(field: Field): string | undefined {
-  if (field.resolvedType instanceof Enum) return 'int32';
-  return field.resolvedType instanceof Type ? undefined : field.type;
 }
 
 /** Code of both passes for one field. */

@@ -8,12 +8,12 @@ import { Enum, Type, type Field } from 'protobufjs';
 import { compileConverter, isRecord, type Converter, type FieldPlan, type OneofPlan } from './compile-converter';
 import { fromBigInt } from './long';
 import { isRealOneof, realOneofs } from './oneof-last-wins';
+import { UNSIGNED_64 } from './wire-types';
 
 export type { Converter } from './compile-converter';
 
 type Convert = (value: unknown) => unknown;
 
-const UNSIGNED_64 = new Set(['uint64', 'fixed64']);
 const identity: Convert = (value) => value;
 
 const converters = new WeakMap<Type, Converter>();

@@ -5,7 +5,6 @@
 import type { Type } from 'protobufjs';
 import { compileDecoder, type MessageDecoder } from './compile-decoder';
 import { JSON_FIELD_DECODERS, JSON_MESSAGE_DECODERS } from './json-decode';
-import { malformed } from './wire-read';
 
 // Each type's decoder as a field of another message, and as a message of its own.
 const fieldDecoders = new WeakMap<Type, MessageDecoder>();
@@ -31,9 +30,7 @@ export function decoderFor(type: Type): MessageDecoder {
 }
 
 /** The vmrpc value of the message in `bytes`. Throws a RangeError naming the type on malformed input. */
-export function decodeMessage(decoder: MessageDecoder, bytes: Uint8Array, typeName: string): unknown {
+export function decodeMessage(decoder: MessageDecoder, bytes: Uint8Array): unknown {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const value = decoder.decode(buf, 0, buf.length, 0, 0);
-  if (value === undefined) throw malformed(typeName, 'no message', 0);
-  return value;
+  return decoder.decode(buf, 0, buf.length, 0, 0);
 }

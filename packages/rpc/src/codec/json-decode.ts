@@ -5,7 +5,8 @@
  */
 import type { JsonObject, JsonValue } from '../types';
 import type { MessageDecoder } from './compile-decoder';
-import { MAX_DEPTH, cursor, malformed, readLength, readVarint32, skipField, tooDeep, truncated } from './wire-read';
+import { MAX_DEPTH } from './wire-types';
+import { cursor, malformed, readLength, readVarint32, skipField, tooDeep, truncated } from './wire-read';
 
 const STRUCT = 'google.protobuf.Struct';
 const VALUE = 'google.protobuf.Value';

@@ -52,7 +52,7 @@ export function messageTypeOf<T>(typeName: string, resolve: () => Type): Message
   const encode = (message: DeepPartial<T>): Buffer => encodeAfter(0, message);
   // The decoder builds exactly T's shape (compile-decoder.ts); the cast is where that is asserted.
   let decoder: MessageDecoder | undefined;
-  const decode = (bytes: Uint8Array): T => decodeMessage((decoder ??= decoderFor(get())), bytes, typeName) as T;
+  const decode = (bytes: Uint8Array): T => decodeMessage((decoder ??= decoderFor(get())), bytes) as T;
   // Five bytes of room first, for the gRPC message prefix, then the message itself.
   const encodeFramed = (message: unknown): Buffer => encodeAfter(5, message);
   const messageType: MessageType<T> = {

@@ -4,6 +4,7 @@
  * return a position as well leaves it in `cursor.pos` (decoding is synchronous and runs no user
  * code, so one cursor serves every decoder).
  */
+import { MAX_DEPTH } from './wire-types';
 
 /** Where the last read of a varint, tag or skipped field ended. */
 export const cursor = { pos: 0 };
@@ -11,8 +12,6 @@ export const cursor = { pos: 0 };
 /** The halves of the last 64-bit varint read. */
 export const bits = { lo: 0, hi: 0 };
 
-/** protobufjs's and protoc's limit on nesting, which also stops a message that holds itself. */
-export const MAX_DEPTH = 100;
 
 /** Malformed input: what is wrong, and where (the message type and the byte offset). */
 export function malformed(typeName: string, what: string, pos: number): RangeError {
