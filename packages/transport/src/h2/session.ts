@@ -22,14 +22,10 @@ import { connectionWindowOf, highWaterMarkOf, isClientRole } from './session-opt
 import { ReceiveWindow } from './flow-control';
 import { defaultPeerSettings, localSettings, type LocalSettings } from './settings';
 import { SettingsDeadline } from './settings-deadline';
+import { holdLastStream, releaseLastStream } from './last-stream';
 import { SendWaiters } from './send-waiters';
 import { Stream } from './stream';
 import { H2ErrorCode, type H2PeerSettings, type H2Session, type H2SessionOptions, type H2Stream, type H2StreamListener, type HeaderList } from './types';
-
-// Each session's stream forgotten last, until the next one or the end: one call's objects stay
-// alive, so V8 13+ keeps their hidden classes (and the code optimized for them) through full
-// collections (docs/architecture.md, "Hidden classes and full collections").
-const lastForgotten = new WeakMap<Session, Stream>();
 
 /** Starts an HTTP/2 session on a connected socket; the client role sends its preface at once. */
 export function createH2Session(socket: Duplex, options: H2SessionOptions): H2Session {
@@ -165,7 +161,7 @@ class Session implements H2Session, SessionCore {
 
   forget(stream: Stream): void {
     this.streams.delete(stream.id);
-    if (!this.closed) lastForgotten.set(this, stream);
+    if (!this.closed) holdLastStream(this, stream);
     this.waiting.remove(stream);
     if (this.draining && this.streams.size === 0 && !this.closed) process.nextTick(this.finishDrained);
   }
@@ -296,7 +292,7 @@ class Session implements H2Session, SessionCore {
     const streamError = this.closeError ?? closedError('the HTTP/2 session closed');
     for (const stream of [...this.streams.values()]) stream.abort(code, streamError);
     this.streams.clear();
-    lastForgotten.delete(this);
+    releaseLastStream(this);
     this.waiting.clear();
     this.pings.fail(streamError);
   }
