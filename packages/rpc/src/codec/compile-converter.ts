@@ -5,7 +5,6 @@
  * the code as JSON string literals; conversions that are not the identity stay functions.
  */
 import { Type } from 'protobufjs';
-import { literalKey } from './wire-types';
 
 type Convert = (value: unknown) => unknown;
 
@@ -94,7 +93,7 @@ function defaultOf(type: Type, fieldName: string): unknown {
  */
 function wireShape(plain: FieldPlan[], oneofs: OneofPlan[]): string {
   const names = [...plain, ...oneofs.flatMap((oneof) => oneof.members)].map((plan) => plan.name);
-  return `{ ${names.map((name) => `${literalKey(name)}: undefined`).join(', ')} }`;
+  return `{ ${names.map((name) => `${JSON.stringify(name)}: undefined`).join(', ')} }`;
 }
 
 /** The converter of `type`, whose plain fields and real oneofs are planned already. */

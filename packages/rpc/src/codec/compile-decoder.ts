@@ -14,7 +14,7 @@
  */
 import { Type, type Field } from 'protobufjs';
 import { isRealOneof } from './oneof-last-wins';
-import { MAX_DEPTH, PACKABLE, UNSIGNED_64, WIRE_TYPES, literalKey, scalarTypeOf, tagOf } from './wire-types';
+import { MAX_DEPTH, PACKABLE, UNSIGNED_64, WIRE_TYPES, scalarTypeOf, tagOf } from './wire-types';
 import { toBigInt } from './long';
 import { bigintOf, bits, cursor, malformed, readLength, readVarint32, readVarint64, skipField, tooDeep, truncated, unZigZag64 } from './wire-read';
 
@@ -98,7 +98,7 @@ function planField(plan: Plan, field: Field): void {
   const tag = type === undefined ? tagOf(field.id, group !== 0 ? 3 : 2) : tagOf(field.id, WIRE_TYPES[type]!);
   if (field.map) return planMap(plan, field, slot);
   if (field.repeated) {
-    plan.literal.push(`${literalKey(field.name)}: []`);
+    plan.literal.push(`${JSON.stringify(field.name)}: []`);
     plan.cases.push(`case ${tag}: ${read('v', 'end')} out[${key}].push(v); break;`);
     if (type !== undefined && PACKABLE.has(type)) {
       plan.cases.push(`case ${tagOf(field.id, 2)}: n = rlen(b, p, end, N); p = C.pos; e = p + n; while (p < e) { ${read('v', 'e')} out[${key}].push(v); } break;`);
@@ -108,12 +108,12 @@ function planField(plan: Plan, field: Field): void {
   if (isRealOneof(field)) {
     const groupKey = JSON.stringify(field.partOf!.name);
     plan.added.push(field.partOf!.name);
-    plan.cases.push(`case ${tag}: ${read('v', 'end')} out[${groupKey}] = { $case: ${key}, ${literalKey(field.name)}: v }; break;`);
+    plan.cases.push(`case ${tag}: ${read('v', 'end')} out[${groupKey}] = { $case: ${key}, ${JSON.stringify(field.name)}: v }; break;`);
     return;
   }
   const tracked = type === undefined || field.partOf !== null;
   if (tracked) plan.added.push(field.name);
-  else plan.literal.push(`${literalKey(field.name)}: D[${plan.defaults.push(defaultOf(field)) - 1}]`);
+  else plan.literal.push(`${JSON.stringify(field.name)}: D[${plan.defaults.push(defaultOf(field)) - 1}]`);
   let mark = '';
   if (field.required) {
     const flag = `r${plan.required.length}`;
@@ -128,7 +128,7 @@ function planMap(plan: Plan, field: Field, slot: number): void {
   const keyType = (field as Field & { keyType: string }).keyType;
   const valueType = scalarTypeOf(field);
   const key = JSON.stringify(field.name);
-  plan.literal.push(`${literalKey(field.name)}: {}`);
+  plan.literal.push(`${JSON.stringify(field.name)}: {}`);
   const keyDefault = keyType === 'string' ? '""' : keyType === 'bool' ? 'false' : keyType.endsWith('64') ? '0n' : '0';
   const keyName = keyType === 'bool' ? '(k ? "true" : "false")' : keyType === 'string' ? 'k' : 'String(k)';
   const readValue = valueType === undefined ? readMessage(slot, 'w', 'e', 0) : readScalar(valueType, 'w', 'e');
@@ -153,6 +153,10 @@ export function compileDecoder(type: Type): CompiledDecoder {
   const literal = `{ ${plan.literal.join(', ')} }`;
   const flags = plan.required.map(({ flag }) => `let ${flag} = false;`).join(' ');
   const checks = plan.required.map(({ flag, name }) => `if (!${flag}) throw missing(N, ${JSON.stringify(name)}, p);`).join(' ');
+  // The generated code's names: b the buffer, p the position, end its end, d the depth, group the
+  // field number of a group being read (0: none), out the value, t the tag, v a field's value,
+  // n a length, e the end of a packed run or map entry, k/w/y a map entry's key, value and tag,
+  // x scratch; N the type's name, D the defaults, C the cursor and B the 64-bit halves (wire-read.ts).
   const body = `
     if (d > ${MAX_DEPTH}) throw tooDeep(N);
     const out = ${literal};

@@ -26,6 +26,3 @@ export function scalarTypeOf(field: Field): string | undefined {
 
 /** The tag of field `id` with `wireType`. */
 export const tagOf = (id: number, wireType: number): number => ((id << 3) | wireType) >>> 0;
-
-/** A property key in generated code: `__proto__` as a computed key, so that it is a field, not the prototype. */
-export const literalKey = (name: string): string => (name === '__proto__' ? `[${JSON.stringify(name)}]` : JSON.stringify(name));

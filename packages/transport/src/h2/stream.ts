@@ -60,6 +60,8 @@ export class Stream implements H2Stream {
   private resetCode: number | undefined = undefined;
   /** Received DATA bytes the owner has not consume()d yet (given back to the connection on abort). */
   unconsumed = 0;
+  /** DATA bytes sent and received so far (what a finished stream may still hold: last-stream.ts). */
+  dataBytes = 0;
 
   constructor(
     readonly id: number,
@@ -91,6 +93,7 @@ export class Stream implements H2Stream {
     if (endStream) this.localEnded = true;
     const host = this.host;
     const size = data.length;
+    this.dataBytes += size;
     if (this.queue.length === 0 && !host.writer.blocked && size <= this.sendWindow && size <= host.connectionWindow && size <= host.sendFrameSize) {
       // Nothing waits and the windows take it whole (a unary message): one frame, nothing queued.
       host.writer.push(frameHeader(size, FrameType.DATA, endStream ? Flag.END_STREAM : 0, this.id));
@@ -186,6 +189,7 @@ export class Stream implements H2Stream {
 
   /** DATA from the peer, padding removed, already taken from the receive windows. */
   receiveData(data: Buffer, endStream: boolean): void {
+    this.dataBytes += data.length;
     if (endStream) this.remoteEnded = true;
     this.listener.onData(data, endStream);
     if (endStream) this.maybeClose();
