@@ -5,26 +5,19 @@
 import { once } from 'node:events';
 import { AgentHost, GuestAgent, Status } from '@vmrpc/rpc';
 import { expect } from 'chai';
-import { rejection, socketPath, within } from '../../support/checks.js';
+import { rejection, within } from '../../support/checks.js';
 import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
-import { heldEcho } from './echo-agent.js';
+import { closeFixture, type CloseFixture } from './close-fixture.js';
 import { withLongTimersDue } from './long-timers.js';
-import { FAST } from './agent-suite.js';
 
 describe('GuestAgent#close(graceMs) (unix:)', function () {
   this.timeout(20_000);
-  let target: string;
   let host: AgentHost;
   let agent: GuestAgent;
-  let echo: ReturnType<typeof heldEcho>;
+  let echo: CloseFixture['echo'];
 
   beforeEach(async function () {
-    target = `unix:${socketPath('guest-close')}`;
-    host = new AgentHost(FAST);
-    await host.listen(target);
-    echo = heldEcho('vm-close');
-    agent = new GuestAgent({ id: 'vm-close', reconnect: { initialMs: 50, maxMs: 200 }, registrationTimeoutMs: 2000 }).add(EchoService, echo.implementation);
-    await within(5000, 'registration', agent.connect(target));
+    ({ host, agent, echo } = await closeFixture('guest-close'));
   });
 
   afterEach(async function () {

@@ -11,23 +11,17 @@ import { EchoService } from '../generated/vmrpc/echo/v1/echo.js';
 import { StreamingService } from '../generated/vmrpc/testing/v1/streaming.js';
 import { FAST } from './agent-suite.js';
 import { gatewayFixture } from './gateway-fixture.js';
-import { heldEcho } from './echo-agent.js';
+import { closeFixture, type CloseFixture } from './close-fixture.js';
 import { withLongTimersDue } from './long-timers.js';
 
 describe('AgentHost: close(graceMs)', function () {
   this.timeout(20_000);
-  let target: string;
   let host: AgentHost;
   let agent: GuestAgent;
-  let echo: ReturnType<typeof heldEcho>;
+  let echo: CloseFixture['echo'];
 
   beforeEach(async function () {
-    target = `unix:${socketPath('host-close')}`;
-    host = new AgentHost(FAST);
-    await host.listen(target);
-    echo = heldEcho('vm-close');
-    agent = new GuestAgent({ id: 'vm-close', reconnect: { initialMs: 50, maxMs: 200 }, registrationTimeoutMs: 2000 }).add(EchoService, echo.implementation);
-    await within(5000, 'registration', agent.connect(target));
+    ({ host, agent, echo } = await closeFixture('host-close'));
   });
 
   afterEach(async function () {
