@@ -25,4 +25,5 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   }
   if (line === 'stop') process.stdout.write(`${census ? 'async' : 'gc'} ${JSON.stringify(stop?.() ?? [])}\n`);
 });
-process.stdin.on('end', () => process.exit(0));
+// Ends once the agent closed (not process.exit(): docs/troubleshooting.md, "A Node process that does not exit").
+process.stdin.on('end', () => void agent.close());

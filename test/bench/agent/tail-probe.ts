@@ -140,4 +140,3 @@ try {
   stopAll();
   rmSync(dir, { recursive: true, force: true });
 }
-process.exit(0);

@@ -112,6 +112,8 @@ async function streamOut(socket: PeerSocket, bytes: number): Promise<void> {
   // Every byte was written once the client ends its side (it counts them); an error after that,
   // such as a shutdown on a connection the client already closed, changes nothing measured.
   socket.on('error', (error) => process.stderr.write(`stream connection: ${error.message}\n`));
+  // Read the client's side too, so its end closes this connection and the process can end.
+  socket.on('data', () => undefined);
   const chunk = Buffer.alloc(CHUNK, 1);
   for (let sent = 0; sent < bytes; sent += CHUNK) await socket.send(chunk);
   socket.finish();
@@ -180,5 +182,8 @@ if (role === 'serve') {
 } else {
   throw new Error(`unknown role ${role}`);
 }
-// node-vsock keeps its addon's threads alive; the measurement is done, so leave.
-process.exit(0);
+// Every other kind ends as Node's own processes do, once its connections closed: process.exit()
+// right after busy JS can hang on Node 24 and later (nodejs/node#54918: a background compile
+// waits for a garbage collection the exiting main thread never runs). node-vsock's addon keeps
+// threads alive, so its runs must leave that way.
+if (kind === 'node-vsock') process.exit(0);

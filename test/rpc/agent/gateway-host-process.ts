@@ -18,5 +18,6 @@ process.on('message', (message) => {
   gc();
   process.send!({ arrayBuffers: process.memoryUsage().arrayBuffers });
 });
-process.on('disconnect', () => void host.close(0).then(() => process.exit(0)));
+// Ends once the host closed (not process.exit(): docs/troubleshooting.md, "A Node process that does not exit").
+process.on('disconnect', () => void host.close(0));
 process.send!('ready');
