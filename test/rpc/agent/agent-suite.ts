@@ -320,17 +320,29 @@ export function agentSuite(makeTargets: () => AgentTargets, timing: SuiteTiming 
       const responses: agentProtocol.HostMessage[] = [];
       call.on('data', (message: agentProtocol.HostMessage) => responses.push(message));
       call.on('error', () => undefined);
+      // The first host message of a kind, waited for by its 'data' event.
+      const arrival = (kind: string): Promise<void> =>
+        new Promise((resolve) => {
+          const check = (message: agentProtocol.HostMessage): void => {
+            if (message.kind?.$case !== kind) return;
+            call.off('data', check);
+            resolve();
+          };
+          call.on('data', check);
+        });
+      const registered = arrival('registered');
+      const heartbeatAnswered = arrival('heartbeat');
       // AgentMessage.register (field 1) holding a Register with an unknown field 99.
       const register = Buffer.concat([agentProtocol.Register.encode({ protocol: { major: 1, minor: 9 }, agentId: 'vm-newer', version: '9' }), varintField(99, 1)]);
       call.write(lengthField(1, register));
-      await within(5000, 'registered', until(() => responses.length >= 1));
+      await within(5000, 'registered', registered);
       expect(responses[0]?.kind?.$case).to.equal('registered');
       expect(host.get('vm-newer')?.protocolVersion).to.equal('1.9');
       // An AgentMessage of a kind added in 1.9 (oneof field 10), then a heartbeat: the first is
       // ignored, the second answered, and the session stays up.
       call.write(lengthField(10, Buffer.from('metrics')));
       call.write(agentProtocol.AgentMessage.encode({ kind: { $case: 'heartbeat', heartbeat: { sequence: 7n } } }));
-      await within(2000, 'heartbeat answer', until(() => responses.some((message) => message.kind?.$case === 'heartbeat')));
+      await within(2000, 'heartbeat answer', heartbeatAnswered);
       expect(responses.find((message) => message.kind?.$case === 'heartbeat')?.kind).to.deep.equal({ $case: 'heartbeat', heartbeat: { sequence: 7n } });
       expect(host.get('vm-newer')?.state).to.equal('online');
       call.end();
@@ -452,10 +464,6 @@ function varintField(field: number, value: number): Buffer {
 
 function lengthField(field: number, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from([...varint((field << 3) | 2), ...varint(value.length)]), value]);
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 function asPattern(value: string | RegExp): RegExp {
