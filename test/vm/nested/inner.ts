@@ -95,8 +95,12 @@ async function main(): Promise<void> {
   say('inner', 'agent served the host and drained; done');
 }
 
+// A pass ends on its own once the agent closed (not process.exit(): docs/troubleshooting.md, "A
+// Node process that does not exit"); a failure may leave things open, so it exits at once.
 main().then(
-  () => process.exit(0),
+  () => {
+    process.exitCode = 0;
+  },
   (error: unknown) => {
     say('inner', `FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);

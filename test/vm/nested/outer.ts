@@ -170,10 +170,13 @@ async function main(): Promise<void> {
   if (checks.length > 0) throw new Error(checks.join('; '));
 }
 
+// A pass ends the process once what main() opened is closed, not with process.exit(), which can
+// hang after busy JavaScript (docs/troubleshooting.md, "A Node process that does not exit"); a
+// failure may leave things open, so it exits at once (the harness bounds the guest's run anyway).
 main().then(
   () => {
     say('outer', 'nested vsock exchange passed');
-    process.exit(0);
+    process.exitCode = 0;
   },
   (error: unknown) => {
     say('outer', `FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
