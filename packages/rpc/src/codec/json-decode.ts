@@ -19,18 +19,30 @@ function readTag(buf: Buffer, pos: number, end: number, typeName: string): numbe
   return tag;
 }
 
-function decodeStruct(buf: Buffer, pos: number, end: number, depth: number): JsonObject {
-  if (depth > MAX_DEPTH) throw tooDeep(STRUCT);
-  const result: JsonObject = {};
+/**
+ * Calls `each` with the bounds of every field 1 (the repeated field of Struct and ListValue) of
+ * the message in buf[pos, end), in wire order; other fields are skipped.
+ */
+function eachField1(buf: Buffer, pos: number, end: number, depth: number, typeName: string, each: (start: number, end: number) => void): void {
   while (pos < end) {
-    const tag = readTag(buf, pos, end, STRUCT);
+    const tag = readTag(buf, pos, end, typeName);
     pos = cursor.pos;
     if (tag !== 10) {
-      pos = skipField(buf, pos, end, tag, depth, STRUCT);
+      pos = skipField(buf, pos, end, tag, depth, typeName);
       continue;
     }
-    const entryEnd = readLength(buf, pos, end, STRUCT) + cursor.pos;
+    const length = readLength(buf, pos, end, typeName);
     pos = cursor.pos;
+    each(pos, pos + length);
+    pos += length;
+  }
+}
+
+function decodeStruct(buf: Buffer, start: number, end: number, depth: number): JsonObject {
+  if (depth > MAX_DEPTH) throw tooDeep(STRUCT);
+  const result: JsonObject = {};
+  eachField1(buf, start, end, depth, STRUCT, (entryStart, entryEnd) => {
+    let pos = entryStart;
     let key = '';
     let value: JsonValue = null;
     while (pos < entryEnd) {
@@ -52,7 +64,7 @@ function decodeStruct(buf: Buffer, pos: number, end: number, depth: number): Jso
     }
     // "__proto__" is a key like any other: a property of its own, not the prototype.
     Object.defineProperty(result, key, { value, writable: true, enumerable: true, configurable: true });
-  }
+  });
   return result;
 }
 
@@ -94,21 +106,10 @@ function decodeValue(buf: Buffer, pos: number, end: number, depth: number): Json
   return value;
 }
 
-function decodeList(buf: Buffer, pos: number, end: number, depth: number): JsonValue[] {
+function decodeList(buf: Buffer, start: number, end: number, depth: number): JsonValue[] {
   if (depth > MAX_DEPTH) throw tooDeep(LIST);
   const values: JsonValue[] = [];
-  while (pos < end) {
-    const tag = readTag(buf, pos, end, LIST);
-    pos = cursor.pos;
-    if (tag !== 10) {
-      pos = skipField(buf, pos, end, tag, depth, LIST);
-      continue;
-    }
-    const length = readLength(buf, pos, end, LIST);
-    pos = cursor.pos;
-    values.push(decodeValue(buf, pos, pos + length, depth + 1));
-    pos += length;
-  }
+  eachField1(buf, start, end, depth, LIST, (valueStart, valueEnd) => values.push(decodeValue(buf, valueStart, valueEnd, depth + 1)));
   return values;
 }
 
