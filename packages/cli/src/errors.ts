@@ -3,7 +3,7 @@
  * exit 64 + the status code (as grpcurl does); other failures print `vmrpc CMD: <message>`,
  * with a hint where the error has none, and exit 1; command-line mistakes exit 2.
  */
-import { statusName } from '@vmrpc/rpc';
+import type * as Rpc from '@vmrpc/rpc';
 import type { Writable } from 'node:stream';
 
 /** Success. */
@@ -64,6 +64,14 @@ export function exitCodeOf(error: unknown): number {
   const status = grpcStatusOf(error);
   if (status !== undefined) return GRPC_EXIT_BASE + status.code;
   return EXIT_FAILURE;
+}
+
+/**
+ * A gRPC status code's name, from @vmrpc/rpc loaded on first use: only the commands that make
+ * gRPC calls meet a status, and they have loaded it already; the others start without it.
+ */
+function statusName(code: number): string {
+  return (require('@vmrpc/rpc') as typeof Rpc).statusName(code);
 }
 
 /** The one line that describes `error` (no command prefix). */
