@@ -2,12 +2,11 @@
  * examples/host-guest-agent on this machine, over Unix sockets: `pnpm demo` as the root script
  * runs it, then the host and the agent on their own, with the agent's limits.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { nodeHasCompileCache, runCountingCompileCache } from '../support/compile-cache.js';
 import { checkout, exampleScript, runNode, startNode, type NodeProcess } from './run-node.js';
 
 const DEMO = exampleScript('host-guest-agent', 'demo');
@@ -125,19 +124,10 @@ describe('examples/host-guest-agent', function () {
   });
 
   it('the agent caches its compiled code for the next start where Node can (22.1 and later), unless told not to', function () {
-    const cacheFiles = (extraEnv: NodeJS.ProcessEnv): number => {
-      const tmp = mkdtempSync(join(dir, 'tmp-'));
-      const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, ...extraEnv };
-      delete env.NODE_COMPILE_CACHE;
-      const result = spawnSync(process.execPath, [AGENT, '--help'], { cwd: checkout, env, timeout: 30_000, encoding: 'utf8' });
-      expect(result.status, result.stderr).to.equal(0);
-      expect(result.stdout).to.match(/^usage: node dist\/agent.js/);
-      const cache = join(tmp, 'node-compile-cache');
-      return existsSync(cache) ? readdirSync(cache, { recursive: true }).length : 0;
-    };
-    const nodeHasCompileCache = typeof (createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-    if (nodeHasCompileCache) expect(cacheFiles({ NODE_DISABLE_COMPILE_CACHE: undefined })).to.be.greaterThan(100);
-    else expect(cacheFiles({ NODE_DISABLE_COMPILE_CACHE: undefined })).to.equal(0);
-    expect(cacheFiles({ NODE_DISABLE_COMPILE_CACHE: '1' })).to.equal(0);
+    const cached = runCountingCompileCache(mkdtempSync(join(dir, 'tmp-')), AGENT, ['--help'], false);
+    expect(cached.stdout).to.match(/^usage: node dist\/agent.js/);
+    if (nodeHasCompileCache) expect(cached.cacheEntries).to.be.greaterThan(100);
+    else expect(cached.cacheEntries).to.equal(0);
+    expect(runCountingCompileCache(mkdtempSync(join(dir, 'tmp-')), AGENT, ['--help'], true).cacheEntries).to.equal(0);
   });
 });
